@@ -1,0 +1,46 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "cdk.out/", ".cache/", ".data/", "bench/results/", "coverage/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly" } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/local/**", "#local/*"],
+              message: "functions/ and shared/ must not know about the local runtime",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The domain talks to AWS only through adapters.
+    files: ["shared/**/*.ts"],
+    ignores: ["shared/adapters/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@aws-sdk/*"], message: "shared/ domain code must not import an AWS SDK; add a port + adapter" },
+            { group: ["**/local/**", "#local/*"], message: "shared/ must not know about the local runtime" },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["local/**/*.ts", "test/**/*.ts", "bench/**/*.ts", "scripts/**", "infra/**/*.ts"],
+    rules: { "no-restricted-imports": "off" },
+  },
+);

@@ -1,0 +1,18 @@
+import middy from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { eventRetentionSecondsFromEnv, storeFromEnv } from "#shared/adapters/aws/environment.js";
+import { problemResponses, toApiRequest, toProxyResult } from "#shared/adapters/lambda/http.js";
+import { handleApiRequest, type ApiDeps } from "#shared/http/api.js";
+import { systemClock } from "#shared/platform/clock.js";
+import { createLogger } from "#shared/platform/logger.js";
+
+const logger = createLogger({ function: "http-api" });
+const deps: ApiDeps = {
+  store: storeFromEnv(),
+  clock: systemClock,
+  eventRetentionSeconds: eventRetentionSecondsFromEnv(),
+};
+
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(problemResponses(logger))
+  .handler(async (event) => toProxyResult(await handleApiRequest(toApiRequest(event), deps)));

@@ -1,0 +1,199 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayTokenAuthorizerEvent,
+} from "aws-lambda";
+import {
+  gatewayProblemBody,
+  GATEWAY_RESPONSES,
+  PROBLEM_CONTENT_TYPE,
+  type GatewayResponseType,
+} from "../../shared/http/gateway-responses.js";
+import { matchPath, ROUTES, type RouteDefinition } from "../../shared/http/routes.js";
+import type { LambdaHandler } from "../lambda.js";
+import { invokeLambda } from "../lambda.js";
+
+/**
+ * The local API Gateway: a node:http server on 127.0.0.1 that matches requests against the shared route
+ * table, runs the same TOKEN authorizer (with API Gateway's 300 s result cache), builds REST-API-shaped
+ * proxy events for the same API handler, and answers with the same gateway responses.
+ */
+export interface LocalApiOptions {
+  port: number;
+  host?: string;
+  apiHandler: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+  authorizer: LambdaHandler<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>;
+  /** Extra non-API routes (e.g. the demo page); return true when handled. */
+  extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  stage?: string;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** API Gateway's hard limit on a request payload. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+const AUTHORIZER_TTL_MS = 300_000;
+const API_ID = "local";
+
+function findRoute(
+  method: string,
+  path: string,
+): { route: RouteDefinition; params: Record<string, string> } | "no-route" {
+  let best: { route: RouteDefinition; params: Record<string, string> } | undefined;
+  for (const route of ROUTES as readonly RouteDefinition[]) {
+    if (route.method !== method) continue;
+    const params = matchPath(route.path, path);
+    // Like API Gateway, a literal segment beats a path parameter.
+    if (params && (!best || Object.keys(params).length < Object.keys(best.params).length)) best = { route, params };
+  }
+  return best ?? "no-route";
+}
+
+function sendGatewayResponse(res: ServerResponse, type: GatewayResponseType, requestId: string): void {
+  res.writeHead(GATEWAY_RESPONSES[type].status, {
+    "Content-Type": PROBLEM_CONTENT_TYPE,
+    "x-amzn-RequestId": requestId,
+  });
+  res.end(JSON.stringify(gatewayProblemBody(type)));
+}
+
+export async function startLocalApi(
+  options: LocalApiOptions,
+): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
+  const stage = options.stage ?? "v1";
+  const log = options.log ?? (() => undefined);
+  const authorizerCache = new Map<string, { result: APIGatewayAuthorizerResult; expires: number }>();
+
+  async function authorize(
+    token: string,
+    methodArn: string,
+  ): Promise<APIGatewayAuthorizerResult | "unauthorized" | "error"> {
+    const cached = authorizerCache.get(token);
+    if (cached && cached.expires > Date.now()) return cached.result;
+    try {
+      const result = await invokeLambda(
+        options.authorizer,
+        { type: "TOKEN", authorizationToken: token, methodArn },
+        { functionName: "authorizer", timeoutSeconds: 10 },
+      );
+      authorizerCache.set(token, { result, expires: Date.now() + AUTHORIZER_TTL_MS });
+      return result;
+    } catch (error) {
+      if ((error as Error).message === "Unauthorized") return "unauthorized";
+      log("authorizer failed", { error: (error as Error).message });
+      return "error";
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    if (options.extra && (await options.extra(req, res))) return;
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const method = req.method ?? "GET";
+    const match = findRoute(method, url.pathname);
+    if (match === "no-route") return sendGatewayResponse(res, "MISSING_AUTHENTICATION_TOKEN", requestId);
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_PAYLOAD_BYTES) return sendGatewayResponse(res, "REQUEST_TOO_LARGE", requestId);
+      chunks.push(chunk as Buffer);
+    }
+
+    const methodArn = `arn:aws:execute-api:us-east-1:000000000000:${API_ID}/${stage}/${method}${url.pathname}`;
+    let authorizerContext: Record<string, unknown> | undefined;
+    if (!match.route.public) {
+      const token = req.headers.authorization;
+      if (!token) return sendGatewayResponse(res, "UNAUTHORIZED", requestId);
+      const result = await authorize(token, methodArn);
+      if (result === "unauthorized") return sendGatewayResponse(res, "UNAUTHORIZED", requestId);
+      if (result === "error") return sendGatewayResponse(res, "DEFAULT_5XX", requestId);
+      const allowed = result.policyDocument.Statement.some((s) => "Effect" in s && s.Effect === "Allow");
+      if (!allowed) return sendGatewayResponse(res, "ACCESS_DENIED", requestId);
+      authorizerContext = { ...result.context, principalId: result.principalId };
+    }
+
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!;
+      const value = req.rawHeaders[i + 1]!;
+      headers[name] = value;
+      (multiValueHeaders[name] ??= []).push(value);
+    }
+    const query: Record<string, string> = {};
+    const multiQuery: Record<string, string[]> = {};
+    for (const [k, v] of url.searchParams) {
+      query[k] = v;
+      (multiQuery[k] ??= []).push(v);
+    }
+    const body = chunks.length > 0 ? Buffer.concat(chunks).toString("utf8") : null;
+    const event: APIGatewayProxyEvent = {
+      resource: match.route.path,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: Object.keys(query).length > 0 ? query : null,
+      multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
+      pathParameters: Object.keys(match.params).length > 0 ? match.params : null,
+      stageVariables: null,
+      body,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: "000000000000",
+        apiId: API_ID,
+        authorizer: authorizerContext ?? null,
+        httpMethod: method,
+        identity: {
+          sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        } as APIGatewayProxyEvent["requestContext"]["identity"],
+        path: `/${stage}${url.pathname}`,
+        protocol: `HTTP/${req.httpVersion}`,
+        requestId,
+        requestTimeEpoch: Date.now(),
+        resourceId: match.route.operationId,
+        resourcePath: match.route.path,
+        stage,
+      },
+    };
+    let result: APIGatewayProxyResult;
+    try {
+      // API Gateway's integration timeout is 29 s.
+      result = await invokeLambda(options.apiHandler, event, { functionName: "http-api", timeoutSeconds: 29 });
+    } catch (error) {
+      log("api handler failed", { requestId, error: (error as Error).message });
+      return sendGatewayResponse(res, "DEFAULT_5XX", requestId);
+    }
+    const outHeaders: Record<string, string | string[]> = { "x-amzn-RequestId": requestId };
+    for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
+    for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) outHeaders[k] = v.map(String);
+    res.writeHead(result.statusCode, outHeaders);
+    res.end(result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log("local api error", { error: (error as Error).message });
+      if (!res.headersSent) sendGatewayResponse(res, "DEFAULT_5XX", "local");
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { parseArgs } from "node:util";
+import { JavaMissingError } from "./dynamodb/server.js";
+import { startLocalRuntime } from "./runtime.js";
+
+/** `npm start`: the whole backend on this machine. */
+const { values } = parseArgs({
+  options: {
+    "in-memory": { type: "boolean", default: false },
+    port: { type: "string" },
+    "data-dir": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(`Usage: npm start -- [--in-memory] [--port N] [--data-dir DIR]
+
+  --in-memory     throwaway state (nothing is written to disk)
+  --port N        API port (default: $PORT or 3000)
+  --data-dir DIR  where state lives (default: .data)
+
+Environment: PORT, CORTEX_API_KEY (use this key instead of the generated one), LOG_LEVEL (debug|info|warn|error).
+`);
+  process.exit(0);
+}
+
+const log = (message: string, fields?: Record<string, unknown>) =>
+  process.stderr.write(`[local] ${message}${fields ? " " + JSON.stringify(fields) : ""}\n`);
+
+const started = Date.now();
+let runtime;
+try {
+  runtime = await startLocalRuntime({
+    port: Number(values.port ?? process.env.PORT ?? 3000),
+    dataDir: values["data-dir"] ?? ".data",
+    inMemory: values["in-memory"],
+    ...(process.env.CORTEX_API_KEY && { apiKey: process.env.CORTEX_API_KEY }),
+    log,
+  });
+} catch (error) {
+  if (error instanceof JavaMissingError) {
+    process.stderr.write(`\n${error.message}\n`);
+    process.exit(1);
+  }
+  if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    process.stderr.write(`\nThe API port is in use. Pick another: PORT=3001 npm start\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+process.stdout.write(`
+  Cortex gatherings backend — running locally (${((Date.now() - started) / 1000).toFixed(1)} s)
+
+  API         ${runtime.apiUrl}/v1        (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
+  Email inbox ${runtime.inboxUrl}
+  API key     ${runtime.apiKey}
+  State       ${values["in-memory"] ? "in memory (discarded on exit)" : (values["data-dir"] ?? ".data") + "/"}
+
+  Try:  curl -s -X POST ${runtime.apiUrl}/v1/projects/demo/gatherings \\
+          -H "Authorization: Bearer ${runtime.apiKey}" -H "Content-Type: application/json" \\
+          -d '{"name":"Ranked 5v5","type":"lobby"}'
+
+  Ctrl-C stops everything.
+`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write("\n[local] stopping…\n");
+    void runtime.stop().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,231 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { EventBridgeEvent } from "aws-lambda";
+import { PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES, entrySize } from "../../shared/events/publisher.js";
+import type { RuleDefinition } from "../../shared/events/rules.js";
+import { assertSupportedPattern, matchesPattern } from "./pattern.js";
+
+/**
+ * A local EventBridge: the PutEvents API (AWS JSON 1.1, as @aws-sdk/client-eventbridge sends it) on
+ * 127.0.0.1, with the service's limits (10 entries, 256 KB), routing every accepted entry through the
+ * shared rules to their targets. Delivery is asynchronous and retried like EventBridge's retry policy;
+ * what still fails goes to a dead-letter file.
+ */
+export type RuleTarget = (event: EventBridgeEvent<string, unknown>) => Promise<void>;
+
+export interface LocalEventBridgeOptions {
+  busName: string;
+  rules: readonly RuleDefinition[];
+  /** Per rule id: the target to invoke and its retry attempts. */
+  targets: Record<string, { invoke: RuleTarget; retryAttempts: number }>;
+  region?: string;
+  /** Delay before retry n (1-based). EventBridge backs off over minutes; locally seconds. */
+  retryDelayMs?: (attempt: number) => number;
+  deadLetterFile?: string;
+  /**
+   * Where accepted deliveries are journaled until their target has run, so a crash between PutEvents and
+   * delivery loses nothing (EventBridge itself is durable). Omitted = in memory only.
+   */
+  journalDir?: string;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface LocalEventBridge {
+  endpoint: string;
+  /** Resolves when every delivery started so far has finished (succeeded or dead-lettered). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface WireEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+  Time?: number;
+  Resources?: string[];
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export async function startLocalEventBridge(options: LocalEventBridgeOptions): Promise<LocalEventBridge> {
+  for (const rule of options.rules) {
+    assertSupportedPattern(rule.pattern, `rule ${rule.id}`);
+    if (!options.targets[rule.id]) throw new Error(`rule ${rule.id} has no local target`);
+  }
+  const region = options.region ?? "us-east-1";
+  const retryDelay = options.retryDelayMs ?? ((attempt) => Math.min(200 * 2 ** (attempt - 1), 5_000));
+  const log = options.log ?? (() => undefined);
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+
+  const journal = options.journalDir;
+  if (journal) mkdirSync(journal, { recursive: true });
+  const journalFile = (ruleId: string, eventId: string) => join(journal!, `${eventId}.${ruleId}.json`);
+
+  async function deliver(rule: RuleDefinition, event: EventBridgeEvent<string, unknown>): Promise<void> {
+    const target = options.targets[rule.id]!;
+    for (let attempt = 0; ; attempt++) {
+      if (stopping) return; // still journaled: delivered after the next start
+      try {
+        await target.invoke(event);
+        if (journal) unlinkSync(journalFile(rule.id, event.id));
+        return;
+      } catch (error) {
+        if (attempt >= target.retryAttempts) {
+          log("delivery failed, dead-lettered", { rule: rule.id, eventId: event.id, error: (error as Error).message });
+          if (options.deadLetterFile) {
+            await appendFile(
+              options.deadLetterFile,
+              JSON.stringify({ rule: rule.id, error: (error as Error).message, event }) + "\n",
+            );
+          }
+          if (journal) unlinkSync(journalFile(rule.id, event.id));
+          return;
+        }
+        await new Promise((r) => setTimeout(r, retryDelay(attempt + 1)));
+      }
+    }
+  }
+
+  function route(entry: Required<Pick<WireEntry, "Source" | "DetailType" | "Detail">> & WireEntry): string {
+    const id = randomUUID();
+    const event: EventBridgeEvent<string, unknown> = {
+      version: "0",
+      id,
+      "detail-type": entry.DetailType,
+      source: entry.Source,
+      account: "000000000000",
+      time: new Date((entry.Time ?? Date.now() / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      region,
+      resources: entry.Resources ?? [],
+      detail: JSON.parse(entry.Detail) as unknown,
+    };
+    for (const rule of options.rules) {
+      if (!matchesPattern(rule.pattern, event as unknown as Record<string, unknown>)) continue;
+      // Journaled before PutEvents answers: once accepted, an event survives a crash.
+      if (journal) writeFileSync(journalFile(rule.id, id), JSON.stringify(event));
+      startDelivery(rule, event);
+    }
+    return id;
+  }
+
+  function startDelivery(rule: RuleDefinition, event: EventBridgeEvent<string, unknown>): void {
+    const delivery = deliver(rule, event).finally(() => inFlight.delete(delivery));
+    inFlight.add(delivery);
+  }
+
+  function resumeJournal(): void {
+    if (!journal) return;
+    for (const file of readdirSync(journal).filter((f) => f.endsWith(".json"))) {
+      const ruleId = file.split(".")[1]!;
+      const rule = options.rules.find((r) => r.id === ruleId);
+      const event = JSON.parse(readFileSync(join(journal, file), "utf8")) as EventBridgeEvent<string, unknown>;
+      if (rule) startDelivery(rule, event);
+      else unlinkSync(join(journal, file)); // the rule no longer exists
+    }
+  }
+
+  function putEvents(input: { Entries?: WireEntry[] }) {
+    const entries = input.Entries ?? [];
+    if (entries.length === 0 || entries.length > PUT_EVENTS_MAX_ENTRIES) {
+      throw new ApiError(
+        "ValidationException",
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${PUT_EVENTS_MAX_ENTRIES}`,
+      );
+    }
+    const total = entries.reduce(
+      (n, e) =>
+        n +
+        entrySize({
+          Source: e.Source ?? "",
+          DetailType: e.DetailType ?? "",
+          Detail: e.Detail ?? "",
+          Time: new Date(),
+          Resources: e.Resources ?? [],
+        }),
+      0,
+    );
+    if (total > PUT_EVENTS_MAX_BYTES) {
+      throw new ApiError("ValidationException", "Total size of the entries in the request is over the limit.");
+    }
+    let failed = 0;
+    const results = entries.map((entry) => {
+      const bus = entry.EventBusName ?? "default";
+      if (bus !== options.busName && !bus.endsWith(`:event-bus/${options.busName}`)) {
+        failed++;
+        return { ErrorCode: "ResourceNotFoundException", ErrorMessage: `Event bus ${bus} does not exist.` };
+      }
+      if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
+        failed++;
+        return { ErrorCode: "InvalidArgument", ErrorMessage: "Parameter(s) Source, DetailType or Detail are missing." };
+      }
+      try {
+        const detail: unknown = JSON.parse(entry.Detail);
+        if (typeof detail !== "object" || detail === null || Array.isArray(detail)) throw new Error("not an object");
+      } catch {
+        failed++;
+        return { ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed." };
+      }
+      return { EventId: route({ ...entry, Source: entry.Source, DetailType: entry.DetailType, Detail: entry.Detail }) };
+    });
+    return { FailedEntryCount: failed, Entries: results };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const reply = (status: number, body: unknown, errorType?: string) => {
+      res.writeHead(status, {
+        "Content-Type": "application/x-amz-json-1.1",
+        ...(errorType && { "x-amzn-ErrorType": errorType }),
+      });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      const target = req.headers["x-amz-target"];
+      if (req.method !== "POST" || target !== "AWSEvents.PutEvents") {
+        throw new ApiError(
+          "UnknownOperationException",
+          `The local event bus implements PutEvents only (got ${target})`,
+        );
+      }
+      reply(200, putEvents(JSON.parse(Buffer.concat(chunks).toString("utf8")) as { Entries?: WireEntry[] }));
+    } catch (error) {
+      const apiError =
+        error instanceof ApiError ? error : new ApiError("InternalException", (error as Error).message, 500);
+      reply(apiError.status, { __type: apiError.type, message: apiError.message }, apiError.type);
+    }
+  }
+
+  const server: Server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (typeof address !== "object" || !address) throw new Error("event bus did not bind");
+  resumeJournal();
+
+  const drain = async () => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    drain,
+    async stop() {
+      stopping = true;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await drain();
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { join, resolve } from "node:path";
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayTokenAuthorizerEvent,
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  EventBridgeEvent,
+} from "aws-lambda";
+import { DynamoDbStore } from "../shared/adapters/aws/dynamodb-store.js";
+import { generateApiKey, storeApiKey } from "../shared/auth/api-keys.js";
+import { CONSUMERS, RULES } from "../shared/events/rules.js";
+import { ENV } from "../shared/platform/config.js";
+import { STREAM_FILTER_PATTERN } from "../shared/store/table.js";
+import { startLocalApi } from "./api/server.js";
+import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb/server.js";
+import { ensureTable } from "./dynamodb/table.js";
+import { startLocalEventBridge, type RuleTarget } from "./eventbridge/server.js";
+import { invokeLambda, type LambdaHandler } from "./lambda.js";
+import { freePort } from "./ports.js";
+import { startStreamPoller } from "./streams/poller.js";
+
+/**
+ * The whole stack on one machine (DESIGN.md §3). Handlers are the same modules Lambda runs; they reach
+ * DynamoDB Local, the local event bus and the local SES through the standard AWS_ENDPOINT_URL_* settings,
+ * so nothing in functions/ or shared/ knows it is local. One runtime per process: handler modules read
+ * their configuration once, at import.
+ */
+export interface LocalRuntimeOptions {
+  /** API port; 0 picks a free one. */
+  port: number;
+  /** Persistent state (database, checkpoints, dev key, journals); ignored when inMemory. */
+  dataDir: string;
+  inMemory: boolean;
+  /** Overrides the generated dev key. */
+  apiKey?: string;
+  sesPort?: number;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface LocalRuntime {
+  apiUrl: string;
+  inboxUrl: string;
+  apiKey: string;
+  dynamodbEndpoint: string;
+  stop(): Promise<void>;
+}
+
+const TABLE_NAME = "cortex";
+const BUS_NAME = "cortex";
+const REGION = "us-east-1";
+
+type FunctionModule<E, R> = { handler: LambdaHandler<E, R> };
+
+async function loadFunction<E, R>(entry: string): Promise<LambdaHandler<E, R>> {
+  const mod = (await import(`../functions/${entry}.ts`)) as FunctionModule<E, R>;
+  if (typeof mod.handler !== "function") throw new Error(`functions/${entry}.ts does not export a handler`);
+  return mod.handler;
+}
+
+async function startSes(port: number): Promise<Server> {
+  const mod = (await import("aws-ses-v2-local")) as unknown as {
+    default: ((config: { host: string; port: number }) => Promise<Server>) & { default?: unknown };
+  };
+  const start = (mod.default.default ?? mod.default) as (config: { host: string; port: number }) => Promise<Server>;
+  return start({ host: "127.0.0.1", port });
+}
+
+function devApiKey(options: LocalRuntimeOptions): string {
+  if (options.apiKey) return options.apiKey;
+  if (options.inMemory) return generateApiKey();
+  const file = join(options.dataDir, "dev-api-key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const key = generateApiKey();
+  writeFileSync(file, key + "\n", { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const dataDir = resolve(options.dataDir);
+  if (!options.inMemory) mkdirSync(dataDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const dynamodb: DynamoDbLocal = await startDynamoDbLocal(
+      options.inMemory ? {} : { dataDir: join(dataDir, "dynamodb") },
+    );
+    stops.push(() => dynamodb.stop());
+
+    const sesPort = options.sesPort ?? (await freePort());
+    const ses = await startSes(sesPort);
+    stops.push(() => new Promise<void>((r) => ses.close(() => r())));
+
+    // Consumers are loaded lazily: their modules must see the environment set below.
+    const consumers = new Map<string, LambdaHandler<EventBridgeEvent<string, unknown>, void>>();
+    const targets: Record<string, { invoke: RuleTarget; retryAttempts: number }> = {};
+    for (const rule of RULES) {
+      const consumer = CONSUMERS[rule.consumer];
+      targets[rule.id] = {
+        retryAttempts: consumer.retryAttempts,
+        invoke: async (event) => {
+          let handler = consumers.get(consumer.entry);
+          if (!handler) consumers.set(consumer.entry, (handler = await loadFunction(consumer.entry)));
+          await invokeLambda(handler, event, { functionName: consumer.entry, timeoutSeconds: consumer.timeoutSeconds });
+        },
+      };
+    }
+    const bus = await startLocalEventBridge({
+      busName: BUS_NAME,
+      rules: RULES,
+      targets,
+      region: REGION,
+      ...(!options.inMemory && {
+        journalDir: join(dataDir, "eventbridge-journal"),
+        deadLetterFile: join(dataDir, "dead-letters.jsonl"),
+      }),
+      log: options.log,
+    });
+    stops.push(() => bus.stop());
+
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+      AWS_ENDPOINT_URL_SESV2: `http://127.0.0.1:${sesPort}`,
+      [ENV.tableName]: TABLE_NAME,
+      [ENV.eventBusName]: BUS_NAME,
+    });
+
+    const client = new DynamoDBClient({});
+    const { streamArn } = await ensureTable(client, TABLE_NAME);
+    const apiKey = devApiKey(options);
+    await storeApiKey(new DynamoDbStore({ tableName: TABLE_NAME, client }), apiKey, {
+      tenantId: "local",
+      projectScope: "*",
+      description: "local development key",
+      createdAt: new Date().toISOString(),
+    });
+
+    const publisher = await loadFunction<DynamoDBStreamEvent, DynamoDBBatchResponse>("stream-publisher");
+    const poller = startStreamPoller({
+      client: new DynamoDBStreamsClient({}),
+      streamArn,
+      filterPattern: STREAM_FILTER_PATTERN,
+      handler: (event) => invokeLambda(publisher, event, { functionName: "stream-publisher", timeoutSeconds: 60 }),
+      ...(!options.inMemory && {
+        checkpointFile: join(dataDir, "stream-checkpoints.json"),
+        failureFile: join(dataDir, "stream-failures.jsonl"),
+      }),
+      region: REGION,
+      log: options.log,
+    });
+    stops.push(() => poller.stop());
+
+    const api = await startLocalApi({
+      port: options.port,
+      apiHandler: await loadFunction<APIGatewayProxyEvent, APIGatewayProxyResult>("http-api"),
+      authorizer: await loadFunction<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>("authorizer"),
+      log: options.log,
+    });
+    stops.push(() => api.stop());
+
+    return {
+      apiUrl: api.url,
+      inboxUrl: `http://127.0.0.1:${sesPort}/`,
+      apiKey,
+      dynamodbEndpoint: dynamodb.endpoint,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

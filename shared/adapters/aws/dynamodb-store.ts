@@ -1,0 +1,177 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  type QueryCommandInput,
+  type TransactWriteItem,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { ValidationError } from "../../errors.js";
+import type { ItemKey } from "../../store/keys.js";
+import {
+  TransactionCancelledError,
+  type Condition,
+  type Item,
+  type Page,
+  type QueryOptions,
+  type Store,
+  type WriteOp,
+} from "../../store/store.js";
+import { TABLE } from "../../store/table.js";
+
+const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
+const CONTENTION_CODES = new Set(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"]);
+
+function conditionExpression(condition: Condition | undefined): Partial<TransactWriteItem["Put"] & object> {
+  if (!condition) return {};
+  switch (condition.kind) {
+    case "notExists":
+      return {
+        ConditionExpression: "attribute_not_exists(#pk)",
+        ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+      };
+    case "exists":
+      return { ConditionExpression: "attribute_exists(#pk)", ExpressionAttributeNames: { "#pk": TABLE.partitionKey } };
+    case "equals":
+      return {
+        ConditionExpression: "#a = :v",
+        ExpressionAttributeNames: { "#a": condition.attribute },
+        ExpressionAttributeValues: marshall({ ":v": condition.value }),
+      };
+  }
+}
+
+function keyOf(key: ItemKey) {
+  return marshall({ [TABLE.partitionKey]: key.PK, [TABLE.sortKey]: key.SK });
+}
+
+/** Cursors are opaque to clients: base64url JSON of DynamoDB's LastEvaluatedKey. */
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString("base64url");
+}
+
+function decodeCursor(cursor: string): QueryCommandInput["ExclusiveStartKey"] {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    return marshall(parsed as Record<string, unknown>);
+  } catch {
+    throw new ValidationError("The cursor is not valid", [
+      { path: "cursor", message: "is not a cursor this API returned" },
+    ]);
+  }
+}
+
+export interface DynamoDbStoreOptions {
+  tableName: string;
+  client?: DynamoDBClient;
+  /** DynamoDB deletes expired items lazily (and DynamoDB Local never does): reads hide them. */
+  nowSeconds?: () => number;
+}
+
+export class DynamoDbStore implements Store {
+  readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly nowSeconds: () => number;
+
+  constructor(options: DynamoDbStoreOptions) {
+    this.client = options.client ?? new DynamoDBClient({});
+    this.tableName = options.tableName;
+    this.nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  async transact(ops: WriteOp[]): Promise<void> {
+    const items: TransactWriteItem[] = ops.map((op) => {
+      const condition = conditionExpression(op.condition);
+      switch (op.op) {
+        case "put":
+          return { Put: { TableName: this.tableName, Item: marshall(op.item, MARSHALL), ...condition } };
+        case "delete":
+          return { Delete: { TableName: this.tableName, Key: keyOf(op.key), ...condition } };
+        case "check":
+          return {
+            ConditionCheck: {
+              TableName: this.tableName,
+              Key: keyOf(op.key),
+              ...condition,
+              ConditionExpression: condition.ConditionExpression!,
+            },
+          };
+      }
+    });
+    try {
+      if (items.length === 1 && items[0]!.Put) {
+        // A single put needs no transaction; the condition semantics are the same.
+        await this.client.send(new PutItemCommand(items[0]!.Put));
+        return;
+      }
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new TransactionCancelledError([0], false);
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        const failed = reasons.flatMap((r, i) => (r.Code === "ConditionalCheckFailed" ? [i] : []));
+        const contention = reasons.some((r) => r.Code !== undefined && CONTENTION_CODES.has(r.Code));
+        throw new TransactionCancelledError(failed, contention);
+      }
+      throw error;
+    }
+  }
+
+  async get(key: ItemKey, options: { consistent?: boolean } = {}): Promise<Item | undefined> {
+    const result = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: options.consistent ?? true }),
+    );
+    if (!result.Item) return undefined;
+    const item = unmarshall(result.Item) as Item;
+    return this.isExpired(item) ? undefined : item;
+  }
+
+  async query(options: QueryOptions): Promise<Page<Item>> {
+    const index = options.index ? TABLE.globalSecondaryIndexes.find((i) => i.indexName === options.index) : undefined;
+    if (options.index && !index) throw new Error(`unknown index ${options.index}`);
+    const pkName = index?.partitionKey ?? TABLE.partitionKey;
+    const skName = index?.sortKey ?? TABLE.sortKey;
+    const names: Record<string, string> = { "#pk": pkName };
+    const values: Record<string, unknown> = { ":pk": options.pk };
+    let condition = "#pk = :pk";
+    if (options.between) {
+      names["#sk"] = skName;
+      values[":from"] = options.between.from;
+      values[":to"] = options.between.to;
+      condition += " AND #sk BETWEEN :from AND :to";
+    } else if (options.beginsWith !== undefined) {
+      names["#sk"] = skName;
+      values[":prefix"] = options.beginsWith;
+      condition += " AND begins_with(#sk, :prefix)";
+    }
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        ...(index && { IndexName: index.indexName }),
+        KeyConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: marshall(values),
+        ...(options.limit !== undefined && { Limit: options.limit }),
+        ...(options.cursor !== undefined && { ExclusiveStartKey: decodeCursor(options.cursor) }),
+        ScanIndexForward: !options.descending,
+        // GSIs only support eventually consistent reads.
+        ConsistentRead: index ? false : (options.consistent ?? false),
+      }),
+    );
+    const items = (result.Items ?? []).map((i) => unmarshall(i) as Item).filter((i) => !this.isExpired(i));
+    return {
+      items,
+      ...(result.LastEvaluatedKey && { nextCursor: encodeCursor(unmarshall(result.LastEvaluatedKey)) }),
+    };
+  }
+
+  private isExpired(item: Item): boolean {
+    const expiresAt = item[TABLE.ttlAttribute];
+    return typeof expiresAt === "number" && expiresAt <= this.nowSeconds();
+  }
+}

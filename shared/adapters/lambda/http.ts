@@ -1,0 +1,94 @@
+import type { MiddlewareObj } from "@middy/core";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../../errors.js";
+import type { ApiRequest, ApiResponse, Principal } from "../../http/api.js";
+import { PROBLEM_CONTENT_TYPE } from "../../http/gateway-responses.js";
+import { toProblem } from "../../http/problem.js";
+import { ROUTES, type OperationId } from "../../http/routes.js";
+import type { Logger } from "../../platform/logger.js";
+
+/** API Gateway REST (v1 proxy) events ↔ transport-neutral ApiRequest/ApiResponse. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+const operationByRoute = new Map<string, OperationId>(ROUTES.map((r) => [`${r.method} ${r.path}`, r.operationId]));
+
+function lowerCaseHeaders(headers: APIGatewayProxyEvent["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string>): unknown {
+  if (event.body === null || event.body === undefined || event.body === "") return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(`The request body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  const contentType = headers["content-type"] ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+    throw new UnsupportedMediaTypeError("Send the request body as application/json");
+  }
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (error) {
+    throw new ValidationError(`The request body is not valid JSON (${(error as Error).message})`, [
+      { path: "", message: "is not valid JSON" },
+    ]);
+  }
+}
+
+function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
+  const ctx = event.requestContext.authorizer as Record<string, unknown> | null | undefined;
+  if (!ctx || typeof ctx.tenantId !== "string" || typeof ctx.projectScope !== "string") return undefined;
+  return { tenantId: ctx.tenantId, projectScope: ctx.projectScope, keyId: String(ctx.keyId ?? ctx.principalId) };
+}
+
+export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
+  const operationId = operationByRoute.get(`${event.httpMethod} ${event.resource}`);
+  if (!operationId) throw new Error(`no operation for ${event.httpMethod} ${event.resource}`);
+  const headers = lowerCaseHeaders(event.headers);
+  const principal = principalOf(event);
+  return {
+    operationId,
+    params: Object.fromEntries(Object.entries(event.pathParameters ?? {}).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >,
+    query: Object.fromEntries(
+      Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>,
+    headers,
+    body: parseBody(event, headers),
+    ...(principal && { principal }),
+    requestId: event.requestContext.requestId,
+  };
+}
+
+export function toProxyResult(response: ApiResponse): APIGatewayProxyResult {
+  return {
+    statusCode: response.status,
+    headers: {
+      ...(response.body !== undefined && { "Content-Type": "application/json" }),
+      ...response.headers,
+    },
+    body: response.body === undefined ? "" : JSON.stringify(response.body),
+  };
+}
+
+/** Every error leaves as problem+json; a 5xx is logged with its cause, a 4xx is not an error. */
+export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    name: "problemResponses",
+    onError: (request) => {
+      const problem = toProblem(request.error, request.event.path);
+      const fields = { requestId: request.event.requestContext.requestId, status: problem.status, code: problem.code };
+      if (problem.status >= 500) logger.error("request failed", { ...fields, error: request.error });
+      else logger.info("request rejected", fields);
+      request.response = {
+        statusCode: problem.status,
+        headers: { "Content-Type": PROBLEM_CONTENT_TYPE },
+        body: JSON.stringify({ ...problem, requestId: request.event.requestContext.requestId }),
+      };
+    },
+  };
+}

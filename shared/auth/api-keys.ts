@@ -1,0 +1,55 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { apiKeyKey } from "../store/keys.js";
+import type { Store } from "../store/store.js";
+import type { Principal } from "../http/api.js";
+
+/**
+ * API keys: `ck_` + 32 random bytes (base64url). Only the SHA-256 of the secret is stored; the key id
+ * (first 8 hex chars of the hash) is what logs and events name. A key is scoped to one project, or to
+ * every project of its tenant ("*").
+ */
+const KEY_PREFIX = "ck_";
+/** Generated keys are ck_…; a key chosen by the operator (CORTEX_API_KEY) may be any 16–256 URL-safe characters. */
+const KEY_PATTERN = /^[A-Za-z0-9._~+/=-]{16,256}$/;
+
+export function generateApiKey(): string {
+  return KEY_PREFIX + randomBytes(32).toString("base64url");
+}
+
+export function hashApiKey(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+export function keyIdOf(hash: string): string {
+  return `key_${hash.slice(0, 8)}`;
+}
+
+/** `Authorization` header value → the bearer secret, or undefined. */
+export function bearerSecret(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  const secret = match?.[1];
+  return secret && KEY_PATTERN.test(secret) ? secret : undefined;
+}
+
+export interface ApiKeyRecord {
+  tenantId: string;
+  projectScope: string;
+  description: string;
+  createdAt: string;
+}
+
+export async function storeApiKey(store: Store, secret: string, record: ApiKeyRecord): Promise<string> {
+  const hash = hashApiKey(secret);
+  await store.transact([{ op: "put", item: { ...apiKeyKey(hash), kind: "apiKey", hash, ...record } }]);
+  return keyIdOf(hash);
+}
+
+/** Resolves a bearer secret to its principal; undefined for an unknown, revoked or malformed key. */
+export async function resolveApiKey(store: Store, secret: string): Promise<Principal | undefined> {
+  const hash = hashApiKey(secret);
+  const item = await store.get(apiKeyKey(hash), { consistent: false });
+  if (!item || item.revokedAt !== undefined || typeof item.hash !== "string") return undefined;
+  // Defence in depth: the key lookup already matched on the hash.
+  if (!timingSafeEqual(Buffer.from(item.hash), Buffer.from(hash))) return undefined;
+  return { tenantId: String(item.tenantId), projectScope: String(item.projectScope), keyId: keyIdOf(hash) };
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+
+/** Every event on every channel (EventBridge detail, SSE data, webhook body, function argument). */
+export const ActorSchema = z.object({
+  type: z.enum(["apiKey", "participant", "system", "schedule"]),
+  id: z.string(),
+});
+export type Actor = z.infer<typeof ActorSchema>;
+
+export const EventEnvelopeSchema = z.object({
+  id: z.string().describe("Unique event id (evt_…); stable across redeliveries — dedupe on it"),
+  type: z.string().describe("Event name from the catalog, e.g. gathering.created"),
+  version: z.number().int().positive().describe("The aggregate version this event produced (gapless)"),
+  projectId: z.string(),
+  tenantId: z.string(),
+  resource: z.string().describe("The aggregate, as type:id, e.g. gathering:gth_…"),
+  occurredAt: z.iso.datetime(),
+  actor: ActorSchema.optional(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
+
+/** The EventBridge `source` of every event this backend publishes. */
+export const EVENT_SOURCE = "cortex";

@@ -1,0 +1,66 @@
+import { ValidationError, type FieldIssue } from "../errors.js";
+import { formatJoinCode } from "./join-code.js";
+import type { CreateGatheringBody, Gathering, GatheringStatus, GatheringType } from "./model.js";
+
+export interface Scope {
+  tenantId: string;
+  projectId: string;
+}
+
+const INITIAL_STATUS: Record<GatheringType, GatheringStatus> = {
+  lobby: "open",
+  appointment: "scheduled",
+  open: "open",
+};
+
+/** Type rules that a schema alone cannot express. Pure: `now` is passed in. */
+export function validateCreate(body: CreateGatheringBody, now: Date): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (body.type === "appointment") {
+    if (!body.startsAt) issues.push({ path: "startsAt", message: "is required for an appointment" });
+    if (!body.endsAt) issues.push({ path: "endsAt", message: "is required for an appointment" });
+    if (body.startsAt && Date.parse(body.startsAt) <= now.getTime())
+      issues.push({ path: "startsAt", message: "must be in the future" });
+    if (body.startsAt && body.endsAt && Date.parse(body.endsAt) <= Date.parse(body.startsAt))
+      issues.push({ path: "endsAt", message: "must be after startsAt" });
+  } else {
+    for (const field of ["startsAt", "endsAt"] as const)
+      if (body[field] !== undefined) issues.push({ path: field, message: `is only allowed for an appointment` });
+    if (body.autoStartSession !== undefined && body.type === "open")
+      issues.push({ path: "autoStartSession", message: "is not allowed for an open gathering" });
+  }
+  if (body.maxMembers !== undefined && body.type === "appointment") {
+    // appointments are invitation-driven; capacity is a lobby/open concern
+    issues.push({ path: "maxMembers", message: "is only allowed for a lobby or an open gathering" });
+  }
+  return issues;
+}
+
+export function newGathering(
+  body: CreateGatheringBody,
+  scope: Scope,
+  ids: { id: string; joinCode: string },
+  now: Date,
+): Gathering {
+  const issues = validateCreate(body, now);
+  if (issues.length > 0) throw new ValidationError("The gathering is not valid for its type", issues);
+  const at = now.toISOString();
+  return {
+    id: ids.id,
+    projectId: scope.projectId,
+    tenantId: scope.tenantId,
+    name: body.name,
+    type: body.type,
+    status: INITIAL_STATUS[body.type],
+    version: 1,
+    joinCode: formatJoinCode(ids.joinCode),
+    ...(body.startsAt !== undefined && { startsAt: body.startsAt }),
+    ...(body.endsAt !== undefined && { endsAt: body.endsAt }),
+    autoStartSession: body.autoStartSession ?? false,
+    ...(body.maxMembers !== undefined && { maxMembers: body.maxMembers }),
+    listed: body.listed ?? body.type === "open",
+    metadata: body.metadata ?? {},
+    createdAt: at,
+    updatedAt: at,
+  };
+}

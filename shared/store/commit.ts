@@ -1,0 +1,122 @@
+import { UniqueConstraintError, VersionConflictError } from "../errors.js";
+import type { Actor, EventEnvelope } from "../events/envelope.js";
+import { EVENT_CATALOG, type EventType } from "../events/catalog.js";
+import { newId } from "../ids.js";
+import { aggregateRootKey, eventSk, type AggregateType, type ItemKey } from "./keys.js";
+import { TransactionCancelledError, type Condition, type Item, type Store, type WriteOp } from "./store.js";
+import { EVENT_ITEM_KIND } from "./table.js";
+
+/**
+ * The one write primitive for aggregates: the aggregate root, its other items and one event item per
+ * domain event go into a single TransactWriteItems. The root's `version` moves from `expectedVersion`
+ * to `expectedVersion + events.length` under a condition, and each event item's sort key is the version
+ * it produced — so every aggregate has a gapless, ordered event log, and the stream publishes exactly
+ * what was committed (the transactional outbox).
+ */
+export interface EventDraft<T extends EventType = EventType> {
+  type: T;
+  data: unknown;
+  actor?: Actor;
+}
+
+export interface CommitRequest {
+  aggregate: { type: AggregateType; id: string; projectId: string; tenantId: string };
+  /** The version the caller read; 0 creates the aggregate. */
+  expectedVersion: number;
+  /** The root item's attributes; `version` is set by commit. */
+  root: Record<string, unknown>;
+  /** Other items written with the root (e.g. members). */
+  puts?: Array<{ item: Item; condition?: Condition }>;
+  deletes?: ItemKey[];
+  /** Uniqueness markers: created with attribute_not_exists; a clash is a UniqueConstraintError. */
+  uniques?: Item[];
+  /** Markers released in the same transaction (e.g. a regenerated join code). */
+  releases?: ItemKey[];
+  events: EventDraft[];
+}
+
+export interface CommitResult {
+  version: number;
+  events: EventEnvelope[];
+}
+
+export interface CommitOptions {
+  now: Date;
+  /** Seconds event items are kept for replay (SSE resume, audits) before TTL removes them. */
+  eventRetentionSeconds: number;
+}
+
+/** Pure: the envelopes a commit produces. */
+export function buildEnvelopes(request: CommitRequest, now: Date): EventEnvelope[] {
+  const { aggregate } = request;
+  return request.events.map((draft, i) => {
+    const entry = EVENT_CATALOG[draft.type];
+    if (entry.aggregate !== aggregate.type) {
+      throw new Error(`event ${draft.type} does not belong to a ${aggregate.type}`);
+    }
+    // The catalog is the contract with every subscriber: never publish what it does not describe.
+    const data = entry.data.parse(draft.data) as Record<string, unknown>;
+    return {
+      id: newId("event", now.getTime()),
+      type: draft.type,
+      version: request.expectedVersion + i + 1,
+      projectId: aggregate.projectId,
+      tenantId: aggregate.tenantId,
+      resource: `${aggregate.type}:${aggregate.id}`,
+      occurredAt: now.toISOString(),
+      ...(draft.actor && { actor: draft.actor }),
+      data,
+    };
+  });
+}
+
+/** Pure: the write operations of a commit, in a fixed order (root first, so failure index 0 = version). */
+export function planCommit(request: CommitRequest, envelopes: EventEnvelope[], options: CommitOptions): WriteOp[] {
+  const { aggregate, expectedVersion } = request;
+  const rootKey = aggregateRootKey(aggregate.type, aggregate.projectId, aggregate.id);
+  const version = expectedVersion + envelopes.length;
+  const expiresAt = Math.floor(options.now.getTime() / 1000) + options.eventRetentionSeconds;
+  const ops: WriteOp[] = [
+    {
+      op: "put",
+      item: { ...request.root, ...rootKey, version },
+      condition:
+        expectedVersion === 0
+          ? { kind: "notExists" }
+          : { kind: "equals", attribute: "version", value: expectedVersion },
+    },
+  ];
+  for (const unique of request.uniques ?? []) ops.push({ op: "put", item: unique, condition: { kind: "notExists" } });
+  for (const key of request.releases ?? []) ops.push({ op: "delete", key });
+  for (const put of request.puts ?? [])
+    ops.push({ op: "put", item: put.item, ...(put.condition && { condition: put.condition }) });
+  for (const key of request.deletes ?? []) ops.push({ op: "delete", key });
+  for (const envelope of envelopes) {
+    ops.push({
+      op: "put",
+      item: { PK: rootKey.PK, SK: eventSk(envelope.version), kind: EVENT_ITEM_KIND, event: envelope, expiresAt },
+      condition: { kind: "notExists" },
+    });
+  }
+  return ops;
+}
+
+export async function commit(store: Store, request: CommitRequest, options: CommitOptions): Promise<CommitResult> {
+  if (request.events.length === 0) throw new Error("a commit must carry at least one event");
+  const envelopes = buildEnvelopes(request, options.now);
+  const ops = planCommit(request, envelopes, options);
+  try {
+    await store.transact(ops);
+  } catch (error) {
+    if (!(error instanceof TransactionCancelledError)) throw error;
+    const resource = `${request.aggregate.type} ${request.aggregate.id}`;
+    const uniqueCount = request.uniques?.length ?? 0;
+    const failedUnique = error.failed.find((i) => i >= 1 && i <= uniqueCount);
+    if (failedUnique !== undefined && !error.failed.includes(0)) {
+      throw new UniqueConstraintError(request.uniques![failedUnique - 1]!.PK);
+    }
+    // A failed version condition, a clashing event item or DynamoDB's own contention: someone else won.
+    throw new VersionConflictError(resource, request.expectedVersion);
+  }
+  return { version: request.expectedVersion + envelopes.length, events: envelopes };
+}

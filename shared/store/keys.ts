@@ -1,0 +1,65 @@
+/**
+ * The one module that knows key formats. Nothing else concatenates PK/SK strings.
+ *
+ * Items of one aggregate share a partition, so one Query reads a gathering with its members, invitations
+ * and recent events:
+ *   PK = P#{projectId}#G#{gatheringId}   SK = #ROOT            the aggregate root (carries `version`)
+ *                                        SK = M#{participantId} a member
+ *                                        SK = E#{version:012}   an event (outbox + event log)
+ * Uniqueness markers live in their own partitions and are written in the same transaction.
+ */
+export interface ItemKey {
+  PK: string;
+  SK: string;
+}
+
+export type AggregateType = "gathering" | "session";
+
+const AGGREGATE_TAG: Record<AggregateType, string> = { gathering: "G", session: "S" };
+const VERSION_DIGITS = 12;
+export const ROOT_SK = "#ROOT";
+
+export function aggregatePk(type: AggregateType, projectId: string, id: string): string {
+  return `P#${projectId}#${AGGREGATE_TAG[type]}#${id}`;
+}
+
+export function aggregateRootKey(type: AggregateType, projectId: string, id: string): ItemKey {
+  return { PK: aggregatePk(type, projectId, id), SK: ROOT_SK };
+}
+
+export function eventSk(version: number): string {
+  return `E#${String(version).padStart(VERSION_DIGITS, "0")}`;
+}
+
+/** The SK bounds of events with a version strictly greater than `after`. */
+export function eventRangeAfter(after: number): { from: string; to: string } {
+  return { from: eventSk(after + 1), to: `E#${"9".repeat(VERSION_DIGITS)}` };
+}
+
+export function memberKey(projectId: string, gatheringId: string, participantId: string): ItemKey {
+  return { PK: aggregatePk("gathering", projectId, gatheringId), SK: `M#${participantId}` };
+}
+
+/** Listing index: a project's gatherings, newest id last (ids are ULIDs, so creation order). */
+export function gatheringListKeys(projectId: string, gatheringId: string): { GSI1PK: string; GSI1SK: string } {
+  return { GSI1PK: `P#${projectId}#GATHERINGS`, GSI1SK: gatheringId };
+}
+
+/** Join codes are unique across the whole deployment, so the marker is not project-scoped. */
+export function joinCodeKey(normalizedCode: string): ItemKey {
+  return { PK: `JOINCODE#${normalizedCode}`, SK: "#" };
+}
+
+/** An API key is looked up by the SHA-256 of its secret; the secret itself is never stored. */
+export function apiKeyKey(secretHash: string): ItemKey {
+  return { PK: `APIKEY#${secretHash}`, SK: "#" };
+}
+
+/** A consumer's receipt of one event, so redelivered events act once. */
+export function activityKey(projectId: string, eventId: string): ItemKey {
+  return { PK: `P#${projectId}#ACTIVITY`, SK: eventId };
+}
+
+export function activityPk(projectId: string): string {
+  return `P#${projectId}#ACTIVITY`;
+}

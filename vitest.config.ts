@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // One DynamoDB Local for the whole run; each test file makes its own table.
+    globalSetup: ["test/support/global-setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // The machine has 2 cores; infra tests bundle functions with esbuild and e2e tests start Java.
+    maxWorkers: 2,
+  },
+});
