@@ -52,8 +52,9 @@ try {
 process.stdout.write(`
   Cortex gatherings backend — running locally (${((Date.now() - started) / 1000).toFixed(1)} s)
 
-  API         ${runtime.apiUrl}/v1        (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
+  API         ${runtime.apiUrl}   (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
   Email inbox ${runtime.inboxUrl}
+  DynamoDB    ${runtime.dynamodbEndpoint}   (table "cortex")
   API key     ${runtime.apiKey}
   State       ${values["in-memory"] ? "in memory (discarded on exit)" : (values["data-dir"] ?? ".data") + "/"}
 

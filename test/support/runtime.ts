@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createConnection } from "node:net";
+import { freePort } from "../../local/ports.js";
+
+/** The local runtime started the way `npm start` starts it (one Node process running local/cli.ts). */
+export interface RunningRuntime {
+  process: ChildProcess;
+  apiUrl: string;
+  apiKey: string;
+  dynamodbEndpoint: string;
+  inboxUrl: string;
+  output: () => string;
+  /** Resolves with the exit code/signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function startRuntime(args: string[], env: Record<string, string> = {}): Promise<RunningRuntime> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "local/cli.ts", ...args], {
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const deadline = Date.now() + 90_000;
+  while (!/Ctrl-C stops everything/.test(out)) {
+    if (child.exitCode !== null) throw new Error(`runtime exited early:\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`runtime did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(out)?.[1] ?? "";
+  return {
+    process: child,
+    apiUrl: field("API"),
+    apiKey: field("API key"),
+    dynamodbEndpoint: field("DynamoDB"),
+    inboxUrl: field("Email inbox"),
+    output: () => out,
+    exited,
+  };
+}
+
+/** True when something accepts TCP connections at the URL's host and port. */
+export function isListening(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port) });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
