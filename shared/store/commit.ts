@@ -101,22 +101,51 @@ export function planCommit(request: CommitRequest, envelopes: EventEnvelope[], o
   return ops;
 }
 
-export async function commit(store: Store, request: CommitRequest, options: CommitOptions): Promise<CommitResult> {
-  if (request.events.length === 0) throw new Error("a commit must carry at least one event");
-  const envelopes = buildEnvelopes(request, options.now);
-  const ops = planCommit(request, envelopes, options);
+/**
+ * Commits one aggregate, or several atomically (e.g. a gathering that starts and the session it creates).
+ * `extraOps` are written in the same transaction (e.g. an idempotency record); a failure of one of them is
+ * reported as an ExtraOpFailedError carrying its index.
+ */
+export async function commit(
+  store: Store,
+  request: CommitRequest | CommitRequest[],
+  options: CommitOptions,
+  extraOps: WriteOp[] = [],
+): Promise<CommitResult[]> {
+  const requests = Array.isArray(request) ? request : [request];
+  const planned = requests.map((req) => {
+    if (req.events.length === 0) throw new Error("a commit must carry at least one event");
+    const envelopes = buildEnvelopes(req, options.now);
+    return { req, envelopes, ops: planCommit(req, envelopes, options) };
+  });
+  const ops = [...planned.flatMap((p) => p.ops), ...extraOps];
   try {
     await store.transact(ops);
   } catch (error) {
     if (!(error instanceof TransactionCancelledError)) throw error;
-    const resource = `${request.aggregate.type} ${request.aggregate.id}`;
-    const uniqueCount = request.uniques?.length ?? 0;
-    const failedUnique = error.failed.find((i) => i >= 1 && i <= uniqueCount);
-    if (failedUnique !== undefined && !error.failed.includes(0)) {
-      throw new UniqueConstraintError(request.uniques![failedUnique - 1]!.PK);
+    let offset = 0;
+    for (const { req, ops: own } of planned) {
+      const failedHere = error.failed.filter((i) => i >= offset && i < offset + own.length).map((i) => i - offset);
+      const uniqueCount = req.uniques?.length ?? 0;
+      const failedUnique = failedHere.find((i) => i >= 1 && i <= uniqueCount);
+      if (failedUnique !== undefined && !failedHere.includes(0)) {
+        throw new UniqueConstraintError(req.uniques![failedUnique - 1]!.PK);
+      }
+      offset += own.length;
     }
+    const extraFailed = error.failed.find((i) => i >= offset);
+    const versionFailed = error.failed.some((i) => i < offset);
+    if (extraFailed !== undefined && !versionFailed) throw new ExtraOpFailedError(extraFailed - offset);
     // A failed version condition, a clashing event item or DynamoDB's own contention: someone else won.
-    throw new VersionConflictError(resource, request.expectedVersion);
+    const first = requests[0]!;
+    throw new VersionConflictError(`${first.aggregate.type} ${first.aggregate.id}`, first.expectedVersion);
   }
-  return { version: request.expectedVersion + envelopes.length, events: envelopes };
+  return planned.map(({ req, envelopes }) => ({ version: req.expectedVersion + envelopes.length, events: envelopes }));
+}
+
+export class ExtraOpFailedError extends Error {
+  constructor(readonly index: number) {
+    super(`extra write ${index} of the commit failed its condition`);
+    this.name = "ExtraOpFailedError";
+  }
 }

@@ -57,8 +57,8 @@ async function eventVersions(id: string): Promise<number[]> {
 describe("commit against DynamoDB Local", () => {
   it("writes the root, the uniqueness marker and the event item in one transaction", async () => {
     const id = "gth_01aaaaaaaaaaaaaaaaaaaaaaa1";
-    const result = await commit(table.store, createRequest(id), options);
-    expect(result.version).toBe(1);
+    const [result] = await commit(table.store, createRequest(id), options);
+    expect(result!.version).toBe(1);
     const items = (await table.scan()).filter((i) => String(i.PK).includes(id) || i.PK === "JOINCODE#AAAAAAA1");
     expect(items.map((i) => i.SK).sort()).toEqual(["#", "#ROOT", "E#000000000001"]);
   });
