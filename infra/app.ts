@@ -1,0 +1,24 @@
+import { App, Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { CortexStack } from "./stack.js";
+
+/**
+ * `cdk synth|deploy` entry. No lookups and no credentials needed: the stack is environment-agnostic
+ * unless the CLI resolved an account and region.
+ *
+ * Context: `-c deletionProtection=false` for throwaway deployments; `-c stackName=…` for a second copy.
+ */
+const app = new App();
+
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
+const deletionProtection = app.node.tryGetContext("deletionProtection") as string | boolean | undefined;
+
+new CortexStack(app, (app.node.tryGetContext("stackName") as string | undefined) ?? "Cortex", {
+  description: "Gatherings & sessions backend (API, single table, events, scheduling, mail)",
+  ...(account && region && { env: { account, region } }),
+  deletionProtection: deletionProtection === undefined ? true : String(deletionProtection) !== "false",
+});
+
+// cdk-nag 3 is a policy-validation plugin: unacknowledged findings fail the synth.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

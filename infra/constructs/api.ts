@@ -1,0 +1,179 @@
+import { Duration, Validations } from "aws-cdk-lib";
+import * as apigw from "aws-cdk-lib/aws-apigateway";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import {
+  GATEWAY_RESPONSES,
+  gatewayProblemBody,
+  PROBLEM_CONTENT_TYPE,
+  type GatewayResponseType,
+} from "../../shared/http/gateway-responses.js";
+import { ROUTES } from "../../shared/http/routes.js";
+import type { Data } from "./data.js";
+import { createNodeFunction, type FunctionEnvironment } from "./node-function.js";
+
+export interface ApiThrottle {
+  /** Steady-state requests per second across the stage. */
+  rateLimit: number;
+  burstLimit: number;
+}
+
+export interface ApiProps {
+  data: Data;
+  environment: FunctionEnvironment;
+  /** @default "live" (routes carry their own /v1 prefix) */
+  stageName?: string;
+  /** @default 100 requests/s, bursts of 200 */
+  throttle?: ApiThrottle;
+  /** How long API Gateway reuses an authorizer answer for the same key. @default 300 s */
+  authorizerCacheTtl?: Duration;
+}
+
+/**
+ * The REST API: one method per `ROUTES` entry, every one a proxy integration of the API function and,
+ * unless the route is public, behind the API-key authorizer. Gateway-made errors are problem+json.
+ */
+export class Api extends Construct {
+  readonly restApi: apigw.RestApi;
+  readonly handler: NodejsFunction;
+  readonly authorizerFunction: NodejsFunction;
+  readonly authorizer: apigw.TokenAuthorizer;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.handler = createNodeFunction(this, "Handler", {
+      entry: "http-api",
+      description: "The HTTP API (every route in shared/http/routes.ts)",
+      environment: props.environment,
+      memorySize: 1024,
+      // Below API Gateway's 29 s integration timeout, so the gateway never answers for a live handler.
+      timeout: Duration.seconds(25),
+    });
+    props.data.grantReadWrite(this.handler);
+
+    this.authorizerFunction = createNodeFunction(this, "AuthorizerFunction", {
+      entry: "authorizer",
+      description: "Resolves 'Authorization: Bearer <api key>' to tenant and project",
+      environment: props.environment,
+      memorySize: 512,
+      timeout: Duration.seconds(5),
+    });
+    props.data.grantRead(this.authorizerFunction);
+
+    this.authorizer = new apigw.TokenAuthorizer(this, "Authorizer", {
+      handler: this.authorizerFunction,
+      identitySource: apigw.IdentitySource.header("Authorization"),
+      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(300),
+    });
+
+    // Who called what: kept (until retention expires) even if the stack is deleted.
+    const accessLogs = new logs.LogGroup(this, "AccessLogs", { retention: logs.RetentionDays.ONE_MONTH });
+    const throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
+
+    this.restApi = new apigw.RestApi(this, "RestApi", {
+      description: "Gatherings & sessions API",
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // The CloudWatch role is an account-wide setting of API Gateway; a stack must not own it.
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stageName ?? "live",
+        tracingEnabled: true,
+        metricsEnabled: true,
+        // Stage-wide throttling (methodSettings */*), below the account quota other APIs share.
+        throttlingRateLimit: throttle.rateLimit,
+        throttlingBurstLimit: throttle.burstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: accessLogFormat(),
+      },
+    });
+
+    const integration = new apigw.LambdaIntegration(this.handler, { proxy: true, allowTestInvoke: false });
+    for (const route of ROUTES) {
+      const resource = this.restApi.root.resourceForPath(route.path);
+      const isPublic = "public" in route && route.public === true;
+      const method = resource.addMethod(route.method, integration, {
+        operationName: route.operationId,
+        ...(isPublic
+          ? { authorizationType: apigw.AuthorizationType.NONE }
+          : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer: this.authorizer }),
+      });
+      Validations.of(method).acknowledge({
+        id: "AwsSolutions-COG4",
+        reason:
+          "Clients authenticate with per-project API keys (DESIGN.md §2.7), not Cognito user-pool tokens; the Lambda " +
+          "authorizer resolves the hashed key.",
+      });
+      if (isPublic) {
+        Validations.of(method).acknowledge({
+          id: "AwsSolutions-APIG4",
+          reason: `${route.operationId} is public by design (shared/http/routes.ts marks it public: true).`,
+        });
+      }
+    }
+
+    for (const type of Object.keys(GATEWAY_RESPONSES) as GatewayResponseType[]) {
+      this.restApi.addGatewayResponse(`Response-${type}`, {
+        type: apigw.ResponseType.of(type),
+        statusCode: String(GATEWAY_RESPONSES[type].status),
+        responseHeaders: { "Content-Type": `'${PROBLEM_CONTENT_TYPE}'` },
+        templates: { "application/json": JSON.stringify(gatewayProblemBody(type)) },
+      });
+    }
+
+    Validations.of(this.restApi).acknowledge(
+      {
+        id: "AwsSolutions-APIG3",
+        reason:
+          "A WAF web ACL (and its rules and cost) is the deployer's choice per account; associate one with the stage " +
+          "if the API is exposed beyond trusted clients. Stage throttling and the authorizer are in place regardless.",
+      },
+      {
+        id: "AwsSolutions-APIG2",
+        reason:
+          "Requests are validated by the handler's zod schemas (the ones the OpenAPI document is generated from), " +
+          "which answer problem+json with field paths, identically on AWS and on the local server. A gateway " +
+          "validator would need a second copy of the schemas and would answer in another format.",
+      },
+      {
+        id: "AwsSolutions-APIG6",
+        reason:
+          "Execution logging needs API Gateway's account-wide CloudWatch role, which this stack deliberately does not " +
+          "own; JSON access logs (with authorizer and integration errors) are enabled on the stage.",
+      },
+    );
+  }
+
+  /** The stage URL, ending with '/'. */
+  get url(): string {
+    return this.restApi.url;
+  }
+}
+
+function accessLogFormat(): apigw.AccessLogFormat {
+  const f = apigw.AccessLogField;
+  return apigw.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: f.contextRequestId(),
+      extendedRequestId: f.contextExtendedRequestId(),
+      requestTime: f.contextRequestTime(),
+      ip: f.contextIdentitySourceIp(),
+      method: f.contextHttpMethod(),
+      resourcePath: f.contextResourcePath(),
+      path: f.contextPath(),
+      protocol: f.contextProtocol(),
+      status: f.contextStatus(),
+      responseLength: f.contextResponseLength(),
+      responseLatency: f.contextResponseLatency(),
+      integrationLatency: f.contextIntegrationLatency(),
+      integrationStatus: f.contextIntegrationStatus(),
+      integrationError: f.contextIntegrationErrorMessage(),
+      errorType: f.contextErrorResponseType(),
+      errorMessage: f.contextErrorMessageString(),
+      principalId: f.contextAuthorizerPrincipalId(),
+      authorizerError: f.contextAuthorizerError(),
+      xrayTraceId: f.contextXrayTraceId(),
+    }),
+  );
+}

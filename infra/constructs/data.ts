@@ -1,0 +1,78 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { Construct } from "constructs";
+import { TABLE } from "../../shared/store/table.js";
+
+export interface DataProps {
+  /** Refuse `DeleteTable` until turned off. */
+  deletionProtection: boolean;
+}
+
+/**
+ * What the store adapter calls (shared/adapters/aws/dynamodb-store.ts). TransactWriteItems and
+ * TransactGetItems are authorized per item by these same actions. No Scan: nothing scans the table.
+ */
+const READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"];
+const WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:ConditionCheckItem",
+];
+
+/** The single table, built from `TABLE` (the same definition the local runtime creates). */
+export class Data extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: DataProps) {
+    super(scope, id);
+
+    this.table = new dynamodb.Table(this, "Table", {
+      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      stream: dynamodb.StreamViewType[TABLE.stream],
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection,
+      // The table is the system of record (domain items and the event log): it outlives the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    for (const index of TABLE.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+  }
+
+  /**
+   * Item reads on the table and its declared indexes. Index ARNs are named one by one (CDK's own
+   * `grantReadData` would grant `index/*`).
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: READ_ACTIONS,
+      resourceArns: [
+        this.table.tableArn,
+        ...TABLE.globalSecondaryIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
+      ],
+    });
+  }
+
+  /** Item writes (indexes are maintained by DynamoDB and need no grant). */
+  grantWrite(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: WRITE_ACTIONS, resourceArns: [this.table.tableArn] });
+  }
+
+  grantReadWrite(grantee: iam.IGrantable): void {
+    this.grantRead(grantee);
+    this.grantWrite(grantee);
+  }
+}

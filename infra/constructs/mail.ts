@@ -1,0 +1,40 @@
+import { Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as ses from "aws-cdk-lib/aws-ses";
+import { Construct } from "constructs";
+
+/**
+ * Invitation email goes out through SES v2 with this configuration set: TLS required, reputation metrics
+ * on, and addresses that bounced or complained are suppressed. Sending identities (domains, addresses)
+ * are the deployer's to verify in their account.
+ */
+export class Mail extends Construct {
+  readonly configurationSet: ses.ConfigurationSet;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.configurationSet = new ses.ConfigurationSet(this, "ConfigurationSet", {
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+  }
+
+  /** Lets `grantee` send (SES v2 SendEmail) from `identity` (a verified domain or address) via this set. */
+  grantSendEmail(grantee: iam.IGrantable, identity: string): iam.Grant {
+    const stack = Stack.of(this);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["ses:SendEmail", "ses:SendRawEmail"],
+      resourceArns: [
+        stack.formatArn({ service: "ses", resource: "identity", resourceName: identity }),
+        stack.formatArn({
+          service: "ses",
+          resource: "configuration-set",
+          resourceName: this.configurationSet.configurationSetName,
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from "node:fs";
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import type { CfnElement } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
+import { CortexStack, type CortexStackProps } from "../../infra/stack.js";
+
+/** The feature flags `cdk synth` runs with, so the tests see the template the CLI produces. */
+const CDK_CONTEXT = (
+  JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+export interface Synthesized {
+  app: App;
+  stack: CortexStack;
+  template: Template;
+}
+
+/**
+ * Builds the stack. Bundling every function with esbuild takes seconds: do it once per test file, at
+ * module level. `bundle: false` skips bundling (CDK's own switch for that) for a second, cheap variant.
+ */
+export function synthesize(props: CortexStackProps = {}, id = "Cortex", { bundle = true } = {}): Synthesized {
+  const app = new App({ context: { ...CDK_CONTEXT, ...(!bundle && { "aws:cdk:bundling-stacks": [] }) } });
+  const stack = new CortexStack(app, id, props);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The logical id CloudFormation knows a construct by (its default child for L2 constructs). */
+export function logicalId(construct: IConstruct): string {
+  const element = (construct.node.defaultChild ?? construct) as CfnElement;
+  const stack = Stack.of(construct);
+  return stack.resolve(stack.getLogicalId(element)) as string;
+}
+
+/** cdk-nag 3 runs as a policy-validation plugin; `validateScope` is its direct entry point. */
+export function unacknowledgedFindings(scope: IConstruct): string[] {
+  const report = new AwsSolutionsChecks(undefined, { verbose: false }).validateScope(scope);
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => `${v.severity ?? "?"} ${v.ruleName} at ${r.constructPath ?? r.resourceLogicalId}`),
+  );
+}
