@@ -23,6 +23,7 @@ import { ensureTable } from "./dynamodb/table.js";
 import { startLocalEventBridge, type RuleTarget } from "./eventbridge/server.js";
 import { invokeLambda, type LambdaHandler } from "./lambda.js";
 import { freePort } from "./ports.js";
+import { startLocalScheduler } from "./scheduler/server.js";
 import { startStreamPoller } from "./streams/poller.js";
 
 /**
@@ -126,6 +127,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(() => bus.stop());
 
+    // EventBridge Scheduler targets are Lambda ARNs; locally the function name is the entry under functions/.
+    const scheduler = await startLocalScheduler({
+      dynamodb: new DynamoDBClient({
+        endpoint: dynamodb.endpoint,
+        region: REGION,
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      }),
+      tableName: "cortex-local-scheduler",
+      invokeTarget: async ({ arn, input }) => {
+        const name = /:function:([\w-]+)$/.exec(arn)?.[1];
+        if (!name) throw new Error(`schedule target ${arn} is not a Lambda function ARN`);
+        const handler = await loadFunction<unknown, unknown>(name);
+        await invokeLambda(handler, input === undefined ? {} : (JSON.parse(input) as unknown), {
+          functionName: name,
+          timeoutSeconds: 60,
+        });
+      },
+      logger: options.log,
+    });
+    stops.push(() => scheduler.stop());
+
     Object.assign(process.env, {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: "local",
@@ -134,6 +156,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
       AWS_ENDPOINT_URL_SESV2: `http://127.0.0.1:${sesPort}`,
+      AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
       [ENV.tableName]: TABLE_NAME,
       [ENV.eventBusName]: BUS_NAME,
     });

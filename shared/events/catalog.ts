@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { GatheringSchema } from "../gatherings/model.js";
+import { GatheringSchema, MemberSchema } from "../gatherings/model.js";
+import { SessionSchema } from "../sessions/model.js";
 import type { AggregateType } from "../store/keys.js";
 
 /**
  * The event catalog: every event name, which aggregate emits it and the schema of its `data`.
  * Publishers validate against it; subscribers (rules, webhooks, SSE filters, user functions) are
- * derived from it.
+ * derived from it. Every gathering event carries the gathering as it is at that event's version.
  */
 interface CatalogEntry {
   aggregate: AggregateType;
@@ -13,14 +14,57 @@ interface CatalogEntry {
   data: z.ZodType;
 }
 
-const gatheringSnapshot = z.object({ gathering: GatheringSchema });
+const gathering = z.object({ gathering: GatheringSchema });
+const gatheringChange = z.object({
+  gathering: GatheringSchema,
+  changes: z.array(z.string()).describe("The fields that changed"),
+});
+const memberChange = z.object({ gathering: GatheringSchema, member: MemberSchema });
+const session = z.object({ session: SessionSchema });
 
 export const EVENT_CATALOG = {
-  "gathering.created": {
+  "gathering.created": { aggregate: "gathering", description: "A gathering was created.", data: gathering },
+  "gathering.updated": {
     aggregate: "gathering",
-    description: "A gathering was created.",
-    data: gatheringSnapshot,
+    description: "Gathering settings changed (name, times, capacity, listing, join code, …).",
+    data: gatheringChange,
   },
+  "gathering.started": {
+    aggregate: "gathering",
+    description: "The gathering started (by the host, by its ready-check or at startsAt).",
+    data: z.object({ gathering: GatheringSchema, sessionId: z.string().optional() }),
+  },
+  "gathering.ended": { aggregate: "gathering", description: "The gathering ended.", data: gathering },
+  "gathering.cancelled": { aggregate: "gathering", description: "The gathering was cancelled.", data: gathering },
+  "gathering.member.joined": {
+    aggregate: "gathering",
+    description: "A member joined (or rejoined).",
+    data: memberChange,
+  },
+  "gathering.member.ready": { aggregate: "gathering", description: "A member marked ready.", data: memberChange },
+  "gathering.member.unready": {
+    aggregate: "gathering",
+    description: "A member took back their ready.",
+    data: memberChange,
+  },
+  "gathering.member.left": { aggregate: "gathering", description: "A member left.", data: memberChange },
+  "gathering.member.removed": {
+    aggregate: "gathering",
+    description: "A member was removed by the host.",
+    data: memberChange,
+  },
+  "gathering.owner.changed": {
+    aggregate: "gathering",
+    description: "Ownership moved: transferred, or inherited by the longest-present member when the owner left.",
+    data: z.object({
+      gathering: GatheringSchema,
+      previousOwnerId: z.string().nullable(),
+      ownerId: z.string().nullable(),
+      reason: z.enum(["first_member", "transferred", "owner_left", "owner_removed"]),
+    }),
+  },
+  "session.created": { aggregate: "session", description: "A session started transcribing a room.", data: session },
+  "session.ended": { aggregate: "session", description: "A session ended.", data: session },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type EventType = keyof typeof EVENT_CATALOG;

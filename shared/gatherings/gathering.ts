@@ -29,6 +29,12 @@ export function validateCreate(body: CreateGatheringBody, now: Date): FieldIssue
     if (body.autoStartSession !== undefined && body.type === "open")
       issues.push({ path: "autoStartSession", message: "is not allowed for an open gathering" });
   }
+  if (body.autoStart !== undefined && body.type !== "lobby") {
+    issues.push({ path: "autoStart", message: "is only allowed for a lobby" });
+  }
+  if (body.autoStart && body.maxMembers !== undefined && body.autoStart.minMembers > body.maxMembers) {
+    issues.push({ path: "autoStart.minMembers", message: "must not exceed maxMembers" });
+  }
   if (body.maxMembers !== undefined && body.type === "appointment") {
     // appointments are invitation-driven; capacity is a lobby/open concern
     issues.push({ path: "maxMembers", message: "is only allowed for a lobby or an open gathering" });
@@ -57,9 +63,13 @@ export function newGathering(
     ...(body.startsAt !== undefined && { startsAt: body.startsAt }),
     ...(body.endsAt !== undefined && { endsAt: body.endsAt }),
     autoStartSession: body.autoStartSession ?? false,
+    ...(body.autoStart !== undefined && { autoStart: body.autoStart }),
     ...(body.maxMembers !== undefined && { maxMembers: body.maxMembers }),
     listed: body.listed ?? body.type === "open",
     metadata: body.metadata ?? {},
+    ownerId: null,
+    memberCount: 0,
+    readyCount: 0,
     createdAt: at,
     updatedAt: at,
   };

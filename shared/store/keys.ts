@@ -37,7 +37,7 @@ export function eventRangeAfter(after: number): { from: string; to: string } {
 }
 
 export function memberKey(projectId: string, gatheringId: string, participantId: string): ItemKey {
-  return { PK: aggregatePk("gathering", projectId, gatheringId), SK: `M#${participantId}` };
+  return { PK: aggregatePk("gathering", projectId, gatheringId), SK: `${MEMBER_SK_PREFIX}${participantId}` };
 }
 
 /** Listing index: a project's gatherings, newest id last (ids are ULIDs, so creation order). */
@@ -62,4 +62,11 @@ export function activityKey(projectId: string, eventId: string): ItemKey {
 
 export function activityPk(projectId: string): string {
   return `P#${projectId}#ACTIVITY`;
+}
+
+export const MEMBER_SK_PREFIX = "M#";
+
+/** An idempotency record: one per (project, Idempotency-Key). */
+export function idempotencyKey(projectId: string, key: string): ItemKey {
+  return { PK: `P#${projectId}#IDEM#${key}`, SK: "#" };
 }

@@ -40,6 +40,8 @@ export interface QueryOptions {
   cursor?: string;
   descending?: boolean;
   consistent?: boolean;
+  /** Equality filters on non-key attributes (ANDed); pages are filled up to `limit` matches. */
+  filter?: Record<string, string | number | boolean>;
 }
 
 export interface Page<T> {

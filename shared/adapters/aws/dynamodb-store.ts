@@ -149,25 +149,48 @@ export class DynamoDbStore implements Store {
       values[":prefix"] = options.beginsWith;
       condition += " AND begins_with(#sk, :prefix)";
     }
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        ...(index && { IndexName: index.indexName }),
-        KeyConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: marshall(values),
-        ...(options.limit !== undefined && { Limit: options.limit }),
-        ...(options.cursor !== undefined && { ExclusiveStartKey: decodeCursor(options.cursor) }),
-        ScanIndexForward: !options.descending,
-        // GSIs only support eventually consistent reads.
-        ConsistentRead: index ? false : (options.consistent ?? false),
-      }),
-    );
-    const items = (result.Items ?? []).map((i) => unmarshall(i) as Item).filter((i) => !this.isExpired(i));
-    return {
-      items,
-      ...(result.LastEvaluatedKey && { nextCursor: encodeCursor(unmarshall(result.LastEvaluatedKey)) }),
-    };
+    const filterEntries = Object.entries(options.filter ?? {});
+    filterEntries.forEach(([name, value], i) => {
+      names[`#f${i}`] = name;
+      values[`:f${i}`] = value;
+    });
+    const limit = options.limit ?? 100;
+    const items: Item[] = [];
+    let start = options.cursor !== undefined ? decodeCursor(options.cursor) : undefined;
+    // With a filter DynamoDB may return short pages; keep reading until `limit` matches or the end. When we
+    // stop inside a page, the cursor is the last returned item's key, so nothing is skipped or repeated.
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ...(index && { IndexName: index.indexName }),
+          KeyConditionExpression: condition,
+          ...(filterEntries.length > 0 && {
+            FilterExpression: filterEntries.map((_, i) => `#f${i} = :f${i}`).join(" AND "),
+          }),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values),
+          Limit: filterEntries.length > 0 ? Math.max(limit, 50) : limit - items.length,
+          ...(start && { ExclusiveStartKey: start }),
+          ScanIndexForward: !options.descending,
+          // GSIs only support eventually consistent reads.
+          ConsistentRead: index ? false : (options.consistent ?? false),
+        }),
+      );
+      for (const raw of result.Items ?? []) {
+        const item = unmarshall(raw) as Item;
+        if (this.isExpired(item)) continue;
+        items.push(item);
+        if (items.length === limit) {
+          const more = raw !== result.Items!.at(-1) || result.LastEvaluatedKey !== undefined;
+          if (!more) return { items };
+          const keyNames = [TABLE.partitionKey, TABLE.sortKey, ...(index ? [index.partitionKey, index.sortKey] : [])];
+          return { items, nextCursor: encodeCursor(Object.fromEntries(keyNames.map((k) => [k, item[k]]))) };
+        }
+      }
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return { items };
   }
 
   private isExpired(item: Item): boolean {
