@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { EVENT_SOURCE } from "../shared/events/envelope.js";
+import { DEFAULT_REPLAY_WINDOW_DAYS } from "../shared/platform/config.js";
 import { Api, type ApiThrottle } from "./constructs/api.js";
 import { Data } from "./constructs/data.js";
 import { Events } from "./constructs/events.js";
@@ -36,7 +37,7 @@ export class CortexStack extends Stack {
       environment: {
         tableName: this.data.table.tableName,
         eventSource: EVENT_SOURCE,
-        replayWindowDays: String(props.replayWindowDays ?? 7),
+        replayWindowDays: String(props.replayWindowDays ?? DEFAULT_REPLAY_WINDOW_DAYS),
         logLevel: props.logLevel ?? "info",
       },
       archiveRetention: Duration.days(30),

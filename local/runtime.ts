@@ -106,7 +106,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const rule of RULES) {
       const consumer = CONSUMERS[rule.consumer];
       targets[rule.id] = {
-        retryAttempts: consumer.retryAttempts,
+        retryAttempts: consumer.handlerRetryAttempts,
         invoke: async (event) => {
           let handler = consumers.get(consumer.entry);
           if (!handler) consumers.set(consumer.entry, (handler = await loadFunction(consumer.entry)));

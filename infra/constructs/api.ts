@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import {
   GATEWAY_RESPONSES,
   gatewayProblemBody,
+  type GatewayResponseDefinition,
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseType,
 } from "../../shared/http/gateway-responses.js";
@@ -114,9 +115,10 @@ export class Api extends Construct {
     }
 
     for (const type of Object.keys(GATEWAY_RESPONSES) as GatewayResponseType[]) {
+      const status: number | undefined = (GATEWAY_RESPONSES[type] as GatewayResponseDefinition).status;
       this.restApi.addGatewayResponse(`Response-${type}`, {
         type: apigw.ResponseType.of(type),
-        statusCode: String(GATEWAY_RESPONSES[type].status),
+        ...(status !== undefined && { statusCode: String(status) }),
         responseHeaders: { "Content-Type": `'${PROBLEM_CONTENT_TYPE}'` },
         templates: { "application/json": JSON.stringify(gatewayProblemBody(type)) },
       });

@@ -99,7 +99,7 @@ export class Events extends Construct {
         eventPattern: rule.pattern as events.EventPattern,
         targets: [
           new targets.LambdaFunction(fn, {
-            retryAttempts: consumer.retryAttempts,
+            retryAttempts: consumer.deliveryRetryAttempts,
             maxEventAge: Duration.hours(24),
             deadLetterQueue: this.failuresOf(rule.consumer),
           }),
@@ -130,7 +130,7 @@ export class Events extends Construct {
     // EventBridge invokes asynchronously: its retry policy covers delivery, while a handler error is
     // retried by Lambda's async invoke (at most 2 times) and then lands in the same queue.
     fn.configureAsyncInvoke({
-      retryAttempts: Math.min(2, consumer.retryAttempts),
+      retryAttempts: consumer.handlerRetryAttempts,
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(this.failuresOf(name)),
     });

@@ -51,7 +51,11 @@ function findRoute(
   return best ?? "no-route";
 }
 
-function sendGatewayResponse(res: ServerResponse, type: GatewayResponseType, requestId: string): void {
+function sendGatewayResponse(
+  res: ServerResponse,
+  type: Exclude<GatewayResponseType, "DEFAULT_4XX">,
+  requestId: string,
+): void {
   res.writeHead(GATEWAY_RESPONSES[type].status, {
     "Content-Type": PROBLEM_CONTENT_TYPE,
     "x-amzn-RequestId": requestId,

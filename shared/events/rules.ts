@@ -14,8 +14,13 @@ export interface ConsumerDefinition {
   description: string;
   /** Seconds; the Lambda timeout on AWS. */
   timeoutSeconds: number;
-  /** Delivery attempts after the first failure (EventBridge retry policy; the local router uses the same). */
-  retryAttempts: number;
+  /**
+   * Retries when the handler throws: Lambda's asynchronous invoke allows 0–2, and the local router uses
+   * the same number. (EventBridge's own retry policy only covers failing to reach the function.)
+   */
+  handlerRetryAttempts: 0 | 1 | 2;
+  /** EventBridge delivery retries when the function cannot be reached (throttling, service errors). */
+  deliveryRetryAttempts: number;
 }
 
 export interface RuleDefinition {
@@ -31,7 +36,8 @@ export const CONSUMERS = {
     entry: "activity-recorder",
     description: "Records every domain event once in the project's activity log (audit trail).",
     timeoutSeconds: 10,
-    retryAttempts: 8,
+    handlerRetryAttempts: 2,
+    deliveryRetryAttempts: 8,
   },
 } as const satisfies Record<string, ConsumerDefinition>;
 

@@ -42,7 +42,12 @@ export function applyMemberStatus(
 ): { gathering: Gathering; member: Member } {
   const wasPresent = isPresent(member.status);
   const nowPresent = isPresent(to);
-  if (!wasPresent && nowPresent && gathering.maxMembers !== undefined && gathering.memberCount >= gathering.maxMembers) {
+  if (
+    !wasPresent &&
+    nowPresent &&
+    gathering.maxMembers !== undefined &&
+    gathering.memberCount >= gathering.maxMembers
+  ) {
     throw new ConflictError(
       `The gathering is full (${gathering.memberCount} of ${gathering.maxMembers} members)`,
       "gathering_full",

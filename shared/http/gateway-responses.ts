@@ -3,7 +3,8 @@
  * them as GatewayResponses; the local server sends the same bodies in the same situations.
  */
 export interface GatewayResponseDefinition {
-  status: number;
+  /** Omitted: keep the status the gateway chose (the problem body then has no `status`). */
+  status?: number;
   code: string;
   title: string;
   detail: string;
@@ -43,6 +44,12 @@ export const GATEWAY_RESPONSES = {
     title: "Payload too large",
     detail: "The request body exceeds the limit.",
   },
+  /** Any other 4xx the gateway produces itself (e.g. unsupported media type, bad request body). */
+  DEFAULT_4XX: {
+    code: "bad_request",
+    title: "Bad request",
+    detail: "The gateway rejected the request.",
+  },
   DEFAULT_5XX: {
     status: 502,
     code: "gateway_error",
@@ -58,6 +65,12 @@ export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 export const PROBLEM_TYPE_BASE = "urn:cortex:problem:";
 
 export function gatewayProblemBody(type: GatewayResponseType): Record<string, unknown> {
-  const r = GATEWAY_RESPONSES[type];
-  return { type: PROBLEM_TYPE_BASE + r.code, title: r.title, status: r.status, code: r.code, detail: r.detail };
+  const r: GatewayResponseDefinition = GATEWAY_RESPONSES[type];
+  return {
+    type: PROBLEM_TYPE_BASE + r.code,
+    title: r.title,
+    ...(r.status !== undefined && { status: r.status }),
+    code: r.code,
+    detail: r.detail,
+  };
 }

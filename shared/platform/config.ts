@@ -23,6 +23,9 @@ export function numberEnv(name: string, fallback: number): number {
   return value;
 }
 
+/** How long event items stay in the table for SSE resume and replay, unless configured. */
+export const DEFAULT_REPLAY_WINDOW_DAYS = 7;
+
 /** Names of the variables the stack sets on every function; the local runtime sets the same ones. */
 export const ENV = {
   tableName: "TABLE_NAME",

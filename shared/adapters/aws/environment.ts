@@ -1,4 +1,4 @@
-import { ENV, numberEnv, requiredEnv } from "../../platform/config.js";
+import { DEFAULT_REPLAY_WINDOW_DAYS, ENV, numberEnv, requiredEnv } from "../../platform/config.js";
 import { DynamoDbStore } from "./dynamodb-store.js";
 
 /**
@@ -11,5 +11,5 @@ export function storeFromEnv(): DynamoDbStore {
 }
 
 export function eventRetentionSecondsFromEnv(): number {
-  return numberEnv(ENV.replayWindowDays, 7) * 24 * 3600;
+  return numberEnv(ENV.replayWindowDays, DEFAULT_REPLAY_WINDOW_DAYS) * 24 * 3600;
 }
