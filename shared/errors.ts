@@ -40,8 +40,12 @@ export class UnauthorizedError extends DomainError {
 
 export class NotFoundError extends DomainError {
   readonly status = 404;
-  readonly code = "not_found";
+  readonly code: string;
   readonly title = "Resource not found";
+  constructor(message: string, code = "not_found") {
+    super(message);
+    this.code = code;
+  }
 }
 
 export class MethodNotAllowedError extends DomainError {
@@ -88,6 +92,13 @@ export class PreconditionFailedError extends DomainError {
   readonly status = 412;
   readonly code = "precondition_failed";
   readonly title = "Precondition failed";
+}
+
+/** The same Idempotency-Key was sent with a different request. */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly status = 422;
+  readonly code = "idempotency_key_reused";
+  readonly title = "Idempotency key reused";
 }
 
 export class PayloadTooLargeError extends DomainError {

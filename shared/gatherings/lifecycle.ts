@@ -43,7 +43,7 @@ export function assertCanPerform(gathering: Gathering, action: GatheringAction):
     `Cannot ${VERB[action]} a gathering that is ${gathering.status}` +
       (action === "end" && gathering.status !== "started" && !closed ? " (only a started gathering can end)" : ""),
     closed ? "gathering_closed" : "invalid_transition",
-    { status: gathering.status },
+    { gatheringStatus: gathering.status },
   );
 }
 

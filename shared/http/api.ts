@@ -1,11 +1,39 @@
-import type { z } from "zod";
 import { listActivity } from "../activity/activity.js";
-import { NotFoundError } from "../errors.js";
+import { NotFoundError, ValidationError } from "../errors.js";
 import type { Actor } from "../events/envelope.js";
-import { CreateGatheringBodySchema } from "../gatherings/model.js";
-import { createGathering, getGathering, type GatheringDeps } from "../gatherings/service.js";
+import {
+  AddMemberBodySchema,
+  CreateGatheringBodySchema,
+  JoinByCodeBodySchema,
+  StartGatheringBodySchema,
+  TransferOwnershipBodySchema,
+  UpdateGatheringBodySchema,
+  type Gathering,
+} from "../gatherings/model.js";
+import {
+  addMember,
+  cancelGathering,
+  changeMemberStatus,
+  createGathering,
+  endGathering,
+  getGathering,
+  getMember,
+  joinByCode,
+  listGatherings,
+  listMembers,
+  regenerateJoinCode,
+  removeMember,
+  startGathering,
+  transferOwnership,
+  updateGathering,
+  type CommandOptions,
+  type GatheringDeps,
+  type Outcome,
+} from "../gatherings/service.js";
+import type { WriteOp } from "../store/store.js";
+import { fingerprint, idempotently, validateIdempotencyKey } from "./idempotency.js";
 import { openApiDocument } from "./openapi.js";
-import { ROUTES, type OperationId, type RouteDefinition } from "./routes.js";
+import { ListGatheringsQuerySchema, ListMembersQuerySchema, PageQuerySchema, type OperationId } from "./routes.js";
 import { parseWith } from "./validation.js";
 
 /**
@@ -40,16 +68,6 @@ export type ApiDeps = GatheringDeps;
 
 type Operation = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse>;
 
-const routeById = new Map<string, RouteDefinition>(ROUTES.map((r) => [r.operationId, r]));
-
-function route(operationId: OperationId): RouteDefinition {
-  return routeById.get(operationId)!;
-}
-
-function body<S extends z.ZodType>(request: ApiRequest, schema: S): z.output<S> {
-  return parseWith(schema, request.body ?? {}, "body");
-}
-
 /** The tenant/project scope of a request. A key for another project sees nothing: 404, not 403. */
 function scopeOf(request: ApiRequest): { tenantId: string; projectId: string; actor: Actor } {
   const principal = request.principal;
@@ -61,32 +79,233 @@ function scopeOf(request: ApiRequest): { tenantId: string; projectId: string; ac
   return { tenantId: principal.tenantId, projectId, actor: { type: "apiKey", id: principal.keyId } };
 }
 
+/** `If-Match: "7"` (or 7, W/"7") → 7; `*` or absent → undefined. */
+function ifMatchOf(request: ApiRequest): number | undefined {
+  const raw = request.headers["if-match"]?.trim();
+  if (raw === undefined || raw === "*") return undefined;
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(raw);
+  if (!match) {
+    throw new ValidationError('If-Match must be the gathering version, e.g. "7"', [
+      { path: "If-Match", message: 'must be the gathering version, e.g. "7"' },
+    ]);
+  }
+  return Number(match[1]);
+}
+
+const etag = (g: Gathering) => ({ ETag: `"${g.version}"` });
+
+const gatheringResponse =
+  (status: number) =>
+  (o: Outcome): ApiResponse => ({
+    status,
+    body: o.gathering,
+    headers: etag(o.gathering),
+  });
+
+const memberResponse =
+  (status: (o: Outcome) => number) =>
+  (o: Outcome): ApiResponse => ({
+    status: status(o),
+    body: { gathering: o.gathering, member: o.member },
+    headers: etag(o.gathering),
+  });
+
+/**
+ * A state-changing operation: honours If-Match and Idempotency-Key, and shapes the outcome. The
+ * idempotency record is handed to the command so it commits with the effect.
+ */
+async function mutate(
+  request: ApiRequest,
+  deps: ApiDeps,
+  run: (options: CommandOptions) => Promise<Outcome>,
+  respond: (outcome: Outcome) => ApiResponse,
+): Promise<ApiResponse> {
+  const ifMatch = ifMatchOf(request);
+  const key = request.headers["idempotency-key"];
+  if (key === undefined) return respond(await run(ifMatch === undefined ? {} : { ifMatch }));
+  validateIdempotencyKey(key);
+  const scope = scopeOf(request);
+  return idempotently(
+    {
+      store: deps.store,
+      projectId: scope.projectId,
+      key,
+      fingerprint: fingerprint(request.operationId, request.params, request.body),
+      nowSeconds: Math.floor(deps.clock.now().getTime() / 1000),
+    },
+    async (record: (response: ApiResponse) => WriteOp[]) => {
+      const outcome = await run({
+        ...(ifMatch !== undefined && { ifMatch }),
+        extraOps: (o) => record(respond(o)),
+      });
+      return { response: respond(outcome), committed: outcome.changed };
+    },
+  );
+}
+
+const memberActions = ["join", "ready", "unready", "leave"] as const;
+
 const OPERATIONS: Record<OperationId, Operation> = {
   async getOpenApi() {
     return { status: 200, body: openApiDocument() };
   },
 
+  async listGatherings(request, deps) {
+    const { limit, cursor, ...filters } = parseWith(ListGatheringsQuerySchema, request.query, "query");
+    const page = await listGatherings(deps, scopeOf(request), filters, {
+      ...(limit !== undefined && { limit }),
+      ...(cursor !== undefined && { cursor }),
+    });
+    return { status: 200, body: page };
+  },
+
   async createGathering(request, deps) {
-    const input = body(request, CreateGatheringBodySchema);
-    const gathering = await createGathering(deps, scopeOf(request), input);
-    return {
-      status: 201,
-      body: gathering,
-      headers: {
-        Location: `/v1/projects/${gathering.projectId}/gatherings/${gathering.id}`,
-        ETag: `"${gathering.version}"`,
-      },
-    };
+    const input = parseWith(CreateGatheringBodySchema, request.body, "body");
+    return mutate(
+      request,
+      deps,
+      async (options) => ({ gathering: await createGathering(deps, scopeOf(request), input, options), changed: true }),
+      (o) => ({
+        status: 201,
+        body: o.gathering,
+        headers: {
+          Location: `/v1/projects/${o.gathering.projectId}/gatherings/${o.gathering.id}`,
+          ...etag(o.gathering),
+        },
+      }),
+    );
+  },
+
+  async joinByCode(request, deps) {
+    const input = parseWith(JoinByCodeBodySchema, request.body, "body");
+    return mutate(
+      request,
+      deps,
+      (options) => joinByCode(deps, scopeOf(request), input, options),
+      memberResponse(() => 200),
+    );
   },
 
   async getGathering(request, deps) {
     const gathering = await getGathering(deps, scopeOf(request), request.params.gatheringId!);
-    return { status: 200, body: gathering, headers: { ETag: `"${gathering.version}"` } };
+    return { status: 200, body: gathering, headers: etag(gathering) };
+  },
+
+  async updateGathering(request, deps) {
+    const input = parseWith(UpdateGatheringBodySchema, request.body, "body");
+    return mutate(
+      request,
+      deps,
+      (options) => updateGathering(deps, scopeOf(request), request.params.gatheringId!, input, options),
+      gatheringResponse(200),
+    );
+  },
+
+  async startGathering(request, deps) {
+    const input = parseWith(StartGatheringBodySchema, request.body ?? {}, "body");
+    return mutate(
+      request,
+      deps,
+      (options) => startGathering(deps, scopeOf(request), request.params.gatheringId!, input, options),
+      gatheringResponse(200),
+    );
+  },
+
+  async endGathering(request, deps) {
+    return mutate(
+      request,
+      deps,
+      (options) => endGathering(deps, scopeOf(request), request.params.gatheringId!, options),
+      gatheringResponse(200),
+    );
+  },
+
+  async cancelGathering(request, deps) {
+    return mutate(
+      request,
+      deps,
+      (options) => cancelGathering(deps, scopeOf(request), request.params.gatheringId!, options),
+      gatheringResponse(200),
+    );
+  },
+
+  async regenerateJoinCode(request, deps) {
+    return mutate(
+      request,
+      deps,
+      (options) => regenerateJoinCode(deps, scopeOf(request), request.params.gatheringId!, options),
+      gatheringResponse(200),
+    );
+  },
+
+  async listMembers(request, deps) {
+    const { limit, cursor, status } = parseWith(ListMembersQuerySchema, request.query, "query");
+    const page = await listMembers(deps, scopeOf(request), request.params.gatheringId!, status ? { status } : {}, {
+      ...(limit !== undefined && { limit }),
+      ...(cursor !== undefined && { cursor }),
+    });
+    return { status: 200, body: page };
+  },
+
+  async addMember(request, deps) {
+    const input = parseWith(AddMemberBodySchema, request.body, "body");
+    return mutate(
+      request,
+      deps,
+      (options) => addMember(deps, scopeOf(request), request.params.gatheringId!, input, options),
+      memberResponse((o) => (o.changed ? 201 : 200)),
+    );
+  },
+
+  async getMember(request, deps) {
+    const member = await getMember(deps, scopeOf(request), request.params.gatheringId!, request.params.participantId!);
+    return { status: 200, body: member };
+  },
+
+  async removeMember(request, deps) {
+    return mutate(
+      request,
+      deps,
+      (options) =>
+        removeMember(deps, scopeOf(request), request.params.gatheringId!, request.params.participantId!, options),
+      memberResponse(() => 200),
+    );
+  },
+
+  ...(Object.fromEntries(
+    memberActions.map((action) => [
+      `${action}Member`,
+      (request: ApiRequest, deps: ApiDeps) =>
+        mutate(
+          request,
+          deps,
+          (options) =>
+            changeMemberStatus(
+              deps,
+              scopeOf(request),
+              request.params.gatheringId!,
+              request.params.participantId!,
+              action,
+              options,
+            ),
+          memberResponse(() => 200),
+        ),
+    ]),
+  ) as Record<`${(typeof memberActions)[number]}Member`, Operation>),
+
+  async transferOwnership(request, deps) {
+    const input = parseWith(TransferOwnershipBodySchema, request.body, "body");
+    return mutate(
+      request,
+      deps,
+      (options) => transferOwnership(deps, scopeOf(request), request.params.gatheringId!, input.participantId, options),
+      memberResponse(() => 200),
+    );
   },
 
   async listActivity(request, deps) {
     const scope = scopeOf(request);
-    const query = parseWith(route("listActivity").query!, request.query, "query");
+    const query = parseWith(PageQuerySchema, request.query, "query");
     return { status: 200, body: await listActivity(deps.store, scope.projectId, query) };
   },
 };

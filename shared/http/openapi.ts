@@ -41,6 +41,17 @@ function operation(route: RouteDefinition): Record<string, unknown> {
           },
         ]
       : [];
+  const ifMatch = route.ifMatch
+    ? [
+        {
+          name: "If-Match",
+          in: "header",
+          required: false,
+          description: "The gathering version you last saw (its ETag); a stale version is answered with 412.",
+          schema: { type: "string", examples: ['"7"'] },
+        },
+      ]
+    : [];
   const responses = Object.fromEntries(
     Object.entries(route.responses).map(([status, response]) => [
       status,
@@ -64,9 +75,12 @@ function operation(route: RouteDefinition): Record<string, unknown> {
     operationId: route.operationId,
     summary: route.summary,
     ...(route.public && { security: [] }),
-    parameters: [...pathParams, ...queryParams, ...idempotency],
+    parameters: [...pathParams, ...queryParams, ...idempotency, ...ifMatch],
     ...(route.body && {
-      requestBody: { required: true, content: { "application/json": { schema: schemaRef(route.body) } } },
+      requestBody: {
+        required: !route.optionalBody,
+        content: { "application/json": { schema: schemaRef(route.body) } },
+      },
     }),
     responses,
   };

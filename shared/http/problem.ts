@@ -14,14 +14,15 @@ export interface Problem {
 /** Any error → an RFC 9457 problem. Unknown errors become an opaque 500 (details go to the log only). */
 export function toProblem(error: unknown, instance?: string): Problem {
   if (error instanceof DomainError) {
+    // Extensions first: they may add members but never replace the standard ones.
     return {
+      ...error.extensions,
       type: PROBLEM_TYPE_BASE + error.code,
       title: error.title,
       status: error.status,
       code: error.code,
       detail: error.message,
       ...(instance && { instance }),
-      ...error.extensions,
     };
   }
   return {

@@ -1,6 +1,19 @@
 import { z } from "zod";
 import { EventEnvelopeSchema } from "../events/envelope.js";
-import { CreateGatheringBodySchema, GatheringSchema } from "../gatherings/model.js";
+import {
+  AddMemberBodySchema,
+  CreateGatheringBodySchema,
+  GATHERING_STATUSES,
+  GATHERING_TYPES,
+  GatheringSchema,
+  JoinByCodeBodySchema,
+  JoinResultSchema,
+  MEMBER_STATUSES,
+  MemberSchema,
+  StartGatheringBodySchema,
+  TransferOwnershipBodySchema,
+  UpdateGatheringBodySchema,
+} from "../gatherings/model.js";
 
 /**
  * The HTTP API, defined once: the CDK stack creates one API Gateway method per route (all behind the
@@ -15,10 +28,14 @@ export interface RouteDefinition {
   /** API Gateway resource path with {params}. */
   path: string;
   summary: string;
-  /** Served by which function (see FUNCTIONS in infra and local). */
+  /** Served by which function. */
   handler: "api";
   public?: boolean;
+  /** Honours `If-Match: <version>` (412 when stale). */
+  ifMatch?: boolean;
   body?: z.ZodType;
+  /** The body may be omitted (e.g. start with no options). */
+  optionalBody?: boolean;
   query?: z.ZodObject;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
@@ -31,21 +48,59 @@ export const ProblemSchema = z
     code: z.string(),
     detail: z.string().optional(),
     instance: z.string().optional(),
+    requestId: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: "Problem" });
 
-const PageQuerySchema = z.object({
+const page = {
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(2048).optional(),
+};
+
+export const PageQuerySchema = z.object(page);
+export const ListGatheringsQuerySchema = z.object({
+  ...page,
+  type: z.enum(GATHERING_TYPES).optional(),
+  status: z.enum(GATHERING_STATUSES).optional(),
+  listed: z.stringbool().optional(),
 });
+export const ListMembersQuerySchema = z.object({ ...page, status: z.enum(MEMBER_STATUSES).optional() });
 
-export const ActivityPageSchema = z
-  .object({ items: z.array(EventEnvelopeSchema), nextCursor: z.string().optional() })
-  .meta({ id: "ActivityPage" });
+const pageOf = (id: string, item: z.ZodType) =>
+  z.object({ items: z.array(item), nextCursor: z.string().optional() }).meta({ id });
 
-const notFound = { description: "Unknown resource (or not visible to this key)", schema: ProblemSchema };
-const badRequest = { description: "Invalid request", schema: ProblemSchema };
+export const ActivityPageSchema = pageOf("ActivityPage", EventEnvelopeSchema);
+export const GatheringPageSchema = pageOf("GatheringPage", GatheringSchema);
+export const MemberPageSchema = pageOf("MemberPage", MemberSchema);
+
+const problem = (description: string) => ({ description, schema: ProblemSchema });
+const notFound = problem("Unknown resource (or not visible to this key)");
+const badRequest = problem("Invalid request; `errors` names each offending field");
+const conflict = problem("Not allowed in the current state (the `code` and message say why)");
+const stale = problem("If-Match names a version that is no longer current");
+const reused = problem("Idempotency-Key reused with a different request");
+
+const G = "/v1/projects/{projectId}/gatherings";
+const ONE = `${G}/{gatheringId}`;
+const MEMBER = `${ONE}/members/{participantId}`;
+
+const gatheringMutation = {
+  200: { description: "The gathering after the change", schema: GatheringSchema },
+  400: badRequest,
+  404: notFound,
+  409: conflict,
+  412: stale,
+  422: reused,
+};
+const memberMutation = {
+  200: { description: "The gathering and the member after the change", schema: JoinResultSchema },
+  400: badRequest,
+  404: notFound,
+  409: conflict,
+  412: stale,
+  422: reused,
+};
 
 export const ROUTES = [
   {
@@ -58,25 +113,153 @@ export const ROUTES = [
     responses: { 200: { description: "OpenAPI document" } },
   },
   {
+    operationId: "listGatherings",
+    method: "GET",
+    path: G,
+    summary: "List gatherings, newest first (filters: type, status, listed)",
+    handler: "api",
+    query: ListGatheringsQuerySchema,
+    responses: { 200: { description: "A page of gatherings", schema: GatheringPageSchema }, 400: badRequest },
+  },
+  {
     operationId: "createGathering",
     method: "POST",
-    path: "/v1/projects/{projectId}/gatherings",
+    path: G,
     summary: "Create a gathering (lobby, appointment or open)",
     handler: "api",
     body: CreateGatheringBodySchema,
+    responses: { 201: { description: "Created", schema: GatheringSchema }, 400: badRequest, 422: reused },
+  },
+  {
+    operationId: "joinByCode",
+    method: "POST",
+    path: `${G}/join`,
+    summary: "Join a gathering by its join code (case-, hyphen- and look-alike-tolerant)",
+    handler: "api",
+    body: JoinByCodeBodySchema,
     responses: {
-      201: { description: "Created", schema: GatheringSchema },
+      200: { description: "The gathering and the member", schema: JoinResultSchema },
       400: badRequest,
-      422: { description: "Idempotency-Key reused with another body", schema: ProblemSchema },
+      404: problem("No gathering has this code (code: join_code_not_found)"),
+      409: problem("The gathering is full, ended or cancelled (code: gathering_full, gathering_closed)"),
+      422: reused,
     },
   },
   {
     operationId: "getGathering",
     method: "GET",
-    path: "/v1/projects/{projectId}/gatherings/{gatheringId}",
+    path: ONE,
     summary: "Get a gathering",
     handler: "api",
     responses: { 200: { description: "The gathering", schema: GatheringSchema }, 404: notFound },
+  },
+  {
+    operationId: "updateGathering",
+    method: "PATCH",
+    path: ONE,
+    summary: "Change name, times, capacity, listing, auto-start or metadata",
+    handler: "api",
+    ifMatch: true,
+    body: UpdateGatheringBodySchema,
+    responses: gatheringMutation,
+  },
+  {
+    operationId: "startGathering",
+    method: "POST",
+    path: `${ONE}/start`,
+    summary: "Start the gathering, optionally creating its session",
+    handler: "api",
+    ifMatch: true,
+    body: StartGatheringBodySchema,
+    optionalBody: true,
+    responses: gatheringMutation,
+  },
+  {
+    operationId: "endGathering",
+    method: "POST",
+    path: `${ONE}/end`,
+    summary: "End a started gathering (and its session)",
+    handler: "api",
+    ifMatch: true,
+    responses: gatheringMutation,
+  },
+  {
+    operationId: "cancelGathering",
+    method: "POST",
+    path: `${ONE}/cancel`,
+    summary: "Cancel a gathering (and end its session)",
+    handler: "api",
+    ifMatch: true,
+    responses: gatheringMutation,
+  },
+  {
+    operationId: "regenerateJoinCode",
+    method: "POST",
+    path: `${ONE}/join-code`,
+    summary: "Issue a new join code; the old one stops working",
+    handler: "api",
+    ifMatch: true,
+    responses: gatheringMutation,
+  },
+  {
+    operationId: "listMembers",
+    method: "GET",
+    path: `${ONE}/members`,
+    summary: "List members (filter: status)",
+    handler: "api",
+    query: ListMembersQuerySchema,
+    responses: { 200: { description: "A page of members", schema: MemberPageSchema }, 400: badRequest, 404: notFound },
+  },
+  {
+    operationId: "addMember",
+    method: "POST",
+    path: `${ONE}/members`,
+    summary: "Add a member (joined); re-adding a present member changes nothing",
+    handler: "api",
+    ifMatch: true,
+    body: AddMemberBodySchema,
+    responses: { ...memberMutation, 201: { description: "Added", schema: JoinResultSchema } },
+  },
+  {
+    operationId: "getMember",
+    method: "GET",
+    path: MEMBER,
+    summary: "Get a member",
+    handler: "api",
+    responses: { 200: { description: "The member", schema: MemberSchema }, 404: notFound },
+  },
+  {
+    operationId: "removeMember",
+    method: "DELETE",
+    path: MEMBER,
+    summary: "Remove a member; ownership passes on if it was the owner",
+    handler: "api",
+    ifMatch: true,
+    responses: memberMutation,
+  },
+  ...(["join", "ready", "unready", "leave"] as const).map((action) => ({
+    operationId: `${action}Member` as const,
+    method: "POST" as const,
+    path: `${MEMBER}/${action}`,
+    summary: {
+      join: "Join (from invited, or rejoin after leaving)",
+      ready: "Mark ready",
+      unready: "Take back ready",
+      leave: "Leave; the longest-present member inherits ownership",
+    }[action],
+    handler: "api" as const,
+    ifMatch: true,
+    responses: memberMutation,
+  })),
+  {
+    operationId: "transferOwnership",
+    method: "POST",
+    path: `${ONE}/owner`,
+    summary: "Transfer ownership to a present member",
+    handler: "api",
+    ifMatch: true,
+    body: TransferOwnershipBodySchema,
+    responses: memberMutation,
   },
   {
     operationId: "listActivity",
@@ -101,7 +284,11 @@ export function matchPath(template: string, path: string): Record<string, string
     const segment = t[i]!;
     if (segment.startsWith("{") && segment.endsWith("}")) {
       if (p[i] === "") return undefined;
-      params[segment.slice(1, -1)] = decodeURIComponent(p[i]!);
+      try {
+        params[segment.slice(1, -1)] = decodeURIComponent(p[i]!);
+      } catch {
+        return undefined;
+      }
     } else if (segment !== p[i]) return undefined;
   }
   return params;

@@ -1,0 +1,119 @@
+import { DynamoDBClient, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { EventEnvelope } from "../../shared/events/envelope.js";
+import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
+import type { RunningRuntime } from "./runtime.js";
+
+export interface HttpResult<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A thin client over real sockets, bound to one project of a running local runtime. */
+export class ApiClient {
+  constructor(
+    readonly rt: RunningRuntime,
+    readonly projectId: string,
+  ) {}
+
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult<T>> {
+    const url = path.startsWith("/v1/") ? path : `/v1/projects/${this.projectId}${path}`;
+    const response = await fetch(this.rt.apiUrl + url, {
+      method,
+      headers: {
+        Authorization: `Bearer ${this.rt.apiKey}`,
+        ...(body !== undefined && { "Content-Type": "application/json" }),
+        ...headers,
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  get = <T = any>(path: string, headers?: Record<string, string>) => this.request<T>("GET", path, undefined, headers);
+  post = <T = any>(path: string, body?: unknown, headers?: Record<string, string>) =>
+    this.request<T>("POST", path, body, headers);
+  patch = <T = any>(path: string, body?: unknown, headers?: Record<string, string>) =>
+    this.request<T>("PATCH", path, body, headers);
+  delete = <T = any>(path: string, headers?: Record<string, string>) =>
+    this.request<T>("DELETE", path, undefined, headers);
+
+  /** Creates a gathering and returns its body (throws unless 201). */
+  async create(body: Record<string, unknown>) {
+    const result = await this.post("/gatherings", body);
+    if (result.status !== 201) throw new Error(`create failed: ${result.status} ${JSON.stringify(result.body)}`);
+    return result.body;
+  }
+}
+
+function dynamo(rt: RunningRuntime) {
+  return new DynamoDBClient({
+    endpoint: rt.dynamodbEndpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+}
+
+/**
+ * Every item that belongs to a project (its partitions and its join-code markers), minus the activity
+ * log (written asynchronously by a consumer) — what "a failed request changes nothing" compares.
+ */
+export async function projectItems(rt: RunningRuntime, projectId: string): Promise<Array<Record<string, unknown>>> {
+  const client = dynamo(rt);
+  const items: Array<Record<string, unknown>> = [];
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: "cortex", ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start);
+  return items
+    .filter((i) => String(i.PK).startsWith(`P#${projectId}#`) || i.projectId === projectId)
+    .filter((i) => !String(i.PK).endsWith("#ACTIVITY"))
+    .sort((a, b) => `${a.PK}|${a.SK}`.localeCompare(`${b.PK}|${b.SK}`));
+}
+
+/** A gathering's event log as committed (the outbox), in version order. */
+export async function committedEvents(
+  rt: RunningRuntime,
+  projectId: string,
+  gatheringId: string,
+): Promise<EventEnvelope[]> {
+  const client = dynamo(rt);
+  const events: EventEnvelope[] = [];
+  let start: Record<string, never> | undefined;
+  const range = eventRangeAfter(0);
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: "cortex",
+        KeyConditionExpression: "PK = :pk AND SK BETWEEN :a AND :b",
+        ExpressionAttributeValues: {
+          ":pk": { S: aggregatePk("gathering", projectId, gatheringId) },
+          ":a": { S: range.from },
+          ":b": { S: range.to },
+        },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    events.push(...(page.Items ?? []).map((i) => unmarshall(i).event as EventEnvelope));
+    start = page.LastEvaluatedKey as Record<string, never> | undefined;
+  } while (start);
+  return events;
+}
+
+let counter = 0;
+/** A project id of its own for each test, so tests never see each other's data. */
+export function uniqueProject(prefix = "proj"): string {
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+}
