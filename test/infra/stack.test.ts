@@ -14,7 +14,7 @@ import { STREAM_FILTER_PATTERN, TABLE } from "../../shared/store/table.js";
 import { logicalId, synthesize, unacknowledgedFindings } from "./stack.js";
 
 // Template JSON is walked freely here; the assertions themselves pin its shape.
- 
+
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
