@@ -130,6 +130,8 @@ interface Step {
   gathering: Gathering;
   member?: Member;
   data?: Record<string, unknown>;
+  /** Who caused this step, when not the caller (e.g. the ready-check starting a lobby). */
+  actor?: Actor;
 }
 
 interface Decision {
@@ -180,7 +182,7 @@ function toCommitRequest(base: Gathering, decision: Decision, ctx: CommandContex
     events: decision.steps.map((step) => ({
       type: step.type,
       data: { gathering: step.gathering, ...(step.member && { member: step.member }), ...step.data },
-      actor: ctx.actor,
+      actor: step.actor ?? ctx.actor,
     })),
   };
 }
@@ -298,8 +300,9 @@ function maybeAutoStart(
   at: string,
 ): { steps: Step[]; also: CommitRequest[] } {
   if (!autoStartDue(gathering)) return { steps: [], also: [] };
-  const { step, also } = startDecision(gathering, { ...ctx, actor: { type: "system", id: "ready-check" } }, at, {});
-  return { steps: [step], also };
+  const actor: Actor = { type: "system", id: "ready-check" };
+  const { step, also } = startDecision(gathering, { ...ctx, actor }, at, {});
+  return { steps: [{ ...step, actor }], also };
 }
 
 /** When the owner stops being present: the longest-present member inherits ownership. */
