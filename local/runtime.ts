@@ -22,6 +22,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb/server.js";
 import { ensureTable } from "./dynamodb/table.js";
 import { startLocalEventBridge, type RuleTarget } from "./eventbridge/server.js";
 import { invokeLambda, type LambdaHandler } from "./lambda.js";
+import { installAwsLambdaGlobal } from "./lambda-streaming.js";
 import { freePort } from "./ports.js";
 import { startLocalScheduler } from "./scheduler/server.js";
 import { startStreamPoller } from "./streams/poller.js";
@@ -171,6 +172,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       createdAt: new Date().toISOString(),
     });
 
+    installAwsLambdaGlobal();
     const publisher = await loadFunction<DynamoDBStreamEvent, DynamoDBBatchResponse>("stream-publisher");
     const poller = startStreamPoller({
       client: new DynamoDBStreamsClient({}),
@@ -190,6 +192,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       port: options.port,
       apiHandler: await loadFunction<APIGatewayProxyEvent, APIGatewayProxyResult>("http-api"),
       authorizer: await loadFunction<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>("authorizer"),
+      sseHandler: (await loadFunction<APIGatewayProxyEvent, void>("sse")) as never,
       log: options.log,
     });
     stops.push(() => api.stop());

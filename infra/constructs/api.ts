@@ -38,6 +38,8 @@ export interface ApiProps {
 export class Api extends Construct {
   readonly restApi: apigw.RestApi;
   readonly handler: NodejsFunction;
+  /** The SSE function: REST API response streaming, up to 15 minutes per connection. */
+  readonly streamHandler: NodejsFunction;
   readonly authorizerFunction: NodejsFunction;
   readonly authorizer: apigw.TokenAuthorizer;
 
@@ -53,6 +55,16 @@ export class Api extends Construct {
       timeout: Duration.seconds(25),
     });
     props.data.grantReadWrite(this.handler);
+
+    this.streamHandler = createNodeFunction(this, "StreamHandler", {
+      entry: "sse",
+      description: "Server-sent events (routes with handler: sse): tails an aggregate's event items",
+      environment: props.environment,
+      memorySize: 256,
+      // The function ends each stream itself before API Gateway's 15-minute streaming limit.
+      timeout: Duration.minutes(15),
+    });
+    props.data.grantRead(this.streamHandler);
 
     this.authorizerFunction = createNodeFunction(this, "AuthorizerFunction", {
       entry: "authorizer",
@@ -90,11 +102,19 @@ export class Api extends Construct {
       },
     });
 
-    const integration = new apigw.LambdaIntegration(this.handler, { proxy: true, allowTestInvoke: false });
+    const integrations = {
+      api: new apigw.LambdaIntegration(this.handler, { proxy: true, allowTestInvoke: false }),
+      sse: new apigw.LambdaIntegration(this.streamHandler, {
+        proxy: true,
+        allowTestInvoke: false,
+        responseTransferMode: apigw.ResponseTransferMode.STREAM,
+        timeout: Duration.minutes(15),
+      }),
+    };
     for (const route of ROUTES) {
       const resource = this.restApi.root.resourceForPath(route.path);
       const isPublic = "public" in route && route.public === true;
-      const method = resource.addMethod(route.method, integration, {
+      const method = resource.addMethod(route.method, integrations[route.handler], {
         operationName: route.operationId,
         ...(isPublic
           ? { authorizationType: apigw.AuthorizationType.NONE }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type {
+  Context,
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -14,7 +15,8 @@ import {
 } from "../../shared/http/gateway-responses.js";
 import { matchPath, ROUTES, type RouteDefinition } from "../../shared/http/routes.js";
 import type { LambdaHandler } from "../lambda.js";
-import { invokeLambda } from "../lambda.js";
+import { invokeLambda, lambdaContext } from "../lambda.js";
+import { LocalResponseStream } from "../lambda-streaming.js";
 
 /**
  * The local API Gateway: a node:http server on 127.0.0.1 that matches requests against the shared route
@@ -26,6 +28,8 @@ export interface LocalApiOptions {
   host?: string;
   apiHandler: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
   authorizer: LambdaHandler<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>;
+  /** The streaming (SSE) function, for routes with `handler: "sse"`. */
+  sseHandler: (event: APIGatewayProxyEvent, stream: LocalResponseStream, context: Context) => Promise<void>;
   /** Extra non-API routes (e.g. the demo page); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   stage?: string;
@@ -164,6 +168,15 @@ export async function startLocalApi(
         stage,
       },
     };
+    if (match.route.handler === "sse") {
+      // Response streaming: the function writes the prelude and the body as it goes; it ends itself
+      // before the 15-minute limit of API Gateway's streaming integration.
+      const stream = new LocalResponseStream(res);
+      res.setHeader("x-amzn-RequestId", requestId);
+      await options.sseHandler(event, stream, lambdaContext({ functionName: "sse", timeoutSeconds: 900 }));
+      if (!stream.writableEnded && !stream.destroyed) stream.end();
+      return;
+    }
     let result: APIGatewayProxyResult;
     try {
       // API Gateway's integration timeout is 29 s.

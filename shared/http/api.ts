@@ -33,7 +33,14 @@ import {
 import type { WriteOp } from "../store/store.js";
 import { fingerprint, idempotently, validateIdempotencyKey } from "./idempotency.js";
 import { openApiDocument } from "./openapi.js";
-import { ListGatheringsQuerySchema, ListMembersQuerySchema, PageQuerySchema, type OperationId } from "./routes.js";
+import {
+  ListGatheringsQuerySchema,
+  ListMembersQuerySchema,
+  PageQuerySchema,
+  type ApiOperationId,
+  type OperationId,
+} from "./routes.js";
+import { getSession } from "../sessions/service.js";
 import { parseWith } from "./validation.js";
 
 /**
@@ -145,7 +152,7 @@ async function mutate(
 
 const memberActions = ["join", "ready", "unready", "leave"] as const;
 
-const OPERATIONS: Record<OperationId, Operation> = {
+const OPERATIONS: Record<ApiOperationId, Operation> = {
   async getOpenApi() {
     return { status: 200, body: openApiDocument() };
   },
@@ -303,6 +310,10 @@ const OPERATIONS: Record<OperationId, Operation> = {
     );
   },
 
+  async getSession(request, deps) {
+    return { status: 200, body: await getSession(deps.store, scopeOf(request), request.params.sessionId!) };
+  },
+
   async listActivity(request, deps) {
     const scope = scopeOf(request);
     const query = parseWith(PageQuerySchema, request.query, "query");
@@ -311,5 +322,10 @@ const OPERATIONS: Record<OperationId, Operation> = {
 };
 
 export function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  return OPERATIONS[request.operationId](request, deps);
+  const operation = OPERATIONS[request.operationId as ApiOperationId];
+  if (!operation) throw new Error(`${request.operationId} is not served by the API function`);
+  return operation(request, deps);
 }
+
+/** The request's scope, for other transports (the SSE function) that share the API's rules. */
+export { scopeOf };

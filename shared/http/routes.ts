@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EventEnvelopeSchema } from "../events/envelope.js";
+import { SessionSchema } from "../sessions/model.js";
 import {
   AddMemberBodySchema,
   CreateGatheringBodySchema,
@@ -28,8 +29,8 @@ export interface RouteDefinition {
   /** API Gateway resource path with {params}. */
   path: string;
   summary: string;
-  /** Served by which function. */
-  handler: "api";
+  /** Served by which function: the API, or the streaming SSE function (response streaming on AWS). */
+  handler: "api" | "sse";
   public?: boolean;
   /** Honours `If-Match: <version>` (412 when stale). */
   ifMatch?: boolean;
@@ -64,6 +65,14 @@ export const ListGatheringsQuerySchema = z.object({
   type: z.enum(GATHERING_TYPES).optional(),
   status: z.enum(GATHERING_STATUSES).optional(),
   listed: z.stringbool().optional(),
+});
+export const EventStreamQuerySchema = z.object({
+  after: z.coerce.number().int().min(0).optional().describe("Stream events after this version"),
+  types: z
+    .string()
+    .max(2000)
+    .optional()
+    .describe("Comma-separated event types; a trailing .* matches a family, e.g. gathering.member.*"),
 });
 export const ListMembersQuerySchema = z.object({ ...page, status: z.enum(MEMBER_STATUSES).optional() });
 
@@ -262,6 +271,40 @@ export const ROUTES = [
     responses: memberMutation,
   },
   {
+    operationId: "streamGatheringEvents",
+    method: "GET",
+    path: `${ONE}/events`,
+    summary: "Server-sent events: the gathering's events after a version (Last-Event-ID or ?after=), then live",
+    handler: "sse",
+    query: EventStreamQuerySchema,
+    responses: {
+      200: { description: "text/event-stream; `id:` is the version; `event: reset` means reload the snapshot" },
+      400: badRequest,
+      404: notFound,
+    },
+  },
+  {
+    operationId: "getSession",
+    method: "GET",
+    path: "/v1/projects/{projectId}/sessions/{sessionId}",
+    summary: "Get a session",
+    handler: "api",
+    responses: { 200: { description: "The session", schema: SessionSchema }, 404: notFound },
+  },
+  {
+    operationId: "streamSessionEvents",
+    method: "GET",
+    path: "/v1/projects/{projectId}/sessions/{sessionId}/events",
+    summary: "Server-sent events: the session's events after a version, then live",
+    handler: "sse",
+    query: EventStreamQuerySchema,
+    responses: {
+      200: { description: "text/event-stream; `id:` is the version; `event: reset` means reload the snapshot" },
+      400: badRequest,
+      404: notFound,
+    },
+  },
+  {
     operationId: "listActivity",
     method: "GET",
     path: "/v1/projects/{projectId}/activity",
@@ -273,6 +316,8 @@ export const ROUTES = [
 ] as const satisfies readonly RouteDefinition[];
 
 export type OperationId = (typeof ROUTES)[number]["operationId"];
+/** Operations the API function serves (the rest stream from their own function). */
+export type ApiOperationId = Extract<(typeof ROUTES)[number], { handler: "api" }>["operationId"];
 
 /** Matches a concrete path against a route template; returns the path parameters or undefined. */
 export function matchPath(template: string, path: string): Record<string, string> | undefined {

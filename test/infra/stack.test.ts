@@ -188,6 +188,7 @@ describe("REST API", () => {
   const [apiId] = only("AWS::ApiGateway::RestApi");
   const [authorizerId, authorizer] = only("AWS::ApiGateway::Authorizer");
   const handlerArn = getAtt(logicalId(stack.api.handler));
+  const streamHandlerArn = getAtt(logicalId(stack.api.streamHandler));
 
   /** Full path of every API Gateway resource, rebuilt from PathPart/ParentId. */
   function resourcePath(id: string): string {
@@ -207,7 +208,7 @@ describe("REST API", () => {
     expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalId(stack.api.authorizerFunction));
   });
 
-  it("has one method per route, proxied to the API function, behind the authorizer unless public", () => {
+  it("has one method per route, proxied to its function (API or streaming SSE), behind the authorizer unless public", () => {
     const methods = ofType("AWS::ApiGateway::Method").map(([, m]) => m.Properties);
     expect(methods).toHaveLength(ROUTES.length);
     for (const route of ROUTES) {
@@ -217,7 +218,15 @@ describe("REST API", () => {
       expect(method, `${route.method} ${route.path}`).toBeDefined();
       expect(method!.OperationName).toBe(route.operationId);
       expect(method!.Integration).toMatchObject({ Type: "AWS_PROXY", IntegrationHttpMethod: "POST" });
-      expect(JSON.stringify(method!.Integration.Uri)).toContain(JSON.stringify(handlerArn));
+      if (route.handler === "sse") {
+        // REST API response streaming: its own function, the streaming invocation path, up to 15 minutes.
+        expect(method!.Integration).toMatchObject({ ResponseTransferMode: "STREAM", TimeoutInMillis: 900_000 });
+        expect(JSON.stringify(method!.Integration.Uri)).toContain(JSON.stringify(streamHandlerArn));
+        expect(JSON.stringify(method!.Integration.Uri)).toContain("/response-streaming-invocations");
+      } else {
+        expect(method!.Integration.ResponseTransferMode).toBeUndefined();
+        expect(JSON.stringify(method!.Integration.Uri)).toContain(JSON.stringify(handlerArn));
+      }
       if ("public" in route && route.public) {
         expect(method!.AuthorizationType).toBe("NONE");
         expect(method!.AuthorizerId).toBeUndefined();

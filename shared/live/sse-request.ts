@@ -1,0 +1,53 @@
+import { ValidationError } from "../errors.js";
+import { EVENT_TYPES } from "../events/catalog.js";
+import type { ApiRequest } from "../http/api.js";
+import { scopeOf } from "../http/api.js";
+import { EventStreamQuerySchema } from "../http/routes.js";
+import { parseWith } from "../http/validation.js";
+import { getGathering } from "../gatherings/service.js";
+import { getSession } from "../sessions/service.js";
+import type { AggregateType } from "../store/keys.js";
+import type { Store } from "../store/store.js";
+import { matchesFilters, validateEventFilters } from "../webhooks/event-filter.js";
+import { parseVersion } from "./event-stream.js";
+
+export interface PreparedStream {
+  aggregate: { type: AggregateType; projectId: string; id: string };
+  after: number;
+  matches?: (type: string) => boolean;
+}
+
+/**
+ * Everything an SSE request must get right before the stream opens (so errors are plain 4xx problems):
+ * scope, the aggregate's existence, where to resume (Last-Event-ID wins over ?after=; neither = from
+ * now) and the type filter.
+ */
+export async function prepareEventStream(request: ApiRequest, store: Store): Promise<PreparedStream> {
+  const scope = scopeOf(request);
+  const query = parseWith(EventStreamQuerySchema, request.query, "query");
+  const lastEventId = parseVersion(request.headers["last-event-id"]);
+  if (Number.isNaN(lastEventId)) {
+    throw new ValidationError("Last-Event-ID must be an event id (a version) this stream sent", [
+      { path: "Last-Event-ID", message: "must be a non-negative integer version" },
+    ]);
+  }
+  const types = query.types
+    ?.split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (types) {
+    const issues = validateEventFilters(types, EVENT_TYPES, "types");
+    if (issues.length > 0) throw new ValidationError("The types filter is not valid", issues);
+  }
+  const type: AggregateType = request.params.sessionId !== undefined ? "session" : "gathering";
+  const id = type === "session" ? request.params.sessionId! : request.params.gatheringId!;
+  const current =
+    type === "session"
+      ? (await getSession(store, scope, id)).version
+      : (await getGathering({ store }, scope, id)).version;
+  return {
+    aggregate: { type, projectId: scope.projectId, id },
+    after: lastEventId ?? query.after ?? current,
+    ...(types && { matches: (t: string) => matchesFilters(types, t) }),
+  };
+}

@@ -1,0 +1,13 @@
+import { NotFoundError } from "../errors.js";
+import type { Scope } from "../gatherings/gathering.js";
+import { isId } from "../ids.js";
+import { aggregateRootKey } from "../store/keys.js";
+import type { Store } from "../store/store.js";
+import { SessionSchema, type Session } from "./model.js";
+
+export async function getSession(store: Store, scope: Scope, id: string): Promise<Session> {
+  if (!isId("session", id)) throw new NotFoundError(`session ${id} not found`);
+  const item = await store.get(aggregateRootKey("session", scope.projectId, id), { consistent: true });
+  if (!item) throw new NotFoundError(`session ${id} not found`);
+  return SessionSchema.parse(item);
+}
