@@ -29,7 +29,7 @@ const eventsUrl = (api: ApiClient, id: string, query = "") =>
 async function collect(
   sse: SseConnection,
   untilVersion: number,
-  into: Array<{ version: number; type: string; data: any }>,
+  into: Array<{ id: string; version: number; type: string; data: any }>,
   max = Infinity,
 ) {
   let taken = 0;
@@ -59,7 +59,7 @@ describe("SSE watch of a gathering", () => {
     const changes = Promise.all(
       Array.from({ length: 100 }, (_, i) => api.post(`/gatherings/${g.id}/members`, { participantId: `p${i}` })),
     );
-    const received: Array<{ version: number; type: string; data: any }> = [];
+    const received: Array<{ id: string; version: number; type: string; data: any }> = [];
     await collect(first, v + 100, received, 40);
     first.close();
     const resumeFrom = received.at(-1)!.version;
@@ -136,7 +136,7 @@ describe("SSE watch of a gathering", () => {
     const badType = await fetch(eventsUrl(api, g.id, "?types=gathering.nope"), { headers: auth(rt) });
     expect(badType.status).toBe(400);
     expect(badType.headers.get("content-type")).toBe("application/problem+json");
-    expect((await badType.json()).errors[0].path).toBe("types.0");
+    expect(((await badType.json()) as any).errors[0].path).toBe("types.0");
     expect((await fetch(eventsUrl(api, g.id), { headers: { ...auth(rt), "Last-Event-ID": "abc" } })).status).toBe(400);
     expect((await fetch(eventsUrl(api, "gth_01aaaaaaaaaaaaaaaaaaaaaaaa"), { headers: auth(rt) })).status).toBe(404);
     expect((await fetch(eventsUrl(api, g.id))).status).toBe(401);
