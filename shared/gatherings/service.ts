@@ -187,8 +187,12 @@ function toCommitRequest(base: Gathering, decision: Decision, ctx: CommandContex
   };
 }
 
+/**
+ * "Full jitter" exponential backoff: losers of a race spread out quickly, so a hot gathering spends its
+ * time committing rather than colliding.
+ */
 function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(5 * attempt, 50);
+  const ms = Math.random() * Math.min(10 * 2 ** attempt, 1_000);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
