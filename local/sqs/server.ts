@@ -547,15 +547,19 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     const target = req.headers["x-amz-target"];
     const operation = typeof target === "string" && target.startsWith("AmazonSQS.") ? target.slice(10) : undefined;
     try {
-      const input = await readBody(req);
-      const run = operation !== undefined && req.method === "POST" ? operations[operation] : undefined;
+      const run =
+        operation !== undefined && req.method === "POST" && Object.hasOwn(operations, operation)
+          ? operations[operation]
+          : undefined;
       if (!run) {
+        req.resume(); // drain the unread body
+        // Also what a Query-protocol request (form-encoded, from an SDK older than SQS's JSON protocol) gets.
         throw sqsError(
           "UnsupportedOperation",
           `The local SQS implements ${Object.keys(operations).join(", ")} over AWS JSON 1.0 (got ${req.method} ${String(target)}).`,
         );
       }
-      send(res, 200, await run(input));
+      send(res, 200, await run(await readBody(req)));
     } catch (error) {
       const apiError =
         error instanceof SqsApiError

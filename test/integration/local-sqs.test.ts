@@ -13,6 +13,7 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
+  PurgeQueueCommand,
   QueueDoesNotExist,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -20,6 +21,7 @@ import {
   SQSClient,
   SQSServiceException,
   TooManyEntriesInBatchRequest,
+  UnsupportedOperation,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { createHash, randomUUID } from "node:crypto";
@@ -520,6 +522,8 @@ describe("local SQS", () => {
     expect(QueueUrl).toBe(sqs.queueUrl(QUEUE));
     const listed = await client.send(new ListQueuesCommand({ QueueNamePrefix: "cortex-" }));
     expect(listed.QueueUrls).toEqual([sqs.queueUrl(QUEUE)]);
+    // Operations outside the emulated subset say so, as a modelled SQS error.
+    await expect(client.send(new PurgeQueueCommand({ QueueUrl }))).rejects.toBeInstanceOf(UnsupportedOperation);
   });
 
   it("a client configured only by AWS_ENDPOINT_URL_SQS reaches the emulator, and the queue URL does not redirect it", async () => {
@@ -555,7 +559,7 @@ describe("local SQS", () => {
       new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }),
     );
     const second = await client.send(
-      new ReceiveMessageCommand({ QueueUrl, AttributeNames: ["ApproximateReceiveCount"] }),
+      new ReceiveMessageCommand({ QueueUrl, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }),
     );
     expect(second.Messages![0]!.Attributes).toEqual({ ApproximateReceiveCount: "2" });
     await expect(
