@@ -1,6 +1,11 @@
 import middy from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { eventRetentionSecondsFromEnv, storeFromEnv } from "#shared/adapters/aws/environment.js";
+import {
+  deliveryQueueFromEnv,
+  eventRetentionSecondsFromEnv,
+  storeFromEnv,
+  webhookConfigFromEnv,
+} from "#shared/adapters/aws/environment.js";
 import { problemResponses, toApiRequest, toProxyResult } from "#shared/adapters/lambda/http.js";
 import { handleApiRequest, type ApiDeps } from "#shared/http/api.js";
 import { systemClock } from "#shared/platform/clock.js";
@@ -11,6 +16,7 @@ const deps: ApiDeps = {
   store: storeFromEnv(),
   clock: systemClock,
   eventRetentionSeconds: eventRetentionSecondsFromEnv(),
+  webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
 };
 
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()

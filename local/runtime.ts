@@ -14,7 +14,7 @@ import type {
 } from "aws-lambda";
 import { DynamoDbStore } from "../shared/adapters/aws/dynamodb-store.js";
 import { generateApiKey, storeApiKey } from "../shared/auth/api-keys.js";
-import { CONSUMERS, RULES } from "../shared/events/rules.js";
+import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../shared/events/rules.js";
 import { ENV } from "../shared/platform/config.js";
 import { STREAM_FILTER_PATTERN } from "../shared/store/table.js";
 import { startLocalApi } from "./api/server.js";
@@ -25,6 +25,9 @@ import { invokeLambda, type LambdaHandler } from "./lambda.js";
 import { installAwsLambdaGlobal } from "./lambda-streaming.js";
 import { freePort } from "./ports.js";
 import { startLocalScheduler } from "./scheduler/server.js";
+import { startLocalSqs } from "./sqs/server.js";
+import { CreateScheduleGroupCommand, ConflictException, SchedulerClient } from "@aws-sdk/client-scheduler";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { startStreamPoller } from "./streams/poller.js";
 
 /**
@@ -56,6 +59,27 @@ export interface LocalRuntime {
 const TABLE_NAME = "cortex";
 const BUS_NAME = "cortex";
 const REGION = "us-east-1";
+const ACCOUNT = "000000000000";
+const SCHEDULE_GROUP = "cortex";
+
+/**
+ * Local defaults for the settings the stack gives each function on AWS; anything already in the
+ * environment wins (tests shrink the webhook retry schedule this way).
+ */
+function localDefaults(apiUrl: string): Record<string, string> {
+  return {
+    [ENV.mailFrom]: "Cortex <invitations@cortex.local>",
+    [ENV.publicBaseUrl]: apiUrl,
+    // Local receivers live on this machine: loopback and plain http are allowed here, never on AWS.
+    [ENV.webhookAllowPrivateTargets]: "true",
+    [ENV.webhookAllowHttp]: "true",
+    // The Standard Webhooks schedule (0 s … 24 h), a thousand times faster.
+    [ENV.webhookRetryScale]: "0.001",
+    [ENV.scheduleGroupName]: SCHEDULE_GROUP,
+    [ENV.schedulerRoleArn]: `arn:aws:iam::${ACCOUNT}:role/cortex-scheduler`,
+    [ENV.schedulerTargetArn]: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${SCHEDULE_TARGET.entry}`,
+  };
+}
 
 type FunctionModule<E, R> = { handler: LambdaHandler<E, R> };
 
@@ -149,7 +173,40 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(() => scheduler.stop());
 
+    const localDb = new DynamoDBClient({
+      endpoint: dynamodb.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const deliveries = QUEUES.webhookDeliveries;
+    const sqs = await startLocalSqs({
+      dynamodb: localDb,
+      tableName: "cortex-local-sqs",
+      queues: [
+        {
+          name: deliveries.name,
+          batchSize: deliveries.batchSize,
+          visibilityTimeoutSeconds: deliveries.visibilityTimeoutSeconds,
+          maxReceiveCount: deliveries.maxReceiveCount,
+          deadLetterQueue: `${deliveries.name}-dlq`,
+          consumer: async (event) => {
+            const handler = await loadFunction<SQSEvent, SQSBatchResponse>(deliveries.entry);
+            return invokeLambda(handler, event, { functionName: deliveries.entry, timeoutSeconds: deliveries.timeoutSeconds });
+          },
+        },
+        { name: `${deliveries.name}-dlq` },
+      ],
+      log: options.log,
+    });
+    stops.push(() => sqs.stop());
+
+    const apiPort = options.port === 0 ? await freePort() : options.port;
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    for (const [name, value] of Object.entries(localDefaults(apiUrl))) process.env[name] ??= value;
+
     Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      [ENV.webhookQueueUrl]: sqs.queueUrl(deliveries.name),
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
@@ -164,6 +221,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const client = new DynamoDBClient({});
     const { streamArn } = await ensureTable(client, TABLE_NAME);
+    try {
+      await new SchedulerClient({}).send(new CreateScheduleGroupCommand({ Name: SCHEDULE_GROUP }));
+    } catch (error) {
+      if (!(error instanceof ConflictException)) throw error;
+    }
     const apiKey = devApiKey(options);
     await storeApiKey(new DynamoDbStore({ tableName: TABLE_NAME, client }), apiKey, {
       tenantId: "local",
@@ -189,7 +251,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(() => poller.stop());
 
     const api = await startLocalApi({
-      port: options.port,
+      port: apiPort,
       apiHandler: await loadFunction<APIGatewayProxyEvent, APIGatewayProxyResult>("http-api"),
       authorizer: await loadFunction<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>("authorizer"),
       sseHandler: (await loadFunction<APIGatewayProxyEvent, void>("sse")) as never,

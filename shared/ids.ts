@@ -8,6 +8,8 @@ export const ID_PREFIX = {
   invitation: "inv",
   event: "evt",
   request: "req",
+  webhook: "whk",
+  attempt: "att",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GatheringSchema, MemberSchema } from "../gatherings/model.js";
+import { InvitationSchema } from "../invitations/model.js";
 import { SessionSchema } from "../sessions/model.js";
 import type { AggregateType } from "../store/keys.js";
 
@@ -21,6 +22,7 @@ const gatheringChange = z.object({
 });
 const memberChange = z.object({ gathering: GatheringSchema, member: MemberSchema });
 const session = z.object({ session: SessionSchema });
+const invitationChange = z.object({ gathering: GatheringSchema, invitation: InvitationSchema });
 
 export const EVENT_CATALOG = {
   "gathering.created": { aggregate: "gathering", description: "A gathering was created.", data: gathering },
@@ -39,6 +41,11 @@ export const EVENT_CATALOG = {
   "gathering.member.joined": {
     aggregate: "gathering",
     description: "A member joined (or rejoined).",
+    data: memberChange,
+  },
+  "gathering.member.invited": {
+    aggregate: "gathering",
+    description: "A participant was invited (membership layer: status invited).",
     data: memberChange,
   },
   "gathering.member.ready": { aggregate: "gathering", description: "A member marked ready.", data: memberChange },
@@ -63,6 +70,23 @@ export const EVENT_CATALOG = {
       reason: z.enum(["first_member", "transferred", "owner_left", "owner_removed"]),
     }),
   },
+  "gathering.invitation.created": {
+    aggregate: "gathering",
+    description: "An invitation was created; its email is on its way.",
+    data: invitationChange,
+  },
+  "gathering.invitation.sent": {
+    aggregate: "gathering",
+    description: "An invitation (or its update/cancellation) was emailed.",
+    data: invitationChange,
+  },
+  "gathering.invitation.failed": {
+    aggregate: "gathering",
+    description: "An invitation could not be emailed; deliveryError says why.",
+    data: invitationChange,
+  },
+  "gathering.invitation.accepted": { aggregate: "gathering", description: "An invitation was accepted.", data: invitationChange },
+  "gathering.invitation.declined": { aggregate: "gathering", description: "An invitation was declined.", data: invitationChange },
   "session.created": { aggregate: "session", description: "A session started transcribing a room.", data: session },
   "session.ended": { aggregate: "session", description: "A session ended.", data: session },
 } as const satisfies Record<string, CatalogEntry>;

@@ -39,13 +39,85 @@ export const CONSUMERS = {
     handlerRetryAttempts: 2,
     deliveryRetryAttempts: 8,
   },
+  mailer: {
+    entry: "mailer",
+    description: "Emails invitations, updates and cancellations (SES v2, .ics attached).",
+    timeoutSeconds: 60,
+    handlerRetryAttempts: 2,
+    deliveryRetryAttempts: 8,
+  },
+  schedulerSync: {
+    entry: "scheduler-sync",
+    description: "Keeps the one-time EventBridge Scheduler schedules of appointments in step.",
+    timeoutSeconds: 20,
+    handlerRetryAttempts: 2,
+    deliveryRetryAttempts: 8,
+  },
+  webhookFanout: {
+    entry: "webhook-fanout",
+    description: "Queues one webhook delivery per matching endpoint.",
+    timeoutSeconds: 30,
+    handlerRetryAttempts: 2,
+    deliveryRetryAttempts: 8,
+  },
 } as const satisfies Record<string, ConsumerDefinition>;
+
+/** Functions invoked by EventBridge Scheduler (targets of one-time schedules). */
+export const SCHEDULE_TARGET = { entry: "scheduler-target", timeoutSeconds: 30 } as const;
+
+/** Queues with a consumer function (an SQS event-source mapping on AWS, the local SQS locally). */
+export const QUEUES = {
+  webhookDeliveries: {
+    name: "webhook-deliveries",
+    entry: "webhook-deliver",
+    description: "Webhook delivery attempts (one per message; retries are delayed messages).",
+    batchSize: 10,
+    /** Longer than the consumer's timeout (10 deliveries × 15 s at worst run in parallel). */
+    visibilityTimeoutSeconds: 120,
+    timeoutSeconds: 60,
+    /** Receives before a message is dead-lettered (only infrastructure failures fail a message). */
+    maxReceiveCount: 5,
+  },
+} as const;
 
 export const RULES: readonly RuleDefinition[] = [
   {
     id: "activity",
     consumer: "activityRecorder",
     description: "Every gathering and session event, into the project activity log.",
+    pattern: {
+      source: [EVENT_SOURCE],
+      "detail-type": [{ prefix: "gathering." }, { prefix: "session." }],
+    },
+  },
+  {
+    id: "mail",
+    consumer: "mailer",
+    description: "New invitations, rescheduled and cancelled gatherings: emails to invitees.",
+    pattern: {
+      source: [EVENT_SOURCE],
+      "detail-type": ["gathering.invitation.created", "gathering.updated", "gathering.cancelled"],
+    },
+  },
+  {
+    id: "schedules",
+    consumer: "schedulerSync",
+    description: "Lifecycle changes that move, create or remove an appointment's schedules.",
+    pattern: {
+      source: [EVENT_SOURCE],
+      "detail-type": [
+        "gathering.created",
+        "gathering.updated",
+        "gathering.started",
+        "gathering.ended",
+        "gathering.cancelled",
+      ],
+    },
+  },
+  {
+    id: "webhooks",
+    consumer: "webhookFanout",
+    description: "Every gathering and session event, to the project's webhook endpoints.",
     pattern: {
       source: [EVENT_SOURCE],
       "detail-type": [{ prefix: "gathering." }, { prefix: "session." }],

@@ -62,6 +62,7 @@ export function newGathering(
     joinCode: formatJoinCode(ids.joinCode),
     ...(body.startsAt !== undefined && { startsAt: body.startsAt }),
     ...(body.endsAt !== undefined && { endsAt: body.endsAt }),
+    ...(body.type === "appointment" && { calendarSequence: 0 }),
     autoStartSession: body.autoStartSession ?? false,
     ...(body.autoStart !== undefined && { autoStart: body.autoStart }),
     ...(body.maxMembers !== undefined && { maxMembers: body.maxMembers }),

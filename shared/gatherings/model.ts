@@ -63,6 +63,12 @@ export const GatheringSchema = z
     readyCount: z.number().int().min(0).describe("Members currently ready"),
     roomId: z.string().optional(),
     sessionId: z.string().optional().describe("The session this gathering started, if any"),
+    calendarSequence: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("Calendar SEQUENCE of the appointment: 0, +1 on every reschedule"),
     startedAt: isoUtc.optional(),
     endedAt: isoUtc.optional(),
     cancelledAt: isoUtc.optional(),
@@ -81,6 +87,12 @@ export const MemberSchema = z
     status: z.enum(MEMBER_STATUSES),
     /** When the member last became present; the longest-present member inherits ownership. */
     presentSince: isoUtc.optional(),
+    version: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("The gathering version of this member's last change; live views skip older events"),
     createdAt: isoUtc,
     updatedAt: isoUtc,
   })
@@ -98,6 +110,11 @@ export const CreateGatheringBodySchema = z
     maxMembers: z.number().int().min(1).max(MAX_MEMBERS_LIMIT).optional(),
     listed: z.boolean().optional(),
     metadata: metadata.optional(),
+    joinCode: z
+      .string()
+      .max(64)
+      .optional()
+      .describe("A chosen (vanity) join code, e.g. ABCD-1234; generated when omitted"),
   })
   .meta({ id: "CreateGatheringRequest" });
 export type CreateGatheringBody = z.infer<typeof CreateGatheringBodySchema>;

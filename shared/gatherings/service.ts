@@ -1,29 +1,26 @@
-import {
-  ConflictError,
-  NotFoundError,
-  PreconditionFailedError,
-  UniqueConstraintError,
-  ValidationError,
-  VersionConflictError,
-  type FieldIssue,
-} from "../errors.js";
+import { ConflictError, NotFoundError, UniqueConstraintError, ValidationError, type FieldIssue } from "../errors.js";
 import type { Actor } from "../events/envelope.js";
 import type { EventType } from "../events/catalog.js";
-import { isId, newId } from "../ids.js";
-import type { Clock } from "../platform/clock.js";
+import { newId } from "../ids.js";
 import { sessionCreation, sessionEnding, newSession } from "../sessions/session.js";
-import { SessionSchema, type Session } from "../sessions/model.js";
+import { SessionSchema } from "../sessions/model.js";
 import { commit, type CommitRequest } from "../store/commit.js";
+import { aggregatePk, aggregateRootKey, gatheringListKeys, joinCodeKey, MEMBER_SK_PREFIX } from "../store/keys.js";
+import type { Item, Page } from "../store/store.js";
 import {
-  aggregateRootKey,
-  gatheringListKeys,
-  joinCodeKey,
-  MEMBER_SK_PREFIX,
-  memberKey,
-  aggregatePk,
-  type ItemKey,
-} from "../store/keys.js";
-import type { Item, Page, Store, WriteOp } from "../store/store.js";
+  execute,
+  gatheringFromItem,
+  loadGathering,
+  loadMember,
+  memberFromItem,
+  type CommandContext,
+  type CommandOptions,
+  type Decision,
+  type GatheringDeps,
+  type Outcome,
+  type State,
+  type Step,
+} from "./executor.js";
 import { newGathering, type Scope } from "./gathering.js";
 import { formatJoinCode, generateJoinCode, normalizeJoinCode } from "./join-code.js";
 import { applyLifecycle, assertCanPerform } from "./lifecycle.js";
@@ -37,228 +34,22 @@ import {
   targetStatus,
   type MemberAction,
 } from "./members.js";
-import {
-  GatheringSchema,
-  MemberSchema,
-  type AddMemberBody,
-  type CreateGatheringBody,
-  type Gathering,
-  type GatheringStatus,
-  type GatheringType,
-  type JoinByCodeBody,
-  type Member,
-  type MemberStatus,
-  type StartGatheringBody,
-  type UpdateGatheringBody,
+import type {
+  AddMemberBody,
+  CreateGatheringBody,
+  Gathering,
+  GatheringStatus,
+  GatheringType,
+  JoinByCodeBody,
+  Member,
+  MemberStatus,
+  StartGatheringBody,
+  UpdateGatheringBody,
 } from "./model.js";
 
-export interface GatheringDeps {
-  store: Store;
-  clock: Clock;
-  eventRetentionSeconds: number;
-  /** Injected for tests that need to force join-code collisions. */
-  joinCodes?: () => string;
-}
-
-export interface CommandContext extends Scope {
-  actor: Actor;
-}
-
-/** What a command produced: the gathering (and member) after it, and whether anything changed. */
-export interface Outcome {
-  gathering: Gathering;
-  member?: Member;
-  changed: boolean;
-}
-
-export interface CommandOptions {
-  /** The version the caller last saw (If-Match); a mismatch is a 412 and nothing is retried. */
-  ifMatch?: number;
-  /** Writes that must happen in the same transaction as the command (e.g. the idempotency record). */
-  extraOps?: (outcome: Outcome) => WriteOp[];
-}
+export type { CommandContext, CommandOptions, GatheringDeps, Outcome } from "./executor.js";
 
 const JOIN_CODE_ATTEMPTS = 5;
-/** Commands on a busy gathering reload and retry when another writer got there first. */
-const MAX_ATTEMPTS = 60;
-
-// ── Loading ────────────────────────────────────────────────────────────────────────────────────────────
-
-function gatheringFromItem(item: Item): Gathering {
-  // Items written before a field existed get its default.
-  return GatheringSchema.parse({ ownerId: null, memberCount: 0, readyCount: 0, ...item });
-}
-
-function memberFromItem(item: Item): Member {
-  return MemberSchema.parse(item);
-}
-
-async function loadGathering(store: Store, scope: Scope, id: string): Promise<Gathering> {
-  if (!isId("gathering", id)) throw new NotFoundError(`gathering ${id} not found`);
-  const item = await store.get(aggregateRootKey("gathering", scope.projectId, id), { consistent: true });
-  if (!item) throw new NotFoundError(`gathering ${id} not found`);
-  return gatheringFromItem(item);
-}
-
-async function loadMember(store: Store, scope: Scope, gatheringId: string, participantId: string) {
-  const item = await store.get(memberKey(scope.projectId, gatheringId, participantId), { consistent: true });
-  return item ? memberFromItem(item) : undefined;
-}
-
-async function loadPresentMembers(store: Store, scope: Scope, gatheringId: string): Promise<Member[]> {
-  const present: Member[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.query({
-      pk: aggregatePk("gathering", scope.projectId, gatheringId),
-      beginsWith: MEMBER_SK_PREFIX,
-      consistent: true,
-      limit: 500,
-      ...(cursor && { cursor }),
-    });
-    present.push(...page.items.map(memberFromItem).filter((m) => isPresent(m.status)));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return present;
-}
-
-// ── The executor ───────────────────────────────────────────────────────────────────────────────────────
-
-/** One event of a decision, with the gathering as it is after that event. */
-interface Step {
-  type: EventType;
-  gathering: Gathering;
-  member?: Member;
-  data?: Record<string, unknown>;
-  /** Who caused this step, when not the caller (e.g. the ready-check starting a lobby). */
-  actor?: Actor;
-}
-
-interface Decision {
-  steps: Step[];
-  /** The member the command is about, as it ends up. */
-  member?: Member;
-  memberPuts?: Member[];
-  memberDeletes?: string[];
-  uniques?: Item[];
-  releases?: ItemKey[];
-  /** Other aggregates written in the same transaction (e.g. the session a start creates). */
-  also?: CommitRequest[];
-}
-
-interface State {
-  gathering: Gathering;
-  member?: Member;
-  /** Loaded only when ownership may move. */
-  present?: Member[];
-  /** The gathering's session, loaded when it ends with the gathering. */
-  session?: Session;
-  /** The current owner's member item, loaded when ownership is transferred. */
-  previousOwner?: Member;
-}
-
-interface Target {
-  gatheringId: string;
-  participantId?: string;
-  /** Whether the decision needs the present members (ownership succession). */
-  needsPresent?: (state: State) => boolean;
-  /** Loads more state the decision needs (e.g. the session a gathering ends). */
-  extra?: (state: State) => Promise<Pick<State, "session" | "previousOwner">>;
-}
-
-function toCommitRequest(base: Gathering, decision: Decision, ctx: CommandContext): CommitRequest {
-  const final = decision.steps.at(-1)!.gathering;
-  const { version: _version, ...attributes } = final;
-  return {
-    aggregate: { type: "gathering", id: base.id, projectId: base.projectId, tenantId: base.tenantId },
-    expectedVersion: base.version,
-    root: { ...attributes, kind: "gathering", ...gatheringListKeys(base.projectId, base.id) },
-    puts: (decision.memberPuts ?? []).map((m) => ({
-      item: { ...m, ...memberKey(base.projectId, base.id, m.participantId), kind: "member" },
-    })),
-    deletes: (decision.memberDeletes ?? []).map((p) => memberKey(base.projectId, base.id, p)),
-    ...(decision.uniques && { uniques: decision.uniques }),
-    ...(decision.releases && { releases: decision.releases }),
-    events: decision.steps.map((step) => ({
-      type: step.type,
-      data: { gathering: step.gathering, ...(step.member && { member: step.member }), ...step.data },
-      actor: step.actor ?? ctx.actor,
-    })),
-  };
-}
-
-/**
- * "Full jitter" exponential backoff: losers of a race spread out quickly, so a hot gathering spends its
- * time committing rather than colliding.
- */
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(10 * 2 ** attempt, 1_000);
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Load → decide (pure) → commit under the version condition. A lost race reloads and decides again,
- * unless the caller pinned a version with If-Match (then it is a 412). Events get consecutive versions,
- * and each carries the gathering as it is at that version.
- */
-async function execute(
-  deps: GatheringDeps,
-  ctx: CommandContext,
-  target: Target,
-  decide: (state: State, at: string) => Decision,
-  options: CommandOptions = {},
-): Promise<Outcome> {
-  for (let attempt = 1; ; attempt++) {
-    const gathering = await loadGathering(deps.store, ctx, target.gatheringId);
-    if (options.ifMatch !== undefined && gathering.version !== options.ifMatch) {
-      throw new PreconditionFailedError(
-        `The gathering is at version ${gathering.version}, not ${options.ifMatch}; reload and retry`,
-        { currentVersion: gathering.version },
-      );
-    }
-    const state: State = { gathering };
-    if (target.participantId !== undefined) {
-      const member = await loadMember(deps.store, ctx, gathering.id, target.participantId);
-      if (member) state.member = member;
-    }
-    if (target.needsPresent?.(state)) state.present = await loadPresentMembers(deps.store, ctx, gathering.id);
-    if (target.extra) Object.assign(state, await target.extra(state));
-
-    const now = deps.clock.now();
-    const decision = decide(state, now.toISOString());
-    if (decision.steps.length === 0) {
-      return {
-        gathering,
-        ...((decision.member ?? state.member) && { member: decision.member ?? state.member }),
-        changed: false,
-      };
-    }
-    decision.steps.forEach((step, i) => (step.gathering = { ...step.gathering, version: gathering.version + i + 1 }));
-    const outcome: Outcome = {
-      gathering: decision.steps.at(-1)!.gathering,
-      ...(decision.member && { member: decision.member }),
-      changed: true,
-    };
-    try {
-      await commit(
-        deps.store,
-        [toCommitRequest(gathering, decision, ctx), ...(decision.also ?? [])],
-        { now, eventRetentionSeconds: deps.eventRetentionSeconds },
-        options.extraOps?.(outcome) ?? [],
-      );
-      return outcome;
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-      if (options.ifMatch !== undefined) {
-        throw new PreconditionFailedError("The gathering changed while this request was applied; reload and retry");
-      }
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new ConflictError("The gathering is too busy right now; retry", "busy");
-      }
-      await backoff(attempt);
-    }
-  }
-}
 
 // ── Decisions shared by several commands ─────────────────────────────────────────────────────────────────
 
@@ -386,8 +177,14 @@ export async function createGathering(
 ): Promise<Gathering> {
   const now = deps.clock.now();
   const id = newId("gathering", now.getTime());
+  const chosen = body.joinCode === undefined ? undefined : normalizeJoinCode(body.joinCode);
+  if (body.joinCode !== undefined && !chosen) {
+    throw new ValidationError("joinCode is not a join code", [
+      { path: "joinCode", message: "must be 8 letters and digits without I, L, O or U, e.g. ABCD-1234" },
+    ]);
+  }
   for (let attempt = 1; ; attempt++) {
-    const joinCode = (deps.joinCodes ?? generateJoinCode)();
+    const joinCode = chosen ?? (deps.joinCodes ?? generateJoinCode)();
     const gathering = newGathering(body, ctx, { id, joinCode }, now);
     const { version: _version, ...attributes } = gathering;
     try {
@@ -405,7 +202,10 @@ export async function createGathering(
       );
       return gathering;
     } catch (error) {
-      // A join-code collision (one in ~10^12 per pair) is retried with a fresh code.
+      if (error instanceof UniqueConstraintError && chosen) {
+        throw new ConflictError(`The join code ${formatJoinCode(chosen)} is taken`, "join_code_taken");
+      }
+      // A generated code colliding (one in ~10^12 per pair) is retried with a fresh one.
       if (error instanceof UniqueConstraintError && attempt < JOIN_CODE_ATTEMPTS) continue;
       throw error;
     }
@@ -496,6 +296,10 @@ export async function updateGathering(
       }
       if (changes.length === 0) return { steps: [] };
       next.updatedAt = at;
+      // A moved appointment is a new revision of the same calendar event (same UID, SEQUENCE + 1).
+      if (gathering.type === "appointment" && (changes.includes("startsAt") || changes.includes("endsAt"))) {
+        next.calendarSequence = (gathering.calendarSequence ?? 0) + 1;
+      }
       const auto = maybeAutoStart(next, ctx, at);
       return {
         steps: [{ type: "gathering.updated", gathering: next, data: { changes } }, ...auto.steps],

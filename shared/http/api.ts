@@ -1,7 +1,8 @@
 import { listActivity } from "../activity/activity.js";
-import { NotFoundError, ValidationError } from "../errors.js";
+import { DomainError, NotFoundError, ValidationError } from "../errors.js";
 import type { Actor } from "../events/envelope.js";
 import {
+  ParticipantIdSchema,
   AddMemberBodySchema,
   CreateGatheringBodySchema,
   JoinByCodeBodySchema,
@@ -35,12 +36,43 @@ import { fingerprint, idempotently, validateIdempotencyKey } from "./idempotency
 import { openApiDocument } from "./openapi.js";
 import {
   ListGatheringsQuerySchema,
+  ListInvitationsQuerySchema,
   ListMembersQuerySchema,
   PageQuerySchema,
   type ApiOperationId,
   type OperationId,
 } from "./routes.js";
 import { getSession } from "../sessions/service.js";
+import { signingKey } from "../auth/signing-key.js";
+import { SendInvitationsBodySchema } from "../invitations/model.js";
+import { rsvpConfirmPage, rsvpDonePage, rsvpInvalidPage, verifyRsvpToken } from "../invitations/rsvp.js";
+import {
+  getInvitation,
+  listInvitations,
+  respondToInvitation,
+  sendInvitations,
+  type InvitationOutcome,
+} from "../invitations/service.js";
+import { PutParticipantBodySchema } from "../participants/model.js";
+import { getParticipant, putParticipant } from "../participants/service.js";
+import {
+  CreateWebhookBodySchema,
+  ReplayBodySchema,
+  RotateSecretBodySchema,
+  UpdateWebhookBodySchema,
+} from "../webhooks/model.js";
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listAttempts,
+  listWebhooks,
+  replayEvent,
+  rotateWebhookSecret,
+  updateWebhook,
+  type DeliveryQueue,
+  type WebhookConfig,
+} from "../webhooks/service.js";
 import { parseWith } from "./validation.js";
 
 /**
@@ -71,7 +103,9 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
-export type ApiDeps = GatheringDeps;
+export interface ApiDeps extends GatheringDeps {
+  webhooks: { queue: DeliveryQueue; config: WebhookConfig };
+}
 
 type Operation = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse>;
 
@@ -310,6 +344,165 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
     );
   },
 
+  async sendInvitations(request, deps) {
+    const input = parseWith(SendInvitationsBodySchema, request.body, "body");
+    return mutate(
+      request,
+      deps,
+      (options) => sendInvitations(deps, scopeOf(request), request.params.gatheringId!, input, options),
+      (o) => ({ status: 201, body: { invitations: (o as InvitationOutcome).invitations }, headers: etag(o.gathering) }),
+    );
+  },
+
+  async listInvitations(request, deps) {
+    const { limit, cursor, status } = parseWith(ListInvitationsQuerySchema, request.query, "query");
+    const page = await listInvitations(
+      deps,
+      scopeOf(request),
+      request.params.gatheringId!,
+      status ? { status } : {},
+      { ...(limit !== undefined && { limit }), ...(cursor !== undefined && { cursor }) },
+    );
+    return { status: 200, body: page };
+  },
+
+  async getInvitation(request, deps) {
+    const invitation = await getInvitation(deps, scopeOf(request), request.params.gatheringId!, request.params.invitationId!);
+    return { status: 200, body: invitation };
+  },
+
+  ...(Object.fromEntries(
+    (["accept", "decline"] as const).map((action) => [
+      `${action}Invitation`,
+      (request: ApiRequest, deps: ApiDeps) =>
+        mutate(
+          request,
+          deps,
+          (options) =>
+            respondToInvitation(
+              deps,
+              scopeOf(request),
+              request.params.gatheringId!,
+              request.params.invitationId!,
+              action === "accept" ? "accepted" : "declined",
+              options,
+            ),
+          (o) => ({ status: 200, body: (o as InvitationOutcome).invitations[0], headers: etag(o.gathering) }),
+        ),
+    ]),
+  ) as Record<"acceptInvitation" | "declineInvitation", Operation>),
+
+  async viewRsvp(request, deps) {
+    const verified = verifyRsvpToken(await signingKey(deps.store, "rsvp"), request.params.token!, deps.clock.now());
+    if (!verified.ok) return html(400, rsvpInvalidPage(rsvpReason(verified.reason)));
+    const { claim } = verified;
+    const gathering = await getGathering(deps, { tenantId: "", projectId: claim.projectId }, claim.gatheringId).catch(
+      () => undefined,
+    );
+    if (!gathering) return html(404, rsvpInvalidPage("The gathering no longer exists."));
+    return html(200, rsvpConfirmPage(gathering.name, claim.action, request.params.token!));
+  },
+
+  async confirmRsvp(request, deps) {
+    const verified = verifyRsvpToken(await signingKey(deps.store, "rsvp"), request.params.token!, deps.clock.now());
+    if (!verified.ok) return html(400, rsvpInvalidPage(rsvpReason(verified.reason)));
+    const { claim } = verified;
+    const status = claim.action === "accept" ? "accepted" : "declined";
+    try {
+      const gathering = await getGathering(deps, { tenantId: "", projectId: claim.projectId }, claim.gatheringId);
+      await respondToInvitation(
+        deps,
+        { tenantId: gathering.tenantId, projectId: claim.projectId, actor: { type: "participant", id: claim.invitationId } },
+        claim.gatheringId,
+        claim.invitationId,
+        status,
+      );
+      return html(200, rsvpDonePage(gathering.name, status));
+    } catch (error) {
+      if (error instanceof DomainError && error.status < 500) return html(error.status, rsvpInvalidPage(error.message));
+      throw error;
+    }
+  },
+
+  async putParticipant(request, deps) {
+    const input = parseWith(PutParticipantBodySchema, request.body, "body");
+    const participantId = parseWith(ParticipantIdSchema, request.params.participantId, "path");
+    return {
+      status: 200,
+      body: await putParticipant(deps.store, scopeOf(request), participantId, input, deps.clock.now()),
+    };
+  },
+
+  async getParticipant(request, deps) {
+    return { status: 200, body: await getParticipant(deps.store, scopeOf(request), request.params.participantId!) };
+  },
+
+  async createWebhook(request, deps) {
+    const input = parseWith(CreateWebhookBodySchema, request.body, "body");
+    return once(request, deps, async () => ({
+      status: 201,
+      body: await createWebhook({ ...deps, config: deps.webhooks.config }, scopeOf(request), input),
+    }));
+  },
+
+  async listWebhooks(request, deps) {
+    const query = parseWith(PageQuerySchema, request.query, "query");
+    return { status: 200, body: await listWebhooks(deps.store, scopeOf(request), query) };
+  },
+
+  async getWebhook(request, deps) {
+    return { status: 200, body: await getWebhook(deps.store, scopeOf(request), request.params.webhookId!) };
+  },
+
+  async updateWebhook(request, deps) {
+    const input = parseWith(UpdateWebhookBodySchema, request.body, "body");
+    const endpoint = await updateWebhook(
+      { ...deps, config: deps.webhooks.config },
+      scopeOf(request),
+      request.params.webhookId!,
+      input,
+    );
+    return { status: 200, body: endpoint };
+  },
+
+  async deleteWebhook(request, deps) {
+    await deleteWebhook(deps.store, scopeOf(request), request.params.webhookId!);
+    return { status: 204 };
+  },
+
+  async rotateWebhookSecret(request, deps) {
+    const input = parseWith(RotateSecretBodySchema, request.body ?? {}, "body");
+    return once(request, deps, async () => ({
+      status: 200,
+      body: await rotateWebhookSecret(
+        { ...deps, config: deps.webhooks.config },
+        scopeOf(request),
+        request.params.webhookId!,
+        input.graceSeconds,
+      ),
+    }));
+  },
+
+  async listWebhookAttempts(request, deps) {
+    const query = parseWith(PageQuerySchema, request.query, "query");
+    const page = await listAttempts(deps.store, scopeOf(request), { webhookId: request.params.webhookId! }, query);
+    return { status: 200, body: page };
+  },
+
+  async listEventAttempts(request, deps) {
+    const query = parseWith(PageQuerySchema, request.query, "query");
+    const page = await listAttempts(deps.store, scopeOf(request), { eventId: request.params.eventId! }, query);
+    return { status: 200, body: page };
+  },
+
+  async replayWebhookEvent(request, deps) {
+    const input = parseWith(ReplayBodySchema, request.body, "body");
+    return once(request, deps, async () => {
+      await replayEvent({ ...deps, ...deps.webhooks }, scopeOf(request), request.params.webhookId!, input.eventId);
+      return { status: 202, body: { queued: true, eventId: input.eventId } };
+    });
+  },
+
   async getSession(request, deps) {
     return { status: 200, body: await getSession(deps.store, scopeOf(request), request.params.sessionId!) };
   },
@@ -320,6 +513,35 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
     return { status: 200, body: await listActivity(deps.store, scope.projectId, query) };
   },
 };
+
+function html(status: number, page: string): ApiResponse {
+  return { status, body: page, headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" } };
+}
+
+function rsvpReason(reason: "malformed" | "bad_signature" | "expired"): string {
+  return reason === "expired" ? "This link has expired." : "This link is broken or was altered.";
+}
+
+/**
+ * A POST whose effect is not an aggregate commit (webhook management): with an Idempotency-Key the
+ * first response is recorded after the effect and replayed to retries.
+ */
+async function once(request: ApiRequest, deps: ApiDeps, run: () => Promise<ApiResponse>): Promise<ApiResponse> {
+  const key = request.headers["idempotency-key"];
+  if (key === undefined) return run();
+  validateIdempotencyKey(key);
+  const scope = scopeOf(request);
+  return idempotently(
+    {
+      store: deps.store,
+      projectId: scope.projectId,
+      key,
+      fingerprint: fingerprint(request.operationId, request.params, request.body),
+      nowSeconds: Math.floor(deps.clock.now().getTime() / 1000),
+    },
+    async () => ({ response: await run(), committed: false }),
+  );
+}
 
 export function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const operation = OPERATIONS[request.operationId as ApiOperationId];

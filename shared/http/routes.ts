@@ -1,6 +1,17 @@
 import { z } from "zod";
 import { EventEnvelopeSchema } from "../events/envelope.js";
 import { SessionSchema } from "../sessions/model.js";
+import { InvitationListSchema, InvitationSchema, INVITATION_STATUSES, SendInvitationsBodySchema } from "../invitations/model.js";
+import { ParticipantSchema, PutParticipantBodySchema } from "../participants/model.js";
+import {
+  CreateWebhookBodySchema,
+  DeliveryAttemptSchema,
+  ReplayBodySchema,
+  RotateSecretBodySchema,
+  UpdateWebhookBodySchema,
+  WebhookEndpointSchema,
+  WebhookEndpointWithSecretSchema,
+} from "../webhooks/model.js";
 import {
   AddMemberBodySchema,
   CreateGatheringBodySchema,
@@ -80,6 +91,10 @@ const pageOf = (id: string, item: z.ZodType) =>
   z.object({ items: z.array(item), nextCursor: z.string().optional() }).meta({ id });
 
 export const ActivityPageSchema = pageOf("ActivityPage", EventEnvelopeSchema);
+export const InvitationPageSchema = pageOf("InvitationPage", InvitationSchema);
+export const WebhookPageSchema = pageOf("WebhookPage", WebhookEndpointSchema);
+export const DeliveryAttemptPageSchema = pageOf("DeliveryAttemptPage", DeliveryAttemptSchema);
+export const ListInvitationsQuerySchema = z.object({ ...page, status: z.enum(INVITATION_STATUSES).optional() });
 export const GatheringPageSchema = pageOf("GatheringPage", GatheringSchema);
 export const MemberPageSchema = pageOf("MemberPage", MemberSchema);
 
@@ -90,7 +105,8 @@ const conflict = problem("Not allowed in the current state (the `code` and messa
 const stale = problem("If-Match names a version that is no longer current");
 const reused = problem("Idempotency-Key reused with a different request");
 
-const G = "/v1/projects/{projectId}/gatherings";
+const P = "/v1/projects/{projectId}";
+const G = `${P}/gatherings`;
 const ONE = `${G}/{gatheringId}`;
 const MEMBER = `${ONE}/members/{participantId}`;
 
@@ -305,9 +321,169 @@ export const ROUTES = [
     },
   },
   {
+    operationId: "sendInvitations",
+    method: "POST",
+    path: `${ONE}/invitations`,
+    summary: "Invite participants (by id) and/or people (by email); each invitation is emailed independently",
+    handler: "api",
+    body: SendInvitationsBodySchema,
+    responses: {
+      201: { description: "One invitation per recipient (existing ones are returned as they are)", schema: InvitationListSchema },
+      400: badRequest,
+      404: notFound,
+      409: conflict,
+      422: reused,
+    },
+  },
+  {
+    operationId: "listInvitations",
+    method: "GET",
+    path: `${ONE}/invitations`,
+    summary: "List invitations (filter: status)",
+    handler: "api",
+    query: ListInvitationsQuerySchema,
+    responses: { 200: { description: "A page of invitations", schema: InvitationPageSchema }, 400: badRequest, 404: notFound },
+  },
+  {
+    operationId: "getInvitation",
+    method: "GET",
+    path: `${ONE}/invitations/{invitationId}`,
+    summary: "Get an invitation",
+    handler: "api",
+    responses: { 200: { description: "The invitation", schema: InvitationSchema }, 404: notFound },
+  },
+  ...(["accept", "decline"] as const).map((action) => ({
+    operationId: `${action}Invitation` as const,
+    method: "POST" as const,
+    path: `${ONE}/invitations/{invitationId}/${action}`,
+    summary: action === "accept" ? "Accept an invitation" : "Decline an invitation",
+    handler: "api" as const,
+    responses: {
+      200: { description: "The invitation after the response", schema: InvitationSchema },
+      404: notFound,
+      409: conflict,
+      422: reused,
+    },
+  })),
+  {
+    operationId: "viewRsvp",
+    method: "GET",
+    path: "/v1/rsvp/{token}",
+    summary: "The page an emailed accept/decline link opens (confirms with a button; GET changes nothing)",
+    handler: "api",
+    public: true,
+    responses: { 200: { description: "text/html confirmation page" }, 400: { description: "text/html: invalid link" } },
+  },
+  {
+    operationId: "confirmRsvp",
+    method: "POST",
+    path: "/v1/rsvp/{token}",
+    summary: "Confirms an emailed accept/decline link",
+    handler: "api",
+    public: true,
+    responses: { 200: { description: "text/html: done" }, 400: { description: "text/html: invalid or used link" } },
+  },
+  {
+    operationId: "putParticipant",
+    method: "PUT",
+    path: `${P}/participants/{participantId}`,
+    summary: "Create or replace a participant's directory entry (display name, email)",
+    handler: "api",
+    body: PutParticipantBodySchema,
+    responses: { 200: { description: "The participant", schema: ParticipantSchema }, 400: badRequest },
+  },
+  {
+    operationId: "getParticipant",
+    method: "GET",
+    path: `${P}/participants/{participantId}`,
+    summary: "Get a participant's directory entry",
+    handler: "api",
+    responses: { 200: { description: "The participant", schema: ParticipantSchema }, 404: notFound },
+  },
+  {
+    operationId: "createWebhook",
+    method: "POST",
+    path: `${P}/webhooks`,
+    summary: "Register a webhook endpoint (Standard Webhooks); the response holds its secret, shown once",
+    handler: "api",
+    body: CreateWebhookBodySchema,
+    responses: { 201: { description: "Created", schema: WebhookEndpointWithSecretSchema }, 400: badRequest, 422: reused },
+  },
+  {
+    operationId: "listWebhooks",
+    method: "GET",
+    path: `${P}/webhooks`,
+    summary: "List webhook endpoints",
+    handler: "api",
+    query: PageQuerySchema,
+    responses: { 200: { description: "A page of endpoints", schema: WebhookPageSchema }, 400: badRequest },
+  },
+  {
+    operationId: "getWebhook",
+    method: "GET",
+    path: `${P}/webhooks/{webhookId}`,
+    summary: "Get a webhook endpoint",
+    handler: "api",
+    responses: { 200: { description: "The endpoint", schema: WebhookEndpointSchema }, 404: notFound },
+  },
+  {
+    operationId: "updateWebhook",
+    method: "PATCH",
+    path: `${P}/webhooks/{webhookId}`,
+    summary: "Change an endpoint's URL, filters, description or enabled state",
+    handler: "api",
+    body: UpdateWebhookBodySchema,
+    responses: { 200: { description: "The endpoint", schema: WebhookEndpointSchema }, 400: badRequest, 404: notFound },
+  },
+  {
+    operationId: "deleteWebhook",
+    method: "DELETE",
+    path: `${P}/webhooks/{webhookId}`,
+    summary: "Delete a webhook endpoint",
+    handler: "api",
+    responses: { 204: { description: "Deleted" }, 404: notFound },
+  },
+  {
+    operationId: "rotateWebhookSecret",
+    method: "POST",
+    path: `${P}/webhooks/{webhookId}/rotate-secret`,
+    summary: "Issue a new secret; the old one keeps signing for the grace period",
+    handler: "api",
+    body: RotateSecretBodySchema,
+    optionalBody: true,
+    responses: { 200: { description: "The endpoint with its new secret", schema: WebhookEndpointWithSecretSchema }, 404: notFound, 422: reused },
+  },
+  {
+    operationId: "listWebhookAttempts",
+    method: "GET",
+    path: `${P}/webhooks/{webhookId}/attempts`,
+    summary: "Every delivery attempt to an endpoint, newest first",
+    handler: "api",
+    query: PageQuerySchema,
+    responses: { 200: { description: "A page of attempts", schema: DeliveryAttemptPageSchema }, 404: notFound },
+  },
+  {
+    operationId: "listEventAttempts",
+    method: "GET",
+    path: `${P}/events/{eventId}/attempts`,
+    summary: "Every delivery attempt of one event, to any endpoint, newest first",
+    handler: "api",
+    query: PageQuerySchema,
+    responses: { 200: { description: "A page of attempts", schema: DeliveryAttemptPageSchema } },
+  },
+  {
+    operationId: "replayWebhookEvent",
+    method: "POST",
+    path: `${P}/webhooks/{webhookId}/replay`,
+    summary: "Deliver one event to this endpoint again, now",
+    handler: "api",
+    body: ReplayBodySchema,
+    responses: { 202: { description: "Queued for delivery" }, 400: badRequest, 404: notFound, 422: reused },
+  },
+  {
     operationId: "listActivity",
     method: "GET",
-    path: "/v1/projects/{projectId}/activity",
+    path: `${P}/activity`,
     summary: "The project's activity log: every delivered domain event, oldest first",
     handler: "api",
     query: PageQuerySchema,

@@ -5,7 +5,7 @@ import { ValidationError, type FieldIssue } from "../errors.js";
 export function parseWith<S extends z.ZodType>(
   schema: S,
   value: unknown,
-  where: "body" | "query" | "header",
+  where: "body" | "query" | "header" | "path",
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;

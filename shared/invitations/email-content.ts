@@ -4,9 +4,9 @@
  */
 interface CommonContent {
   gatheringName: string;
-  /** ISO 8601 instants, shown in UTC so no reader has to guess a time zone. */
-  startsAt: string;
-  endsAt: string;
+  /** ISO 8601 instants, shown in UTC so no reader has to guess a time zone; omitted for a lobby or open space. */
+  startsAt?: string;
+  endsAt?: string;
   /** Shown as given, e.g. `ABCD-1234`. */
   joinCode: string;
   inviterName?: string;
@@ -39,16 +39,18 @@ const RECORDING_NOTICE =
   "and what participants say is recorded as text.";
 
 export function renderInvitationEmail(input: InvitationEmailInput): EmailContent {
-  const when = formatUtcRange(input.startsAt, input.endsAt);
+  const when =
+    input.startsAt !== undefined && input.endsAt !== undefined ? formatUtcRange(input.startsAt, input.endsAt) : undefined;
   const name = oneLine(input.gatheringName);
   const inviter = input.inviterName !== undefined ? oneLine(input.inviterName) : "";
   const links = input.kind === "cancellation" ? undefined : { accept: input.acceptUrl, decline: input.declineUrl };
   if (links) for (const url of [links.accept, links.decline]) assertWebUrl(url);
 
+  const suffix = when ? ` (${when})` : "";
   const subject = {
-    invitation: `Invitation: ${name} (${when})`,
-    update: `Updated invitation: ${name} (${when})`,
-    cancellation: `Cancelled: ${name} (${when})`,
+    invitation: `Invitation: ${name}${suffix}`,
+    update: `Updated invitation: ${name}${suffix}`,
+    cancellation: `Cancelled: ${name}${suffix}`,
   }[input.kind];
   const lead = {
     invitation: inviter ? `${inviter} invited you to “${name}”.` : `You are invited to “${name}”.`,
@@ -62,7 +64,7 @@ export function renderInvitationEmail(input: InvitationEmailInput): EmailContent
   const text = [
     lead,
     "",
-    `When: ${when}`,
+    ...(when ? [`When: ${when}`] : []),
     ...(input.kind === "cancellation" ? [] : [`Join code: ${input.joinCode}`]),
     ...(message
       ? ["", `Message from ${inviter || "the organizer"}:`, ...message.split("\n").map((l) => `> ${l}`)]
@@ -84,7 +86,7 @@ export function renderInvitationEmail(input: InvitationEmailInput): EmailContent
     '<main style="max-width:560px">',
     `<h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(lead)}</h1>`,
     '<dl style="margin:0 0 16px">',
-    `<dt style="font-weight:bold">When</dt><dd style="margin:0 0 8px">${escapeHtml(when)}</dd>`,
+    ...(when ? [`<dt style="font-weight:bold">When</dt><dd style="margin:0 0 8px">${escapeHtml(when)}</dd>`] : []),
     ...(input.kind === "cancellation"
       ? []
       : [

@@ -28,8 +28,11 @@ export interface InvitationMimeInput {
   subject: string;
   text: string;
   html: string;
-  /** The `.ics` from `buildCalendar`; its METHOD becomes the `method` parameter of the calendar part. */
-  calendar: string;
+  /**
+   * The `.ics` from `buildCalendar`; its METHOD becomes the `method` parameter of the calendar part.
+   * Omitted (a gathering without a time): the message is just the text and HTML alternatives.
+   */
+  calendar?: string;
   /** Injectable for reproducible output; default now. */
   date?: Date;
   /** `<id@domain>`; default a random UUID at the sender's domain. */
@@ -87,7 +90,7 @@ export function buildInvitationMime(input: InvitationMimeInput): string {
   if (mixed.startsWith(alternative) || alternative.startsWith(mixed)) {
     throw new InvalidHeaderError("one MIME boundary must not be a prefix of the other");
   }
-  const method = calendarMethod(input.calendar);
+  const calendar = input.calendar;
 
   const headers = [
     `From: ${mailbox(input.from, "from")}`,
@@ -96,18 +99,24 @@ export function buildInvitationMime(input: InvitationMimeInput): string {
     `Date: ${rfc5322Date(date)}`,
     `Message-ID: ${messageId}`,
     "MIME-Version: 1.0",
-    `Content-Type: multipart/mixed; boundary="${mixed}"`,
   ];
   const alternativeBody = multipart(alternative, [
     part(["Content-Type: text/plain; charset=UTF-8"], canonicalText(input.text)),
     part(["Content-Type: text/html; charset=UTF-8"], canonicalText(input.html)),
-    part([`Content-Type: text/calendar; charset=UTF-8; method=${method}`], input.calendar),
+    ...(calendar !== undefined
+      ? [part([`Content-Type: text/calendar; charset=UTF-8; method=${calendarMethod(calendar)}`], calendar)]
+      : []),
   ]);
+  if (calendar === undefined) {
+    headers.push(`Content-Type: multipart/alternative; boundary="${alternative}"`);
+    return [...headers, "", alternativeBody].join(CRLF);
+  }
+  headers.push(`Content-Type: multipart/mixed; boundary="${mixed}"`);
   const mixedBody = multipart(mixed, [
     [`Content-Type: multipart/alternative; boundary="${alternative}"`, "", alternativeBody].join(CRLF),
     part(
       ['Content-Type: application/ics; name="invite.ics"', 'Content-Disposition: attachment; filename="invite.ics"'],
-      input.calendar,
+      calendar,
     ),
   ]);
   return [...headers, "", mixedBody].join(CRLF);

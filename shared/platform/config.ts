@@ -26,11 +26,44 @@ export function numberEnv(name: string, fallback: number): number {
 /** How long event items stay in the table for SSE resume and replay, unless configured. */
 export const DEFAULT_REPLAY_WINDOW_DAYS = 7;
 
-/** Names of the variables the stack sets on every function; the local runtime sets the same ones. */
+/**
+ * Names of the variables the stack sets on functions; the local runtime sets the same ones. `BASE_ENV`
+ * go to every function; each of the others only to the functions that read it (see FUNCTION_ENV), which
+ * keeps least privilege and avoids references such as the API handler needing the API's own URL.
+ */
 export const ENV = {
   tableName: "TABLE_NAME",
   eventBusName: "EVENT_BUS_NAME",
   eventSource: "EVENT_SOURCE",
   replayWindowDays: "EVENT_REPLAY_WINDOW_DAYS",
   logLevel: "LOG_LEVEL",
+  webhookQueueUrl: "WEBHOOK_QUEUE_URL",
+  webhookAllowPrivateTargets: "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+  webhookAllowHttp: "WEBHOOK_ALLOW_HTTP",
+  webhookRetryScale: "WEBHOOK_RETRY_SCALE",
+  mailFrom: "MAIL_FROM",
+  publicBaseUrl: "PUBLIC_BASE_URL",
+  sesConfigurationSet: "SES_CONFIGURATION_SET",
+  scheduleGroupName: "SCHEDULE_GROUP_NAME",
+  schedulerRoleArn: "SCHEDULER_ROLE_ARN",
+  schedulerTargetArn: "SCHEDULER_TARGET_ARN",
 } as const;
+
+export type EnvName = keyof typeof ENV;
+
+/** Variables every function gets. */
+export const BASE_ENV = ["tableName", "eventSource", "replayWindowDays", "logLevel"] as const satisfies readonly EnvName[];
+
+/** What each function reads beyond BASE_ENV, by its entry under functions/. */
+export const FUNCTION_ENV = {
+  "http-api": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp"],
+  sse: [],
+  authorizer: [],
+  "stream-publisher": ["eventBusName"],
+  "activity-recorder": [],
+  mailer: ["mailFrom", "publicBaseUrl", "sesConfigurationSet"],
+  "scheduler-sync": ["scheduleGroupName", "schedulerRoleArn", "schedulerTargetArn"],
+  "scheduler-target": [],
+  "webhook-fanout": ["webhookQueueUrl"],
+  "webhook-deliver": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp", "webhookRetryScale"],
+} as const satisfies Record<string, readonly EnvName[]>;

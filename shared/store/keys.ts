@@ -70,3 +70,50 @@ export const MEMBER_SK_PREFIX = "M#";
 export function idempotencyKey(projectId: string, key: string): ItemKey {
   return { PK: `P#${projectId}#IDEM#${key}`, SK: "#" };
 }
+
+export const INVITATION_SK_PREFIX = "I#";
+
+export function invitationKey(projectId: string, gatheringId: string, invitationId: string): ItemKey {
+  return { PK: aggregatePk("gathering", projectId, gatheringId), SK: `${INVITATION_SK_PREFIX}${invitationId}` };
+}
+
+export function participantKey(projectId: string, participantId: string): ItemKey {
+  return { PK: `P#${projectId}#PT#${participantId}`, SK: "#" };
+}
+
+/** A generated key (e.g. for signing RSVP links), created on first use and kept in the table. */
+export function signingKeyKey(purpose: string): ItemKey {
+  return { PK: `KEY#${purpose}`, SK: "#" };
+}
+
+/** A project's webhook endpoints share a partition: fan-out reads them with one Query. */
+export function webhookKey(projectId: string, webhookId: string): ItemKey {
+  return { PK: `P#${projectId}#WEBHOOKS`, SK: webhookId };
+}
+
+export function webhooksPk(projectId: string): string {
+  return `P#${projectId}#WEBHOOKS`;
+}
+
+/** Delivery attempts: by endpoint (table), by event (GSI1), newest last by id. */
+export function webhookAttemptKeys(projectId: string, webhookId: string, eventId: string, attemptId: string) {
+  return {
+    PK: webhookAttemptsPk(projectId, webhookId),
+    SK: attemptId,
+    GSI1PK: eventAttemptsPk(projectId, eventId),
+    GSI1SK: attemptId,
+  };
+}
+
+export function webhookAttemptsPk(projectId: string, webhookId: string): string {
+  return `P#${projectId}#WHA#${webhookId}`;
+}
+
+export function eventAttemptsPk(projectId: string, eventId: string): string {
+  return `P#${projectId}#EVA#${eventId}`;
+}
+
+/** Marks that an event was handed to an endpoint's delivery queue (fan-out dedupe). */
+export function webhookFanoutKey(projectId: string, webhookId: string, eventId: string): ItemKey {
+  return { PK: `P#${projectId}#WHF#${webhookId}`, SK: eventId };
+}

@@ -1,4 +1,9 @@
-import { DEFAULT_REPLAY_WINDOW_DAYS, ENV, numberEnv, requiredEnv } from "../../platform/config.js";
+import { DEFAULT_REPLAY_WINDOW_DAYS, ENV, numberEnv, optionalEnv, requiredEnv } from "../../platform/config.js";
+import type { MailingConfig } from "../../invitations/mailing.js";
+import type { WebhookConfig } from "../../webhooks/service.js";
+import { EventBridgeScheduler } from "./eventbridge-scheduler.js";
+import { SesMailer } from "./ses-mailer.js";
+import { SqsDeliveryQueue } from "./sqs-delivery-queue.js";
 import { DynamoDbStore } from "./dynamodb-store.js";
 
 /**
@@ -12,4 +17,42 @@ export function storeFromEnv(): DynamoDbStore {
 
 export function eventRetentionSecondsFromEnv(): number {
   return numberEnv(ENV.replayWindowDays, DEFAULT_REPLAY_WINDOW_DAYS) * 24 * 3600;
+}
+
+/** Webhook delivery rules. Private and plain-http targets are refused unless explicitly allowed (locally). */
+export function webhookConfigFromEnv(): WebhookConfig {
+  return {
+    allowPrivate: optionalEnv(ENV.webhookAllowPrivateTargets, "false") === "true",
+    allowHttp: optionalEnv(ENV.webhookAllowHttp, "false") === "true",
+    retryScale: numberEnv(ENV.webhookRetryScale, 1),
+    timeoutMs: 15_000,
+  };
+}
+
+export function deliveryQueueFromEnv(): SqsDeliveryQueue {
+  return new SqsDeliveryQueue(requiredEnv(ENV.webhookQueueUrl));
+}
+
+/** `MAIL_FROM` is `Name <address>` or a bare address. */
+export function mailingConfigFromEnv(): MailingConfig {
+  const from = requiredEnv(ENV.mailFrom);
+  const match = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(from);
+  const configurationSet = optionalEnv(ENV.sesConfigurationSet, "");
+  return {
+    from: match ? { name: match[1]!, email: match[2]! } : { email: from.trim() },
+    publicBaseUrl: requiredEnv(ENV.publicBaseUrl),
+    ...(configurationSet && { configurationSet }),
+  };
+}
+
+export function mailerFromEnv(): SesMailer {
+  return new SesMailer();
+}
+
+export function schedulerFromEnv(): EventBridgeScheduler {
+  return new EventBridgeScheduler({
+    groupName: requiredEnv(ENV.scheduleGroupName),
+    roleArn: requiredEnv(ENV.schedulerRoleArn),
+    targetArn: requiredEnv(ENV.schedulerTargetArn),
+  });
 }

@@ -4,13 +4,15 @@ import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from
 import type { ApiRequest, ApiResponse, Principal } from "../../http/api.js";
 import { PROBLEM_CONTENT_TYPE } from "../../http/gateway-responses.js";
 import { toProblem } from "../../http/problem.js";
-import { ROUTES, type OperationId } from "../../http/routes.js";
+import { ROUTES, type OperationId, type RouteDefinition } from "../../http/routes.js";
 import type { Logger } from "../../platform/logger.js";
 
 /** API Gateway REST (v1 proxy) events ↔ transport-neutral ApiRequest/ApiResponse. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-const operationByRoute = new Map<string, OperationId>(ROUTES.map((r) => [`${r.method} ${r.path}`, r.operationId]));
+const routeByKey = new Map<string, RouteDefinition>(
+  (ROUTES as readonly RouteDefinition[]).map((r) => [`${r.method} ${r.path}`, r]),
+);
 
 function lowerCaseHeaders(headers: APIGatewayProxyEvent["headers"]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -44,8 +46,9 @@ function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
 }
 
 export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
-  const operationId = operationByRoute.get(`${event.httpMethod} ${event.resource}`);
-  if (!operationId) throw new Error(`no operation for ${event.httpMethod} ${event.resource}`);
+  const route = routeByKey.get(`${event.httpMethod} ${event.resource}`);
+  if (!route) throw new Error(`no operation for ${event.httpMethod} ${event.resource}`);
+  const operationId = route.operationId as OperationId;
   const headers = lowerCaseHeaders(event.headers);
   const principal = principalOf(event);
   return {
@@ -58,13 +61,18 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
       Object.entries(event.queryStringParameters ?? {}).filter(([, v]) => v !== undefined),
     ) as Record<string, string>,
     headers,
-    body: parseBody(event, headers),
+    // Routes without a body schema ignore a body (e.g. an HTML form posting to the RSVP page).
+    body: route.body ? parseBody(event, headers) : undefined,
     ...(principal && { principal }),
     requestId: event.requestContext.requestId,
   };
 }
 
 export function toProxyResult(response: ApiResponse): APIGatewayProxyResult {
+  // Pages (e.g. the RSVP confirmation) are sent as they are; everything else is JSON.
+  if (typeof response.body === "string" && response.headers?.["Content-Type"]?.startsWith("text/html")) {
+    return { statusCode: response.status, headers: response.headers, body: response.body };
+  }
   return {
     statusCode: response.status,
     headers: {

@@ -1,0 +1,15 @@
+import middy from "@middy/core";
+import { eventRetentionSecondsFromEnv, storeFromEnv } from "#shared/adapters/aws/environment.js";
+import { systemClock } from "#shared/platform/clock.js";
+import { createLogger } from "#shared/platform/logger.js";
+import type { ScheduleInput } from "#shared/scheduling/schedules.js";
+import { runScheduledAction } from "#shared/scheduling/target.js";
+
+const logger = createLogger({ function: "scheduler-target" });
+const deps = { store: storeFromEnv(), clock: systemClock, eventRetentionSeconds: eventRetentionSecondsFromEnv() };
+
+/** Invoked by EventBridge Scheduler at startsAt / endsAt with the schedule's input. */
+export const handler = middy<ScheduleInput, void>().handler(async (input) => {
+  const result = await runScheduledAction(deps, input);
+  logger.info("scheduled action", { action: input.action, gatheringId: input.gatheringId, result });
+});

@@ -1,0 +1,16 @@
+import middy from "@middy/core";
+import type { EventBridgeEvent } from "aws-lambda";
+import { deliveryQueueFromEnv, storeFromEnv } from "#shared/adapters/aws/environment.js";
+import { EventEnvelopeSchema } from "#shared/events/envelope.js";
+import { createLogger } from "#shared/platform/logger.js";
+import { fanOut } from "#shared/webhooks/service.js";
+
+const logger = createLogger({ function: "webhook-fanout" });
+const deps = { store: storeFromEnv(), queue: deliveryQueueFromEnv() };
+
+/** Rule target: one delivery message per matching endpoint of the event's project. */
+export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
+  const envelope = EventEnvelopeSchema.parse(event.detail);
+  const queued = await fanOut(deps, envelope);
+  if (queued > 0) logger.info("fanned out", { eventId: envelope.id, type: envelope.type, queued });
+});

@@ -1,0 +1,58 @@
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ResourceNotFoundException,
+  SchedulerClient,
+  UpdateScheduleCommand,
+  type CreateScheduleCommandInput,
+} from "@aws-sdk/client-scheduler";
+import { atExpression, type DesiredSchedule, type SchedulerPort } from "../../scheduling/schedules.js";
+
+export interface EventBridgeSchedulerOptions {
+  groupName: string;
+  /** The role EventBridge Scheduler assumes to invoke the target. */
+  roleArn: string;
+  targetArn: string;
+  client?: SchedulerClient;
+}
+
+/** One-time `at()` schedules in UTC, deleted after they run; updates replace the full definition. */
+export class EventBridgeScheduler implements SchedulerPort {
+  private readonly client: SchedulerClient;
+
+  constructor(private readonly options: EventBridgeSchedulerOptions) {
+    this.client = options.client ?? new SchedulerClient({});
+  }
+
+  async put(schedule: DesiredSchedule): Promise<void> {
+    const input: CreateScheduleCommandInput = {
+      Name: schedule.name,
+      GroupName: this.options.groupName,
+      ScheduleExpression: atExpression(schedule.at),
+      ScheduleExpressionTimezone: "UTC",
+      FlexibleTimeWindow: { Mode: "OFF" },
+      ActionAfterCompletion: "DELETE",
+      Target: {
+        Arn: this.options.targetArn,
+        RoleArn: this.options.roleArn,
+        Input: JSON.stringify(schedule.input),
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+      },
+    };
+    try {
+      await this.client.send(new CreateScheduleCommand(input));
+    } catch (error) {
+      if (!(error instanceof ConflictException)) throw error;
+      await this.client.send(new UpdateScheduleCommand(input));
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.options.groupName }));
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
+}

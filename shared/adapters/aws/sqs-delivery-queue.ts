@@ -1,0 +1,20 @@
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { DeliveryMessage, DeliveryQueue } from "../../webhooks/service.js";
+
+/** The webhook delivery queue on SQS (a delay of up to 15 minutes per message). */
+export class SqsDeliveryQueue implements DeliveryQueue {
+  constructor(
+    private readonly queueUrl: string,
+    private readonly client: SQSClient = new SQSClient({}),
+  ) {}
+
+  async send(message: DeliveryMessage, delaySeconds: number): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: Math.max(0, Math.min(900, Math.round(delaySeconds))),
+      }),
+    );
+  }
+}

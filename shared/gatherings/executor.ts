@@ -1,0 +1,258 @@
+import { ConflictError, NotFoundError, PreconditionFailedError, VersionConflictError } from "../errors.js";
+import type { Actor } from "../events/envelope.js";
+import type { EventType } from "../events/catalog.js";
+import { isId } from "../ids.js";
+import type { Invitation } from "../invitations/model.js";
+import type { Clock } from "../platform/clock.js";
+import type { Session } from "../sessions/model.js";
+import { commit, type CommitRequest } from "../store/commit.js";
+import {
+  aggregatePk,
+  aggregateRootKey,
+  gatheringListKeys,
+  invitationKey,
+  MEMBER_SK_PREFIX,
+  memberKey,
+  type ItemKey,
+} from "../store/keys.js";
+import type { Item, Store, WriteOp } from "../store/store.js";
+import type { Scope } from "./gathering.js";
+import { isPresent } from "./members.js";
+import { GatheringSchema, MemberSchema, type Gathering, type Member } from "./model.js";
+
+/**
+ * The command executor of the gathering aggregate: load → decide (pure) → commit under the version
+ * condition, retrying lost races. Every command on a gathering (members, lifecycle, invitations) runs
+ * through `execute`, so every change gets its event and the next version.
+ */
+export interface GatheringDeps {
+  store: Store;
+  clock: Clock;
+  eventRetentionSeconds: number;
+  /** Injected for tests that need to force join-code collisions. */
+  joinCodes?: () => string;
+}
+
+export interface CommandContext extends Scope {
+  actor: Actor;
+}
+
+/** What a command produced: the gathering (and member) after it, and whether anything changed. */
+export interface Outcome {
+  gathering: Gathering;
+  member?: Member;
+  changed: boolean;
+}
+
+export interface CommandOptions {
+  /** The version the caller last saw (If-Match); a mismatch is a 412 and nothing is retried. */
+  ifMatch?: number;
+  /** Writes that must happen in the same transaction as the command (e.g. the idempotency record). */
+  extraOps?: (outcome: Outcome) => WriteOp[];
+}
+
+/** Commands on a busy gathering reload and retry when another writer got there first. */
+const MAX_ATTEMPTS = 60;
+
+// ── Loading ────────────────────────────────────────────────────────────────────────────────────────────
+
+export function gatheringFromItem(item: Item): Gathering {
+  // Items written before a field existed get its default.
+  return GatheringSchema.parse({ ownerId: null, memberCount: 0, readyCount: 0, ...item });
+}
+
+export function memberFromItem(item: Item): Member {
+  return MemberSchema.parse(item);
+}
+
+export async function loadGathering(store: Store, scope: Scope, id: string): Promise<Gathering> {
+  if (!isId("gathering", id)) throw new NotFoundError(`gathering ${id} not found`);
+  const item = await store.get(aggregateRootKey("gathering", scope.projectId, id), { consistent: true });
+  if (!item) throw new NotFoundError(`gathering ${id} not found`);
+  return gatheringFromItem(item);
+}
+
+export async function loadMember(store: Store, scope: Scope, gatheringId: string, participantId: string) {
+  const item = await store.get(memberKey(scope.projectId, gatheringId, participantId), { consistent: true });
+  return item ? memberFromItem(item) : undefined;
+}
+
+export async function loadPresentMembers(store: Store, scope: Scope, gatheringId: string): Promise<Member[]> {
+  const present: Member[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.query({
+      pk: aggregatePk("gathering", scope.projectId, gatheringId),
+      beginsWith: MEMBER_SK_PREFIX,
+      consistent: true,
+      limit: 500,
+      ...(cursor && { cursor }),
+    });
+    present.push(...page.items.map(memberFromItem).filter((m) => isPresent(m.status)));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return present;
+}
+
+// ── The executor ───────────────────────────────────────────────────────────────────────────────────────
+
+/** One event of a decision, with the gathering as it is after that event. */
+export interface Step {
+  type: EventType;
+  gathering: Gathering;
+  member?: Member;
+  data?: Record<string, unknown>;
+  invitation?: Invitation;
+  /** Who caused this step, when not the caller (e.g. the ready-check starting a lobby). */
+  actor?: Actor;
+}
+
+export interface Decision {
+  steps: Step[];
+  /** The member the command is about, as it ends up. */
+  member?: Member;
+  memberPuts?: Member[];
+  memberDeletes?: string[];
+  invitationPuts?: Invitation[];
+  uniques?: Item[];
+  releases?: ItemKey[];
+  /** Other aggregates written in the same transaction (e.g. the session a start creates). */
+  also?: CommitRequest[];
+}
+
+export interface State {
+  gathering: Gathering;
+  member?: Member;
+  /** Loaded only when ownership may move. */
+  present?: Member[];
+  /** The gathering's session, loaded when it ends with the gathering. */
+  session?: Session;
+  /** The current owner's member item, loaded when ownership is transferred. */
+  previousOwner?: Member;
+  /** The gathering's invitations, loaded by invitation commands. */
+  invitations?: Invitation[];
+  /** Other members a command needs (e.g. the invitees of sendInvitations), by participant id. */
+  members?: Map<string, Member>;
+}
+
+export interface Target {
+  gatheringId: string;
+  participantId?: string;
+  /** Whether the decision needs the present members (ownership succession). */
+  needsPresent?: (state: State) => boolean;
+  /** Loads more state the decision needs (e.g. the session a gathering ends). */
+  extra?: (state: State) => Promise<Pick<State, "session" | "previousOwner" | "invitations" | "members">>;
+}
+
+function toCommitRequest(base: Gathering, decision: Decision, ctx: CommandContext): CommitRequest {
+  const final = decision.steps.at(-1)!.gathering;
+  const { version: _version, ...attributes } = final;
+  return {
+    aggregate: { type: "gathering", id: base.id, projectId: base.projectId, tenantId: base.tenantId },
+    expectedVersion: base.version,
+    root: { ...attributes, kind: "gathering", ...gatheringListKeys(base.projectId, base.id) },
+    puts: [
+      ...(decision.memberPuts ?? []).map((m) => ({
+        item: { ...m, ...memberKey(base.projectId, base.id, m.participantId), kind: "member" },
+      })),
+      ...(decision.invitationPuts ?? []).map((inv) => ({
+        item: { ...inv, ...invitationKey(base.projectId, base.id, inv.id), kind: "invitation" },
+      })),
+    ],
+    deletes: (decision.memberDeletes ?? []).map((p) => memberKey(base.projectId, base.id, p)),
+    ...(decision.uniques && { uniques: decision.uniques }),
+    ...(decision.releases && { releases: decision.releases }),
+    events: decision.steps.map((step) => ({
+      type: step.type,
+      data: {
+        gathering: step.gathering,
+        ...(step.member && { member: step.member }),
+        ...(step.invitation && { invitation: step.invitation }),
+        ...step.data,
+      },
+      actor: step.actor ?? ctx.actor,
+    })),
+  };
+}
+
+/**
+ * "Full jitter" exponential backoff: losers of a race spread out quickly, so a hot gathering spends its
+ * time committing rather than colliding.
+ */
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(10 * 2 ** attempt, 1_000);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Load → decide (pure) → commit under the version condition. A lost race reloads and decides again,
+ * unless the caller pinned a version with If-Match (then it is a 412). Events get consecutive versions,
+ * and each carries the gathering as it is at that version.
+ */
+export async function execute(
+  deps: GatheringDeps,
+  ctx: CommandContext,
+  target: Target,
+  decide: (state: State, at: string) => Decision,
+  options: CommandOptions = {},
+): Promise<Outcome> {
+  for (let attempt = 1; ; attempt++) {
+    const gathering = await loadGathering(deps.store, ctx, target.gatheringId);
+    if (options.ifMatch !== undefined && gathering.version !== options.ifMatch) {
+      throw new PreconditionFailedError(
+        `The gathering is at version ${gathering.version}, not ${options.ifMatch}; reload and retry`,
+        { currentVersion: gathering.version },
+      );
+    }
+    const state: State = { gathering };
+    if (target.participantId !== undefined) {
+      const member = await loadMember(deps.store, ctx, gathering.id, target.participantId);
+      if (member) state.member = member;
+    }
+    if (target.needsPresent?.(state)) state.present = await loadPresentMembers(deps.store, ctx, gathering.id);
+    if (target.extra) Object.assign(state, await target.extra(state));
+
+    const now = deps.clock.now();
+    const decision = decide(state, now.toISOString());
+    if (decision.steps.length === 0) {
+      return {
+        gathering,
+        ...((decision.member ?? state.member) && { member: decision.member ?? state.member }),
+        changed: false,
+      };
+    }
+    decision.steps.forEach((step, i) => {
+      const version = gathering.version + i + 1;
+      step.gathering = { ...step.gathering, version };
+      if (step.member) step.member = { ...step.member, version };
+    });
+    // A member item records the version of the commit that last wrote it.
+    const finalVersion = gathering.version + decision.steps.length;
+    decision.memberPuts = decision.memberPuts?.map((m) => ({ ...m, version: finalVersion }));
+    if (decision.member) decision.member = { ...decision.member, version: finalVersion };
+    const outcome: Outcome = {
+      gathering: decision.steps.at(-1)!.gathering,
+      ...(decision.member && { member: decision.member }),
+      changed: true,
+    };
+    try {
+      await commit(
+        deps.store,
+        [toCommitRequest(gathering, decision, ctx), ...(decision.also ?? [])],
+        { now, eventRetentionSeconds: deps.eventRetentionSeconds },
+        options.extraOps?.(outcome) ?? [],
+      );
+      return outcome;
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      if (options.ifMatch !== undefined) {
+        throw new PreconditionFailedError("The gathering changed while this request was applied; reload and retry");
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new ConflictError("The gathering is too busy right now; retry", "busy");
+      }
+      await backoff(attempt);
+    }
+  }
+}
+
