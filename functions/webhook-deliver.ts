@@ -1,15 +1,16 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import {
-  deliveryQueueFromEnv,
-  storeFromEnv,
-  webhookConfigFromEnv,
-} from "#shared/adapters/aws/environment.js";
+import { deliveryQueueFromEnv, storeFromEnv, webhookConfigFromEnv } from "#shared/adapters/aws/environment.js";
 import { systemClock } from "#shared/platform/clock.js";
 import { createLogger } from "#shared/platform/logger.js";
 import { attemptDelivery, type DeliveryMessage } from "#shared/webhooks/service.js";
 
 const logger = createLogger({ function: "webhook-deliver" });
-const deps = { store: storeFromEnv(), clock: systemClock, queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() };
+const deps = {
+  store: storeFromEnv(),
+  clock: systemClock,
+  queue: deliveryQueueFromEnv(),
+  config: webhookConfigFromEnv(),
+};
 
 /**
  * The delivery queue's consumer: one attempt per message, recorded; retries are new (delayed) messages.

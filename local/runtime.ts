@@ -1,7 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import type {
   APIGatewayAuthorizerResult,
@@ -29,6 +28,7 @@ import { startLocalSqs } from "./sqs/server.js";
 import { CreateScheduleGroupCommand, ConflictException, SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { startStreamPoller } from "./streams/poller.js";
+import { startLocalSes } from "./ses.js";
 
 /**
  * The whole stack on one machine (DESIGN.md §3). Handlers are the same modules Lambda runs; they reach
@@ -89,14 +89,6 @@ async function loadFunction<E, R>(entry: string): Promise<LambdaHandler<E, R>> {
   return mod.handler;
 }
 
-async function startSes(port: number): Promise<Server> {
-  const mod = (await import("aws-ses-v2-local")) as unknown as {
-    default: ((config: { host: string; port: number }) => Promise<Server>) & { default?: unknown };
-  };
-  const start = (mod.default.default ?? mod.default) as (config: { host: string; port: number }) => Promise<Server>;
-  return start({ host: "127.0.0.1", port });
-}
-
 function devApiKey(options: LocalRuntimeOptions): string {
   if (options.apiKey) return options.apiKey;
   if (options.inMemory) return generateApiKey();
@@ -121,9 +113,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     );
     stops.push(() => dynamodb.stop());
 
-    const sesPort = options.sesPort ?? (await freePort());
-    const ses = await startSes(sesPort);
-    stops.push(() => new Promise<void>((r) => ses.close(() => r())));
+    const ses = await startLocalSes({ inboxPort: options.sesPort ?? (await freePort()), frontPort: await freePort() });
+    stops.push(() => ses.stop());
 
     // Consumers are loaded lazily: their modules must see the environment set below.
     const consumers = new Map<string, LambdaHandler<EventBridgeEvent<string, unknown>, void>>();
@@ -191,7 +182,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           deadLetterQueue: `${deliveries.name}-dlq`,
           consumer: async (event) => {
             const handler = await loadFunction<SQSEvent, SQSBatchResponse>(deliveries.entry);
-            return invokeLambda(handler, event, { functionName: deliveries.entry, timeoutSeconds: deliveries.timeoutSeconds });
+            return invokeLambda(handler, event, {
+              functionName: deliveries.entry,
+              timeoutSeconds: deliveries.timeoutSeconds,
+            });
           },
         },
         { name: `${deliveries.name}-dlq` },
@@ -213,7 +207,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
-      AWS_ENDPOINT_URL_SESV2: `http://127.0.0.1:${sesPort}`,
+      AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
       [ENV.tableName]: TABLE_NAME,
       [ENV.eventBusName]: BUS_NAME,
@@ -261,7 +255,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     return {
       apiUrl: api.url,
-      inboxUrl: `http://127.0.0.1:${sesPort}/`,
+      inboxUrl: ses.inboxUrl,
       apiKey,
       dynamodbEndpoint: dynamodb.endpoint,
       stop: stopAll,

@@ -46,7 +46,11 @@ export async function listActivity(
 }
 
 /** One recorded event by id (for webhook replay); undefined once it left the retention window. */
-export async function listActivityEvent(store: Store, projectId: string, eventId: string): Promise<EventEnvelope | undefined> {
+export async function listActivityEvent(
+  store: Store,
+  projectId: string,
+  eventId: string,
+): Promise<EventEnvelope | undefined> {
   const item = await store.get(activityKey(projectId, eventId), { consistent: true });
   return item ? EventEnvelopeSchema.parse(item.event) : undefined;
 }

@@ -85,8 +85,16 @@ export const EVENT_CATALOG = {
     description: "An invitation could not be emailed; deliveryError says why.",
     data: invitationChange,
   },
-  "gathering.invitation.accepted": { aggregate: "gathering", description: "An invitation was accepted.", data: invitationChange },
-  "gathering.invitation.declined": { aggregate: "gathering", description: "An invitation was declined.", data: invitationChange },
+  "gathering.invitation.accepted": {
+    aggregate: "gathering",
+    description: "An invitation was accepted.",
+    data: invitationChange,
+  },
+  "gathering.invitation.declined": {
+    aggregate: "gathering",
+    description: "An invitation was declined.",
+    data: invitationChange,
+  },
   "session.created": { aggregate: "session", description: "A session started transcribing a room.", data: session },
   "session.ended": { aggregate: "session", description: "A session ended.", data: session },
 } as const satisfies Record<string, CatalogEntry>;

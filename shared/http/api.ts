@@ -356,18 +356,20 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
 
   async listInvitations(request, deps) {
     const { limit, cursor, status } = parseWith(ListInvitationsQuerySchema, request.query, "query");
-    const page = await listInvitations(
-      deps,
-      scopeOf(request),
-      request.params.gatheringId!,
-      status ? { status } : {},
-      { ...(limit !== undefined && { limit }), ...(cursor !== undefined && { cursor }) },
-    );
+    const page = await listInvitations(deps, scopeOf(request), request.params.gatheringId!, status ? { status } : {}, {
+      ...(limit !== undefined && { limit }),
+      ...(cursor !== undefined && { cursor }),
+    });
     return { status: 200, body: page };
   },
 
   async getInvitation(request, deps) {
-    const invitation = await getInvitation(deps, scopeOf(request), request.params.gatheringId!, request.params.invitationId!);
+    const invitation = await getInvitation(
+      deps,
+      scopeOf(request),
+      request.params.gatheringId!,
+      request.params.invitationId!,
+    );
     return { status: 200, body: invitation };
   },
 
@@ -412,7 +414,11 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
       const gathering = await getGathering(deps, { tenantId: "", projectId: claim.projectId }, claim.gatheringId);
       await respondToInvitation(
         deps,
-        { tenantId: gathering.tenantId, projectId: claim.projectId, actor: { type: "participant", id: claim.invitationId } },
+        {
+          tenantId: gathering.tenantId,
+          projectId: claim.projectId,
+          actor: { type: "participant", id: claim.invitationId },
+        },
         claim.gatheringId,
         claim.invitationId,
         status,

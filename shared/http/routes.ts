@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { EventEnvelopeSchema } from "../events/envelope.js";
 import { SessionSchema } from "../sessions/model.js";
-import { InvitationListSchema, InvitationSchema, INVITATION_STATUSES, SendInvitationsBodySchema } from "../invitations/model.js";
+import {
+  InvitationListSchema,
+  InvitationSchema,
+  INVITATION_STATUSES,
+  SendInvitationsBodySchema,
+} from "../invitations/model.js";
 import { ParticipantSchema, PutParticipantBodySchema } from "../participants/model.js";
 import {
   CreateWebhookBodySchema,
@@ -328,7 +333,10 @@ export const ROUTES = [
     handler: "api",
     body: SendInvitationsBodySchema,
     responses: {
-      201: { description: "One invitation per recipient (existing ones are returned as they are)", schema: InvitationListSchema },
+      201: {
+        description: "One invitation per recipient (existing ones are returned as they are)",
+        schema: InvitationListSchema,
+      },
       400: badRequest,
       404: notFound,
       409: conflict,
@@ -342,7 +350,11 @@ export const ROUTES = [
     summary: "List invitations (filter: status)",
     handler: "api",
     query: ListInvitationsQuerySchema,
-    responses: { 200: { description: "A page of invitations", schema: InvitationPageSchema }, 400: badRequest, 404: notFound },
+    responses: {
+      200: { description: "A page of invitations", schema: InvitationPageSchema },
+      400: badRequest,
+      404: notFound,
+    },
   },
   {
     operationId: "getInvitation",
@@ -407,7 +419,11 @@ export const ROUTES = [
     summary: "Register a webhook endpoint (Standard Webhooks); the response holds its secret, shown once",
     handler: "api",
     body: CreateWebhookBodySchema,
-    responses: { 201: { description: "Created", schema: WebhookEndpointWithSecretSchema }, 400: badRequest, 422: reused },
+    responses: {
+      201: { description: "Created", schema: WebhookEndpointWithSecretSchema },
+      400: badRequest,
+      422: reused,
+    },
   },
   {
     operationId: "listWebhooks",
@@ -451,7 +467,11 @@ export const ROUTES = [
     handler: "api",
     body: RotateSecretBodySchema,
     optionalBody: true,
-    responses: { 200: { description: "The endpoint with its new secret", schema: WebhookEndpointWithSecretSchema }, 404: notFound, 422: reused },
+    responses: {
+      200: { description: "The endpoint with its new secret", schema: WebhookEndpointWithSecretSchema },
+      404: notFound,
+      422: reused,
+    },
   },
   {
     operationId: "listWebhookAttempts",

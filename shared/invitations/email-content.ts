@@ -40,7 +40,9 @@ const RECORDING_NOTICE =
 
 export function renderInvitationEmail(input: InvitationEmailInput): EmailContent {
   const when =
-    input.startsAt !== undefined && input.endsAt !== undefined ? formatUtcRange(input.startsAt, input.endsAt) : undefined;
+    input.startsAt !== undefined && input.endsAt !== undefined
+      ? formatUtcRange(input.startsAt, input.endsAt)
+      : undefined;
   const name = oneLine(input.gatheringName);
   const inviter = input.inviterName !== undefined ? oneLine(input.inviterName) : "";
   const links = input.kind === "cancellation" ? undefined : { accept: input.acceptUrl, decline: input.declineUrl };

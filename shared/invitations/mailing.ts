@@ -55,7 +55,11 @@ async function rsvpUrl(deps: MailingDeps, invitation: Invitation, gathering: Gat
 }
 
 async function mailOne(deps: MailingDeps, gathering: Gathering, invitation: Invitation, kind: Kind, sequence: number) {
-  const ctx = { tenantId: gathering.tenantId, projectId: gathering.projectId, actor: { type: "system" as const, id: "mailer" } };
+  const ctx = {
+    tenantId: gathering.tenantId,
+    projectId: gathering.projectId,
+    actor: { type: "system" as const, id: "mailer" },
+  };
   if (!invitation.email) {
     await recordDelivery(deps, ctx, gathering.id, invitation.id, { ok: false, error: "no_email_address" });
     return "failed";
@@ -86,7 +90,9 @@ async function mailOne(deps: MailingDeps, gathering: Gathering, invitation: Invi
         startsAt: gathering.startsAt!,
         endsAt: gathering.endsAt!,
         organizer: { name: deps.mail.from.name ?? "Cortex", email: deps.mail.from.email },
-        attendees: [{ email: invitation.email, ...(invitation.displayName !== undefined && { name: invitation.displayName }) }],
+        attendees: [
+          { email: invitation.email, ...(invitation.displayName !== undefined && { name: invitation.displayName }) },
+        ],
         dtstamp: deps.clock.now(),
       })
     : undefined;

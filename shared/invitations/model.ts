@@ -46,6 +46,4 @@ export const SendInvitationsBodySchema = z
   .meta({ id: "SendInvitationsRequest" });
 export type SendInvitationsBody = z.infer<typeof SendInvitationsBodySchema>;
 
-export const InvitationListSchema = z
-  .object({ invitations: z.array(InvitationSchema) })
-  .meta({ id: "InvitationList" });
+export const InvitationListSchema = z.object({ invitations: z.array(InvitationSchema) }).meta({ id: "InvitationList" });

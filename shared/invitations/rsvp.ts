@@ -38,7 +38,8 @@ export function createRsvpToken(key: Buffer, claim: RsvpClaim, now: Date): strin
   return `${payload}.${mac(key, payload)}`;
 }
 
-export type RsvpVerification = { ok: true; claim: RsvpClaim } | { ok: false; reason: "malformed" | "bad_signature" | "expired" };
+export type RsvpVerification =
+  { ok: true; claim: RsvpClaim } | { ok: false; reason: "malformed" | "bad_signature" | "expired" };
 
 export function verifyRsvpToken(key: Buffer, token: string, now: Date): RsvpVerification {
   const match = /^([A-Za-z0-9_-]{1,1024})\.([A-Za-z0-9_-]{43})$/.exec(token);

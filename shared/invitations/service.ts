@@ -39,7 +39,11 @@ function recipientKey(r: Recipient): string {
   return r.participantId !== undefined ? `p:${r.participantId}` : `e:${r.email!.toLowerCase()}`;
 }
 
-async function loadInvitations(deps: Pick<GatheringDeps, "store">, scope: Scope, gatheringId: string): Promise<Invitation[]> {
+async function loadInvitations(
+  deps: Pick<GatheringDeps, "store">,
+  scope: Scope,
+  gatheringId: string,
+): Promise<Invitation[]> {
   const all: Invitation[] = [];
   let cursor: string | undefined;
   do {
@@ -211,7 +215,9 @@ async function changeInvitation(
     {
       gatheringId,
       extra: async () => {
-        const item = await deps.store.get(invitationKey(ctx.projectId, gatheringId, invitationId), { consistent: true });
+        const item = await deps.store.get(invitationKey(ctx.projectId, gatheringId, invitationId), {
+          consistent: true,
+        });
         if (!item) throw new NotFoundError(`invitation ${invitationId} not found`);
         current = InvitationSchema.parse(item);
         return { invitations: [current] };
@@ -252,7 +258,13 @@ export async function respondToInvitation(
       const updated: Invitation = { ...invitation, status: response, respondedAt: at, updatedAt: at };
       return {
         decision: {
-          steps: [{ type: `gathering.invitation.${response}`, gathering: { ...gathering, updatedAt: at }, invitation: updated }],
+          steps: [
+            {
+              type: `gathering.invitation.${response}`,
+              gathering: { ...gathering, updatedAt: at },
+              invitation: updated,
+            },
+          ],
           invitationPuts: [updated],
         },
         invitation: updated,
@@ -286,7 +298,12 @@ export async function recordDelivery(
             ...(result.calendarSequence !== undefined && { calendarSequence: result.calendarSequence }),
             updatedAt: at,
           }
-        : { ...invitation, status: responded ? invitation.status : "failed", deliveryError: result.error, updatedAt: at };
+        : {
+            ...invitation,
+            status: responded ? invitation.status : "failed",
+            deliveryError: result.error,
+            updatedAt: at,
+          };
       return {
         decision: {
           steps: [

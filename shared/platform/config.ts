@@ -52,7 +52,12 @@ export const ENV = {
 export type EnvName = keyof typeof ENV;
 
 /** Variables every function gets. */
-export const BASE_ENV = ["tableName", "eventSource", "replayWindowDays", "logLevel"] as const satisfies readonly EnvName[];
+export const BASE_ENV = [
+  "tableName",
+  "eventSource",
+  "replayWindowDays",
+  "logLevel",
+] as const satisfies readonly EnvName[];
 
 /** What each function reads beyond BASE_ENV, by its entry under functions/. */
 export const FUNCTION_ENV = {

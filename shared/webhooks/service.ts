@@ -168,7 +168,10 @@ export async function rotateWebhookSecret(
   const until = new Date(now.getTime() + graceSeconds * 1000).toISOString();
   const kept = current.secrets
     .filter((s) => s.expiresAt === undefined || Date.parse(s.expiresAt) > now.getTime())
-    .map((s) => ({ secret: s.secret, expiresAt: s.expiresAt !== undefined && s.expiresAt < until ? s.expiresAt : until }));
+    .map((s) => ({
+      secret: s.secret,
+      expiresAt: s.expiresAt !== undefined && s.expiresAt < until ? s.expiresAt : until,
+    }));
   const next: StoredEndpoint = { ...current, secrets: [{ secret }, ...kept], updatedAt: now.toISOString() };
   await save(deps.store, next);
   return { ...toPublic(next), secret };
@@ -214,7 +217,10 @@ export async function fanOut(deps: Pick<WebhookDeps, "store" | "queue">, event: 
       if (!endpoint.enabled || !matchesFilters(endpoint.events, event.type)) continue;
       const marker = webhookFanoutKey(event.projectId, endpoint.id, event.id);
       if (await deps.store.get(marker)) continue;
-      await deps.queue.send({ projectId: event.projectId, webhookId: endpoint.id, event, attempt: 1, replay: false }, 0);
+      await deps.queue.send(
+        { projectId: event.projectId, webhookId: endpoint.id, event, attempt: 1, replay: false },
+        0,
+      );
       // Written after the send: a crash in between repeats the message (same webhook-id), never loses it.
       await deps.store.transact([
         { op: "put", item: { ...marker, kind: "fanout", expiresAt: Math.floor(Date.now() / 1000) + 7 * 86_400 } },
@@ -227,7 +233,10 @@ export async function fanOut(deps: Pick<WebhookDeps, "store" | "queue">, event: 
 }
 
 /** One delivery attempt, recorded; the next one is queued per the schedule, or the endpoint is disabled on 410. */
-export async function attemptDelivery(deps: WebhookDeps, message: DeliveryMessage): Promise<DeliveryResult | "deferred" | "skipped"> {
+export async function attemptDelivery(
+  deps: WebhookDeps,
+  message: DeliveryMessage,
+): Promise<DeliveryResult | "deferred" | "skipped"> {
   const now = deps.clock.now();
   if (message.notBefore !== undefined && message.notBefore > now.getTime()) {
     const wait = Math.ceil((message.notBefore - now.getTime()) / 1000);
