@@ -8,6 +8,7 @@ const { values } = parseArgs({
     "in-memory": { type: "boolean", default: false },
     port: { type: "string" },
     "data-dir": { type: "string" },
+    functions: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -18,6 +19,7 @@ if (values.help) {
   --in-memory     throwaway state (nothing is written to disk)
   --port N        API port (default: $PORT or 3000)
   --data-dir DIR  where state lives (default: .data)
+  --functions F   your functions module (default: user-functions/index.ts; also $CORTEX_FUNCTIONS)
 
 Environment: PORT, CORTEX_API_KEY (use this key instead of the generated one), LOG_LEVEL (debug|info|warn|error).
 `);
@@ -35,9 +37,19 @@ try {
     dataDir: values["data-dir"] ?? ".data",
     inMemory: values["in-memory"],
     ...(process.env.CORTEX_API_KEY && { apiKey: process.env.CORTEX_API_KEY }),
+    ...((values.functions ?? process.env.CORTEX_FUNCTIONS) && {
+      functionsPath: values.functions ?? process.env.CORTEX_FUNCTIONS,
+    }),
     log,
   });
 } catch (error) {
+  if (
+    error instanceof Error &&
+    / is not a handler of any event| must be a function|functions module not found/.test(error.message)
+  ) {
+    process.stderr.write(`\n${error.message}\n`);
+    process.exit(1);
+  }
   if (error instanceof JavaMissingError) {
     process.stderr.write(`\n${error.message}\n`);
     process.exit(1);

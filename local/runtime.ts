@@ -12,6 +12,21 @@ import type {
   EventBridgeEvent,
 } from "aws-lambda";
 import { DynamoDbStore } from "../shared/adapters/aws/dynamodb-store.js";
+import {
+  deliveryQueueFromEnv,
+  eventRetentionSecondsFromEnv,
+  storeFromEnv,
+  webhookConfigFromEnv,
+} from "../shared/adapters/aws/environment.js";
+import {
+  bindUserFunctions,
+  createUserFunctionHandler,
+  DEFAULT_USER_FUNCTIONS_PATH,
+  userFunctionRule,
+  type UserFunction,
+} from "../shared/functions/user-functions.js";
+import { systemClock } from "../shared/platform/clock.js";
+import { pathToFileURL } from "node:url";
 import { generateApiKey, storeApiKey } from "../shared/auth/api-keys.js";
 import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../shared/events/rules.js";
 import { ENV } from "../shared/platform/config.js";
@@ -45,6 +60,8 @@ export interface LocalRuntimeOptions {
   /** Overrides the generated dev key. */
   apiKey?: string;
   sesPort?: number;
+  /** The user functions module; default user-functions/index.ts when it exists. */
+  functionsPath?: string;
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -89,6 +106,30 @@ async function loadFunction<E, R>(entry: string): Promise<LambdaHandler<E, R>> {
   return mod.handler;
 }
 
+async function loadUserFunctions(options: LocalRuntimeOptions) {
+  const path = resolve(options.functionsPath ?? DEFAULT_USER_FUNCTIONS_PATH);
+  if (!existsSync(path)) {
+    if (options.functionsPath) throw new Error(`user functions module not found: ${options.functionsPath}`);
+    return [];
+  }
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const bindings = bindUserFunctions(mod, options.functionsPath ?? DEFAULT_USER_FUNCTIONS_PATH);
+  // Handlers are built on first use, after the environment below is set (they create AWS clients).
+  return bindings.map((binding) => {
+    let handler: LambdaHandler<EventBridgeEvent<string, unknown>, void> | undefined;
+    return {
+      binding,
+      run: () =>
+        (handler ??= createUserFunctionHandler(mod[binding.exportName] as UserFunction, binding.exportName, {
+          store: storeFromEnv(),
+          clock: systemClock,
+          eventRetentionSeconds: eventRetentionSecondsFromEnv(),
+          webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
+        })),
+    };
+  });
+}
+
 function devApiKey(options: LocalRuntimeOptions): string {
   if (options.apiKey) return options.apiKey;
   if (options.inMemory) return generateApiKey();
@@ -101,6 +142,8 @@ function devApiKey(options: LocalRuntimeOptions): string {
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  // User functions first: an export that names no event stops the start before anything runs.
+  const userFunctions = await loadUserFunctions(options);
   const dataDir = resolve(options.dataDir);
   if (!options.inMemory) mkdirSync(dataDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
@@ -130,9 +173,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         },
       };
     }
+    const userRules = userFunctions.map(({ binding }) => userFunctionRule(binding));
+    for (const { binding, run } of userFunctions) {
+      targets[userFunctionRule(binding).id] = {
+        retryAttempts: 2, // Lambda's asynchronous invoke retries, as on AWS
+        invoke: (event) => invokeLambda(run(), event, { functionName: binding.exportName, timeoutSeconds: 30 }),
+      };
+    }
     const bus = await startLocalEventBridge({
       busName: BUS_NAME,
-      rules: RULES,
+      rules: [...RULES, ...userRules],
       targets,
       region: REGION,
       ...(!options.inMemory && {

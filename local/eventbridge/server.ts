@@ -5,7 +5,11 @@ import { join } from "node:path";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { EventBridgeEvent } from "aws-lambda";
 import { PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES, entrySize } from "../../shared/events/publisher.js";
-import type { RuleDefinition } from "../../shared/events/rules.js";
+/** What the router needs of a rule: its id (to find its target) and its event pattern. */
+export interface LocalRule {
+  id: string;
+  pattern: Record<string, unknown>;
+}
 import { assertSupportedPattern, matchesPattern } from "./pattern.js";
 
 /**
@@ -18,7 +22,7 @@ export type RuleTarget = (event: EventBridgeEvent<string, unknown>) => Promise<v
 
 export interface LocalEventBridgeOptions {
   busName: string;
-  rules: readonly RuleDefinition[];
+  rules: readonly LocalRule[];
   /** Per rule id: the target to invoke and its retry attempts. */
   targets: Record<string, { invoke: RuleTarget; retryAttempts: number }>;
   region?: string;
@@ -74,7 +78,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   if (journal) mkdirSync(journal, { recursive: true });
   const journalFile = (ruleId: string, eventId: string) => join(journal!, `${eventId}.${ruleId}.json`);
 
-  async function deliver(rule: RuleDefinition, event: EventBridgeEvent<string, unknown>): Promise<void> {
+  async function deliver(rule: LocalRule, event: EventBridgeEvent<string, unknown>): Promise<void> {
     const target = options.targets[rule.id]!;
     for (let attempt = 0; ; attempt++) {
       if (stopping) return; // still journaled: delivered after the next start
@@ -121,7 +125,7 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
     return id;
   }
 
-  function startDelivery(rule: RuleDefinition, event: EventBridgeEvent<string, unknown>): void {
+  function startDelivery(rule: LocalRule, event: EventBridgeEvent<string, unknown>): void {
     const delivery = deliver(rule, event).finally(() => inFlight.delete(delivery));
     inFlight.add(delivery);
   }

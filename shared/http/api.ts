@@ -84,6 +84,8 @@ export interface Principal {
   /** The project this key may use, or "*" for a tenant key. */
   projectScope: string;
   keyId: string;
+  /** Who the key stands for in events; an API key unless the caller is a user function. */
+  actorType?: "apiKey" | "function";
 }
 
 export interface ApiRequest {
@@ -117,7 +119,11 @@ function scopeOf(request: ApiRequest): { tenantId: string; projectId: string; ac
   if (principal.projectScope !== "*" && principal.projectScope !== projectId) {
     throw new NotFoundError(`project ${projectId} not found`);
   }
-  return { tenantId: principal.tenantId, projectId, actor: { type: "apiKey", id: principal.keyId } };
+  return {
+    tenantId: principal.tenantId,
+    projectId,
+    actor: { type: principal.actorType ?? "apiKey", id: principal.keyId },
+  };
 }
 
 /** `If-Match: "7"` (or 7, W/"7") → 7; `*` or absent → undefined. */

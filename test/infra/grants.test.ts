@@ -3,13 +3,13 @@ import { Template } from "aws-cdk-lib/assertions";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
-import { Mail } from "../../infra/constructs/mail.js";
+import { Mail, senderAddress, senderDomain } from "../../infra/constructs/mail.js";
 import { Scheduling } from "../../infra/constructs/scheduling.js";
 import { logicalId, unacknowledgedFindings } from "./stack.js";
 
 /**
- * The grant methods that later functions (scheduler target and sync, mailer) will use, exercised on
- * inline stand-in functions: no bundling, so this file is fast.
+ * The grant methods the scheduler target and sync and the mailer use, exercised on inline stand-in
+ * functions: no bundling, so this file is fast. (test/infra/stack.test.ts asserts them in the stack.)
  */
 function standIn(stack: Stack, id: string): lambda.Function {
   return new lambda.Function(stack, id, {
@@ -96,5 +96,23 @@ describe("mail grants", () => {
 
   it("leaves cdk-nag nothing to report", () => {
     expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+});
+
+describe("mail sender", () => {
+  it("takes the address out of 'Name <address>' or a bare address", () => {
+    expect(senderAddress("Cortex <invitations@example.com>")).toBe("invitations@example.com");
+    expect(senderAddress("  invitations@example.com ")).toBe("invitations@example.com");
+  });
+
+  it("sends as the domain of the sender's address unless told otherwise", () => {
+    expect(senderDomain("Cortex Invitations <invitations@Mail.Example.net>")).toBe("mail.example.net");
+    expect(senderDomain("invitations@example.com")).toBe("example.com");
+  });
+
+  it("refuses a sender without an address, so a typo fails the synth rather than every send", () => {
+    for (const from of ["Cortex", "Cortex <invitations>", "Cortex <>", "a b@example.com"]) {
+      expect(() => senderAddress(from), from).toThrow(/is not "Name <address>" or an address/);
+    }
   });
 });

@@ -1,7 +1,9 @@
 import { Match } from "aws-cdk-lib/assertions";
+import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
+import type { FunctionEntry } from "../../infra/constructs/node-function.js";
 import { EVENT_SOURCE } from "../../shared/events/envelope.js";
-import { CONSUMERS, RULES } from "../../shared/events/rules.js";
+import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../../shared/events/rules.js";
 import {
   GATEWAY_RESPONSES,
   gatewayProblemBody,
@@ -9,7 +11,7 @@ import {
   type GatewayResponseDefinition,
 } from "../../shared/http/gateway-responses.js";
 import { ROUTES } from "../../shared/http/routes.js";
-import { ENV } from "../../shared/platform/config.js";
+import { BASE_ENV, ENV, FUNCTION_ENV } from "../../shared/platform/config.js";
 import { STREAM_FILTER_PATTERN, TABLE } from "../../shared/store/table.js";
 import { logicalId, synthesize, unacknowledgedFindings } from "./stack.js";
 
@@ -18,8 +20,20 @@ import { logicalId, synthesize, unacknowledgedFindings } from "./stack.js";
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
-const { app, stack, template } = synthesize();
+const MAIL_FROM = "Cortex Invitations <invitations@mail.example.net>";
+const { app, stack, template } = synthesize({ mailFrom: MAIL_FROM });
 const resources = template.toJSON().Resources as Record<string, Resource>;
+/** The deployer's other choices, on a cheap second copy (no bundling). */
+const variant = synthesize(
+  {
+    deletionProtection: false,
+    mailFrom: MAIL_FROM,
+    mailIdentity: "invitations@mail.example.net",
+    publicBaseUrl: "https://gatherings.example.net/",
+  },
+  "Variant",
+  { bundle: false },
+);
 
 function ofType(type: string): Array<[string, Resource]> {
   return Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -40,10 +54,42 @@ function statementsOfRole(roleId: string): Statement[] {
     )
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
+/** Every statement of every policy, with the logical id of each role it is attached to. */
+function statementsByRole(): Array<[string, Statement]> {
+  return ofType("AWS::IAM::Policy").flatMap(([, p]) =>
+    (p.Properties.Roles as Array<{ Ref: string }>).flatMap((role) =>
+      (p.Properties.PolicyDocument.Statement as Statement[]).map((s): [string, Statement] => [role.Ref, s]),
+    ),
+  );
+}
 function roleOf(functionId: string): string {
   return resources[functionId]!.Properties.Role["Fn::GetAtt"][0] as string;
 }
+/** The table actions granted to a function's role. */
+function dynamoActions(functionId: string): string[] {
+  return statementsOfRole(roleOf(functionId))
+    .flatMap((s) => actions(s))
+    .filter((a) => a.startsWith("dynamodb:"));
+}
+function environmentOf(fn: IConstruct): Record<string, unknown> {
+  return resources[logicalId(fn)]!.Properties.Environment.Variables as Record<string, unknown>;
+}
 const getAtt = (id: string, attribute = "Arn") => ({ "Fn::GetAtt": [id, attribute] });
+const sorted = (values: readonly string[]) => [...values].sort();
+
+/** Every function of the stack with its entry under functions/. */
+const deployedFunctions: Array<[FunctionEntry, IConstruct]> = [
+  ["http-api", stack.api.handler],
+  ["sse", stack.api.streamHandler],
+  ["authorizer", stack.api.authorizerFunction],
+  ["stream-publisher", stack.events.publisher],
+  ...(Object.keys(CONSUMERS) as Array<keyof typeof CONSUMERS>).map((name): [FunctionEntry, IConstruct] => [
+    CONSUMERS[name].entry,
+    stack.events.consumers[name],
+  ]),
+  [SCHEDULE_TARGET.entry, stack.scheduleTarget.handler],
+  [QUEUES.webhookDeliveries.entry, stack.webhooks.deliverer],
+];
 
 describe("table", () => {
   const [, table] = only("AWS::DynamoDB::Table");
@@ -75,14 +121,15 @@ describe("table", () => {
 
   it("is deletion-protected unless the deployer turns it off", () => {
     expect(table.Properties.DeletionProtectionEnabled).toBe(true);
-    const unprotected = synthesize({ deletionProtection: false }, "Unprotected", { bundle: false });
-    unprotected.template.hasResourceProperties("AWS::DynamoDB::Table", { DeletionProtectionEnabled: false });
+    variant.template.hasResourceProperties("AWS::DynamoDB::Table", { DeletionProtectionEnabled: false });
   });
 });
 
 describe("stream publisher", () => {
   const publisherId = logicalId(stack.events.publisher);
-  const [, mapping] = only("AWS::Lambda::EventSourceMapping");
+  const mapping = ofType("AWS::Lambda::EventSourceMapping").find(
+    ([, m]) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: publisherId }),
+  )![1];
 
   it("reads the table stream from the start, reporting partial batch failures and bisecting failed batches", () => {
     expect(mapping.Properties.EventSourceArn).toEqual(getAtt(logicalId(stack.data.table), "StreamArn"));
@@ -132,21 +179,23 @@ describe("event bus", () => {
     expect(archive.Properties.RetentionDays).toBeGreaterThan(0);
   });
 
+  /** The deployed rule of a RULES entry (two entries may share a pattern, so not found by pattern). */
+  const deployedRule = (id: string) => resources[logicalId(stack.events.rules[id]!)]!.Properties;
+
   it("has one rule per RULES entry, with the shared pattern, on the custom bus", () => {
-    const rules = ofType("AWS::Events::Rule").map(([, r]) => r.Properties);
-    expect(rules).toHaveLength(RULES.length);
+    expect(ofType("AWS::Events::Rule")).toHaveLength(RULES.length);
+    expect(Object.keys(stack.events.rules).sort()).toEqual(RULES.map((rule) => rule.id).sort());
     for (const rule of RULES) {
-      const deployed = rules.filter((r) => JSON.stringify(r.EventPattern) === JSON.stringify(rule.pattern));
-      expect(deployed, `rule ${rule.id}`).toHaveLength(1);
-      expect(deployed[0]!.EventBusName).toEqual({ Ref: busId });
-      expect(deployed[0]!.EventPattern).toEqual(rule.pattern);
+      const deployed = deployedRule(rule.id);
+      expect(deployed.EventBusName, `rule ${rule.id}`).toEqual({ Ref: busId });
+      expect(deployed.EventPattern, `rule ${rule.id}`).toEqual(rule.pattern);
+      expect(deployed.Description).toBe(rule.description);
     }
   });
 
   it("delivers each rule to its consumer with the consumer's retry policy and a dead-letter queue", () => {
-    const rules = ofType("AWS::Events::Rule").map(([, r]) => r.Properties);
     for (const rule of RULES) {
-      const deployed = rules.find((r) => JSON.stringify(r.EventPattern) === JSON.stringify(rule.pattern))!;
+      const deployed = deployedRule(rule.id);
       const consumerId = logicalId(stack.events.consumers[rule.consumer]);
       expect(deployed.Targets).toEqual([
         expect.objectContaining({
@@ -174,13 +223,23 @@ describe("event bus", () => {
   });
 
   it("lets the activity recorder write the table but not read it", () => {
-    const fnId = logicalId(stack.events.consumers.activityRecorder);
-    const dynamo = statementsOfRole(roleOf(fnId))
-      .flatMap((s) => actions(s))
-      .filter((a) => a.startsWith("dynamodb:"));
+    const dynamo = dynamoActions(logicalId(stack.events.consumers.activityRecorder));
     expect(dynamo).toContain("dynamodb:PutItem");
     expect(dynamo).not.toContain("dynamodb:GetItem");
     expect(dynamo).not.toContain("dynamodb:Query");
+  });
+
+  it("lets the scheduler sync read the table but not write it", () => {
+    const dynamo = dynamoActions(logicalId(stack.events.consumers.schedulerSync));
+    expect(dynamo).toContain("dynamodb:GetItem");
+    expect(dynamo).not.toContain("dynamodb:PutItem");
+    expect(dynamo).not.toContain("dynamodb:UpdateItem");
+  });
+
+  it("lets the mailer and the webhook fan-out read and write the table", () => {
+    for (const fn of [stack.events.consumers.mailer, stack.events.consumers.webhookFanout]) {
+      expect(dynamoActions(logicalId(fn))).toEqual(expect.arrayContaining(["dynamodb:GetItem", "dynamodb:PutItem"]));
+    }
   });
 });
 
@@ -290,11 +349,15 @@ describe("REST API", () => {
   });
 });
 
-describe("scheduling and mail", () => {
+describe("scheduling", () => {
+  const executionRoleId = logicalId(stack.scheduling.executionRole);
+  const targetId = logicalId(stack.scheduleTarget.handler);
+  const syncRoleId = roleOf(logicalId(stack.events.consumers.schedulerSync));
+  const isSchedulerOrIam = (s: Statement) => actions(s).some((a) => a.startsWith("scheduler:") || a.startsWith("iam:"));
+
   it("has a schedule group and an execution role only EventBridge Scheduler of that group can assume", () => {
     const [groupId] = only("AWS::Scheduler::ScheduleGroup");
-    const roleId = logicalId(stack.scheduling.executionRole);
-    expect(resources[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+    expect(resources[executionRoleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       {
         Action: "sts:AssumeRole",
         Effect: "Allow",
@@ -306,13 +369,186 @@ describe("scheduling and mail", () => {
     ]);
   });
 
-  it("gives the execution role no permission until a target is granted", () => {
-    expect(statementsOfRole(logicalId(stack.scheduling.executionRole))).toEqual([]);
+  it("lets the execution role invoke the scheduler target function and nothing else", () => {
+    expect(statementsOfRole(executionRoleId)).toEqual([
+      { Action: "lambda:InvokeFunction", Effect: "Allow", Resource: getAtt(targetId) },
+    ]);
   });
+
+  it("runs the scheduler target with its timeout and table access, keeping what it failed on in a queue", () => {
+    expect(resources[targetId]!.Properties.Timeout).toBe(SCHEDULE_TARGET.timeoutSeconds);
+    expect(dynamoActions(targetId)).toEqual(expect.arrayContaining(["dynamodb:GetItem", "dynamodb:UpdateItem"]));
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      FunctionName: { Ref: targetId },
+      DestinationConfig: { OnFailure: { Destination: getAtt(logicalId(stack.scheduleTarget.failures)) } },
+    });
+  });
+
+  it("lets the scheduler sync manage schedules of its group only, and pass only the execution role to Scheduler", () => {
+    const statements = statementsOfRole(syncRoleId).filter(isSchedulerOrIam);
+    expect(statements).toHaveLength(2);
+    const [manage, pass] = statements.map((s) => ({ ...s, Action: sorted(actions(s)) }));
+    expect(manage).toEqual({
+      Action: sorted([
+        "scheduler:CreateSchedule",
+        "scheduler:UpdateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:GetSchedule",
+      ]),
+      Effect: "Allow",
+      Resource: stack.resolve(stack.scheduling.scheduleArn("*")),
+    });
+    const groupName = stack.resolve(stack.scheduling.group.scheduleGroupName) as string;
+    expect(JSON.stringify(manage!.Resource)).toContain(`:schedule/${groupName}/*`);
+    expect(pass).toEqual({
+      Action: ["iam:PassRole"],
+      Effect: "Allow",
+      Resource: getAtt(executionRoleId),
+      Condition: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
+    });
+  });
+
+  it("grants no other role a Scheduler or IAM action", () => {
+    const holders = statementsByRole()
+      .filter(([, s]) => isSchedulerOrIam(s))
+      .map(([role]) => role);
+    expect(new Set(holders)).toEqual(new Set([syncRoleId]));
+  });
+
+  it("tells the scheduler sync which group, role and target its schedules use", () => {
+    expect(environmentOf(stack.events.consumers.schedulerSync)).toMatchObject({
+      [ENV.scheduleGroupName]: stack.resolve(stack.scheduling.group.scheduleGroupName),
+      [ENV.schedulerRoleArn]: getAtt(executionRoleId),
+      [ENV.schedulerTargetArn]: getAtt(targetId),
+    });
+  });
+});
+
+describe("mail", () => {
+  const mailerId = logicalId(stack.events.consumers.mailer);
 
   it("has an SES configuration set that requires TLS", () => {
     const [, set] = only("AWS::SES::ConfigurationSet");
     expect(set.Properties.DeliveryOptions).toEqual({ TlsPolicy: "REQUIRE" });
+  });
+
+  it("lets only the mailer send email, as the configured sender's identity and through the configuration set", () => {
+    const sending = statementsByRole().filter(([, s]) => actions(s).some((a) => a.startsWith("ses:")));
+    expect(sending).toHaveLength(1);
+    const [roleId, statement] = sending[0]!;
+    expect(roleId).toBe(roleOf(mailerId));
+    expect(sorted(actions(statement))).toEqual(["ses:SendEmail", "ses:SendRawEmail"]);
+    expect(statement.Condition).toBeUndefined();
+    const identity = stack.formatArn({ service: "ses", resource: "identity", resourceName: "mail.example.net" });
+    const configurationSet = stack.formatArn({
+      service: "ses",
+      resource: "configuration-set",
+      resourceName: stack.mail.configurationSet.configurationSetName,
+    });
+    expect(statement.Resource).toEqual(
+      expect.arrayContaining([stack.resolve(identity), stack.resolve(configurationSet)]),
+    );
+    expect(statement.Resource).toHaveLength(2);
+  });
+
+  it("sends as the address itself, and links to a custom domain, when the deployer says so", () => {
+    const identity = variant.stack.formatArn({
+      service: "ses",
+      resource: "identity",
+      resourceName: "invitations@mail.example.net",
+    });
+    const mailer = variant.stack.events.consumers.mailer;
+    const role = mailer.role!.node.defaultChild as IConstruct;
+    const statements = Object.values(variant.template.findResources("AWS::IAM::Policy"))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(logicalId(role)))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((s) => actions(s).some((a) => a.startsWith("ses:")));
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.Resource).toContainEqual(variant.stack.resolve(identity));
+    expect(JSON.stringify(statements[0]!.Resource)).not.toContain(":identity/mail.example.net");
+    const environment = variant.template.toJSON().Resources[logicalId(mailer)].Properties.Environment.Variables;
+    expect(environment[ENV.publicBaseUrl]).toBe("https://gatherings.example.net/");
+  });
+
+  it("gives the mailer the sender, the configuration set and the API's URL for links", () => {
+    const environment = environmentOf(stack.events.consumers.mailer);
+    expect(environment[ENV.mailFrom]).toBe(MAIL_FROM);
+    expect(environment[ENV.sesConfigurationSet]).toEqual({ Ref: logicalId(stack.mail.configurationSet) });
+    expect(environment[ENV.publicBaseUrl]).toEqual(stack.resolve(stack.api.url));
+  });
+});
+
+describe("webhooks", () => {
+  const definition = QUEUES.webhookDeliveries;
+  const queueId = logicalId(stack.webhooks.deliveries);
+  const deadLettersId = logicalId(stack.webhooks.deadLetters);
+  const delivererId = logicalId(stack.webhooks.deliverer);
+
+  it("dead-letters a delivery message after QUEUES' maxReceiveCount receives", () => {
+    expect(resources[queueId]!.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: getAtt(deadLettersId),
+      maxReceiveCount: definition.maxReceiveCount,
+    });
+    expect(resources[deadLettersId]!.Type).toBe("AWS::SQS::Queue");
+  });
+
+  it("keeps the queues encrypted, TLS-only and within the emulator's 256 KiB message size", () => {
+    expect(resources[queueId]!.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MaximumMessageSize: 262_144,
+      VisibilityTimeout: definition.visibilityTimeoutSeconds,
+    });
+    expect(resources[deadLettersId]!.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    for (const id of [queueId, deadLettersId]) {
+      template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it("feeds the deliver function from the queue in batches, reporting partial batch failures", () => {
+    const mappings = ofType("AWS::Lambda::EventSourceMapping").filter(
+      ([, m]) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: delivererId }),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]![1].Properties).toMatchObject({
+      EventSourceArn: getAtt(queueId),
+      BatchSize: definition.batchSize,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    const timeout = resources[delivererId]!.Properties.Timeout as number;
+    expect(timeout).toBe(definition.timeoutSeconds);
+    expect(timeout).toBeLessThanOrEqual(definition.visibilityTimeoutSeconds);
+  });
+
+  it("lets only the API, the fan-out consumer and the deliver function put messages on the delivery queue", () => {
+    const senders = statementsByRole()
+      .filter(([, s]) => actions(s).includes("sqs:SendMessage") && JSON.stringify(s.Resource).includes(queueId))
+      .map(([role]) => role);
+    const producers = [stack.api.handler, stack.events.consumers.webhookFanout].map((fn) => roleOf(logicalId(fn)));
+    expect(new Set(senders)).toEqual(new Set([...producers, roleOf(delivererId)]));
+    for (const role of producers) {
+      const onQueue = statementsOfRole(role).filter((s) => JSON.stringify(s.Resource).includes(queueId));
+      expect(onQueue.flatMap((s) => actions(s))).toEqual(["sqs:SendMessage"]);
+    }
+  });
+
+  it("delivers from outside any VPC with private and plain-http targets refused by configuration", () => {
+    expect(resources[delivererId]!.Properties.VpcConfig).toBeUndefined();
+    for (const fn of [stack.webhooks.deliverer, stack.api.handler]) {
+      expect(environmentOf(fn)).toMatchObject({
+        [ENV.webhookQueueUrl]: { Ref: queueId },
+        [ENV.webhookAllowPrivateTargets]: "false",
+        [ENV.webhookAllowHttp]: "false",
+      });
+    }
+    expect(environmentOf(stack.webhooks.deliverer)[ENV.webhookRetryScale]).toBe("1");
+    expect(environmentOf(stack.events.consumers.webhookFanout)[ENV.webhookQueueUrl]).toEqual({ Ref: queueId });
   });
 });
 
@@ -340,20 +576,42 @@ describe("every function", () => {
     }
   });
 
-  it("gets every variable named in ENV", () => {
-    for (const [id, fn] of functions) {
-      const variables = Object.keys(fn.Properties.Environment.Variables as object);
-      expect(variables, id).toEqual(expect.arrayContaining(Object.values(ENV)));
+  it("is one of the FUNCTION_ENV entries, each deployed once", () => {
+    expect(sorted(deployedFunctions.map(([entry]) => entry))).toEqual(sorted(Object.keys(FUNCTION_ENV)));
+    expect(sorted(deployedFunctions.map(([, fn]) => logicalId(fn)))).toEqual(sorted(functions.map(([id]) => id)));
+  });
+
+  it("gets exactly BASE_ENV plus its own FUNCTION_ENV variables (and NODE_OPTIONS)", () => {
+    for (const [entry, fn] of deployedFunctions) {
+      const expected = [...BASE_ENV, ...FUNCTION_ENV[entry]].map((name) => ENV[name]);
+      expect(sorted(Object.keys(environmentOf(fn))), entry).toEqual(sorted([...expected, "NODE_OPTIONS"]));
     }
+  });
+
+  it("gets the table, event source, replay window and log level of the stack", () => {
+    for (const [entry, fn] of deployedFunctions) {
+      expect(environmentOf(fn), entry).toMatchObject({
+        [ENV.tableName]: { Ref: logicalId(stack.data.table) },
+        [ENV.eventSource]: EVENT_SOURCE,
+        [ENV.replayWindowDays]: "7",
+        [ENV.logLevel]: "info",
+      });
+    }
+    expect(environmentOf(stack.events.publisher)[ENV.eventBusName]).toEqual({ Ref: logicalId(stack.events.bus) });
   });
 
   it("has a role without AWS managed policies, with '*' only for actions that have no resource-level permissions", () => {
     const allowedOnAnyResource = new Set(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"]);
+    // The one wildcard inside an ARN: the scheduler sync's schedules of its own group (asserted in "scheduling").
+    const schedulesOfGroup = JSON.stringify(stack.resolve(stack.scheduling.scheduleArn("*")));
     for (const [, role] of ofType("AWS::IAM::Role")) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    const onAnyResource = ofType("AWS::IAM::Policy")
-      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[])
-      .filter((s) => JSON.stringify(s.Resource).includes("*"));
-    for (const statement of onAnyResource) {
+    const withWildcard = statementsByRole().filter(([, s]) => JSON.stringify(s.Resource).includes("*"));
+    for (const [role, statement] of withWildcard) {
+      if (JSON.stringify(statement.Resource) === schedulesOfGroup) {
+        expect(role).toBe(roleOf(logicalId(stack.events.consumers.schedulerSync)));
+        expect(actions(statement).every((a) => a.startsWith("scheduler:"))).toBe(true);
+        continue;
+      }
       expect(statement.Resource).toBe("*");
       expect(actions(statement).filter((a) => !allowedOnAnyResource.has(a))).toEqual([]);
     }
@@ -361,9 +619,25 @@ describe("every function", () => {
 });
 
 describe("outputs", () => {
-  it("exports the API URL, table name, bus name and schedule group name", () => {
-    const outputs = Object.keys(template.toJSON().Outputs as object);
-    expect(outputs).toEqual(expect.arrayContaining(["ApiUrl", "TableName", "EventBusName", "ScheduleGroupName"]));
+  it("exports the API URL, table, bus, schedule group, mail sender and webhook queues", () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown; Description?: string }>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        "ApiUrl",
+        "TableName",
+        "EventBusName",
+        "ScheduleGroupName",
+        "MailFrom",
+        "WebhookQueueUrl",
+        "WebhookDeadLetterQueueName",
+      ]),
+    );
+    expect(outputs.WebhookQueueUrl!.Value).toEqual({ Ref: logicalId(stack.webhooks.deliveries) });
+    expect(outputs.WebhookDeadLetterQueueName!.Value).toEqual(
+      getAtt(logicalId(stack.webhooks.deadLetters), "QueueName"),
+    );
+    expect(outputs.MailFrom!.Value).toBe(MAIL_FROM);
+    expect(outputs.MailFrom!.Description).toContain("verified SES identity");
   });
 });
 

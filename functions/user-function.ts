@@ -1,0 +1,25 @@
+import * as userModule from "cortex-user-functions";
+import {
+  deliveryQueueFromEnv,
+  eventRetentionSecondsFromEnv,
+  storeFromEnv,
+  webhookConfigFromEnv,
+} from "#shared/adapters/aws/environment.js";
+import { bindUserFunctions, createUserFunctionHandler, type UserFunction } from "#shared/functions/user-functions.js";
+import { requiredEnv } from "#shared/platform/config.js";
+import { systemClock } from "#shared/platform/clock.js";
+
+/**
+ * One deployed user function: the stack bundles the user's module (aliased as `cortex-user-functions`)
+ * and tells each Lambda which export it runs.
+ */
+const exportName = requiredEnv("USER_FUNCTION_EXPORT");
+const module = userModule as unknown as Record<string, unknown>;
+bindUserFunctions(module, "cortex-user-functions");
+
+export const handler = createUserFunctionHandler(module[exportName] as UserFunction, exportName, {
+  store: storeFromEnv(),
+  clock: systemClock,
+  eventRetentionSeconds: eventRetentionSecondsFromEnv(),
+  webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
+});

@@ -1,0 +1,106 @@
+import type { EventBridgeEvent } from "aws-lambda";
+import { CortexClient, type Project } from "../../sdk/src/index.js";
+import { EventEnvelopeSchema, EVENT_SOURCE, type EventEnvelope } from "../events/envelope.js";
+import { eventTypeForHandlerName, handlerNameFor, EVENT_TYPES, type EventType } from "../events/catalog.js";
+import type { RuleDefinition } from "../events/rules.js";
+import type { ApiDeps } from "../http/api.js";
+import { inProcessFetch } from "../http/in-process-fetch.js";
+import { createLogger, type Logger } from "../platform/logger.js";
+
+/**
+ * User functions: one module exporting handlers named after events (`onGatheringMemberReady` ↔
+ * `gathering.member.ready`). Each export becomes its own Lambda with an EventBridge rule on AWS, and a
+ * rule target in the local runtime; both run it through `createUserFunctionHandler`.
+ */
+export interface UserFunctionContext {
+  /** The envelope's metadata (everything but `data`). */
+  event: Omit<EventEnvelope, "data">;
+  logger: Logger;
+  /** An SDK client bound to the event's project. */
+  client: Project;
+}
+
+export type UserFunction = (event: EventEnvelope, ctx: UserFunctionContext) => Promise<void> | void;
+
+export interface UserFunctionBinding {
+  exportName: string;
+  eventType: EventType;
+}
+
+/** Default location of the user's functions module (the repo ships an example there). */
+export const DEFAULT_USER_FUNCTIONS_PATH = "user-functions/index.ts";
+
+/** Checks every export of a user module names a known event; unknown names fail loudly (at synth and at start). */
+export function bindUserFunctions(mod: Record<string, unknown>, source: string): UserFunctionBinding[] {
+  const bindings: UserFunctionBinding[] = [];
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(mod)) {
+    const eventType = eventTypeForHandlerName(name);
+    if (!eventType) {
+      const close = closestHandlerName(name);
+      problems.push(`"${name}" is not a handler of any event${close ? ` (did you mean ${close}?)` : ""}`);
+    } else if (typeof value !== "function") {
+      problems.push(`"${name}" must be a function`);
+    } else bindings.push({ exportName: name, eventType });
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `${source}: ${problems.join("; ")}. Exports must be named after events, e.g. ${handlerNameFor("gathering.member.ready")}.`,
+    );
+  }
+  return bindings;
+}
+
+/** The handler name nearest to a misspelt one (edit distance ≤ 3), for the error message. */
+function closestHandlerName(name: string): string | undefined {
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j]!;
+        row[j] = Math.min(
+          row[j]! + 1,
+          row[j - 1]! + 1,
+          previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+        );
+        previous = current;
+      }
+    }
+    return row[b.length]!;
+  };
+  const ranked = EVENT_TYPES.map(handlerNameFor)
+    .map((candidate) => ({ candidate, d: distance(name, candidate) }))
+    .sort((x, y) => x.d - y.d);
+  return ranked[0] && ranked[0].d <= 3 ? ranked[0].candidate : undefined;
+}
+
+/** The EventBridge rule of one user function (same pattern language as the shared rules). */
+export function userFunctionRule(binding: UserFunctionBinding): Omit<RuleDefinition, "consumer"> {
+  return {
+    id: `fn-${binding.exportName}`,
+    description: `User function ${binding.exportName} (${binding.eventType})`,
+    pattern: { source: [EVENT_SOURCE], "detail-type": [binding.eventType] },
+  };
+}
+
+/** The Lambda handler around a user function: parse the envelope, build `ctx`, call it. */
+export function createUserFunctionHandler(fn: UserFunction, exportName: string, deps: ApiDeps) {
+  return async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
+    const envelope = EventEnvelopeSchema.parse(event.detail);
+    const { data: _data, ...metadata } = envelope;
+    const client = new CortexClient({
+      baseUrl: "http://in-process.local",
+      apiKey: "in-process",
+      fetch: inProcessFetch(deps, {
+        tenantId: envelope.tenantId,
+        projectScope: envelope.projectId,
+        keyId: exportName,
+        actorType: "function",
+      }),
+    }).project(envelope.projectId);
+    const logger = createLogger({ function: exportName, eventId: envelope.id, projectId: envelope.projectId });
+    await fn(envelope, { event: metadata, logger, client });
+  };
+}

@@ -1,0 +1,128 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiClient } from "../support/http.js";
+import { eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { runSample } from "../support/seeds/run-sample.js";
+
+/**
+ * The seeds' SDK samples, run unchanged but for their import line (test/support/seeds/), against the
+ * local runtime: each runs in its own `node` with CORTEX_API_KEY set, its hosted origin redirected to
+ * the runtime by a preload, and what it prints is asserted.
+ */
+let rt: RunningRuntime;
+beforeAll(async () => {
+  rt = await startRuntime(["--in-memory"]);
+});
+afterAll(async () => {
+  rt.process.kill("SIGINT");
+  await rt.exited;
+});
+
+/** The samples' hard-coded project. */
+const api = () => new ApiClient(rt, "your-project-id");
+
+async function newestLobby(): Promise<any> {
+  const page = await api().get("/gatherings?type=lobby&limit=1");
+  return page.body.items[0];
+}
+
+describe("seed 000 (Scheduling a gathering)", () => {
+  it("matchmaking lobby: prints 0/2 ready, then 1/2 and 2/2 as the players ready up live, and starts the lobby", async () => {
+    const sample = runSample("lobby.ts", rt);
+    try {
+      await sample.waitFor(/^0\/2 ready$/m);
+      const lobby = await newestLobby();
+      expect(lobby).toMatchObject({ name: "Ranked 5v5", memberCount: 2 });
+      await eventually(async () => (await api().get(`/gatherings/${lobby.id}`)).body.status === "started" || undefined);
+      expect((await api().post(`/gatherings/${lobby.id}/members/p1/ready`)).status).toBe(200);
+      await sample.waitFor(/^1\/2 ready$/m);
+      expect((await api().post(`/gatherings/${lobby.id}/members/p2/ready`)).status).toBe(200);
+      await sample.waitFor(/^2\/2 ready$/m);
+    } finally {
+      await sample.stop();
+    }
+    expect(sample.stdout()).toBe("0/2 ready\n1/2 ready\n2/2 ready\n");
+    expect(sample.stderr()).toBe("");
+    const lobby = await newestLobby();
+    expect(lobby).toMatchObject({ status: "started", roomId: "ranked-5v5-room", readyCount: 2 });
+  });
+
+  it("join by code: joins p9 to the gathering whose code is ABCD-1234, typed as ABCD1234", async () => {
+    const gathering = await api().create({ name: "Code night", type: "open", joinCode: "ABCD-1234" });
+    expect(gathering.joinCode).toBe("ABCD-1234");
+    const result = await runSample("join-by-code.ts", rt).exited;
+    expect(result).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    const member = await api().get(`/gatherings/${gathering.id}/members/p9`);
+    expect(member.status).toBe(200);
+    expect(member.body).toMatchObject({ participantId: "p9", status: "joined", role: "owner" });
+  });
+
+  it.todo(
+    "scheduled appointment: prints `invitation inv_…: sent` per invitee — BLOCKED: the sample's startsAt " +
+      "2026-07-01T15:00:00Z is in the past (today is 2026-11-21) and the API rejects appointments that start " +
+      "in the past (400 on startsAt); the lead decides (accept past times for appointments, or change the seed)",
+  );
+});
+
+describe("seed 001 (Gatherings)", () => {
+  it("lobby quickstart: creates the lobby, adds p1 and starts it in the given room", async () => {
+    const result = await runSample("lobby-quickstart.ts", rt).exited;
+    expect(result).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    const lobby = await newestLobby();
+    expect(lobby).toMatchObject({ name: "Ranked 5v5", status: "started", roomId: "ranked-5v5-room", ownerId: "p1" });
+  });
+
+  it("members & invitations: adds p1, lists the members and keeps both live views open without an error", async () => {
+    const gathering = await api().create({ name: "Book club", type: "open" });
+    const sample = runSample("members-watch.ts", rt, { SEED_GATHERING_ID: gathering.id });
+    try {
+      await eventually(async () => {
+        const member = await api().get(`/gatherings/${gathering.id}/members/p1`);
+        return member.status === 200 ? member.body : undefined;
+      });
+      // The watches hold the process open; a view that failed for good would say so on stderr.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(sample.stderr()).toBe("");
+      const exitedEarly = await Promise.race([sample.exited.then(() => true), Promise.resolve(false)]);
+      expect(exitedEarly).toBe(false);
+    } finally {
+      await sample.stop();
+    }
+    expect(sample.stdout()).toBe("");
+    expect(sample.stderr()).toBe("");
+  });
+});
+
+describe("the sample files", () => {
+  const seedsDir = fileURLToPath(new URL("../../../shared/seeds/", import.meta.url));
+  const samplesDir = fileURLToPath(new URL("../support/seeds/", import.meta.url));
+  const compact = (text: string) => text.replace(/\s+/g, "");
+
+  it.skipIf(!existsSync(seedsDir))(
+    "are the seeds' code token for token, but for the import line (the setup lines come from seed 000)",
+    () => {
+      const seeds = compact(
+        readdirSync(seedsDir)
+          .map((f) => readFileSync(seedsDir + f, "utf8"))
+          .join("\n"),
+      );
+      const samples = readdirSync(samplesDir).filter((f) => /^[a-z-]+\.ts$/.test(f) && f !== "run-sample.ts");
+      expect(samples.sort()).toEqual([
+        "appointment.ts",
+        "join-by-code.ts",
+        "lobby-quickstart.ts",
+        "lobby.ts",
+        "members-watch.ts",
+      ]);
+      for (const file of samples) {
+        const [importLine, ...rest] = readFileSync(samplesDir + file, "utf8").split("\n");
+        expect(importLine, file).toMatch(/import \{ CortexClient \} from "\.\.\/\.\.\/\.\.\/sdk\/src\/index\.js";$/);
+        // The setup block (client + project) and the snippet are each verbatim seed text.
+        const [setup, snippet] = rest.join("\n").split(/(?<=client\.project\("your-project-id"\);)/);
+        expect(seeds, `${file}: setup`).toContain(compact(setup!));
+        expect(seeds, `${file}: snippet`).toContain(compact(snippet!));
+      }
+    },
+  );
+});
