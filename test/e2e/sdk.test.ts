@@ -112,7 +112,9 @@ describe("pagination", () => {
     for await (const page of lobby.members({ limit: 10 }).pages()) sizes.push(page.items.length);
     expect(sizes).toEqual([10, 10, 5]);
     const members = await lobby.listMembers();
-    expect(members.map((m) => m.participantId).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `m${String(i).padStart(2, "0")}`));
+    expect(members.map((m) => m.participantId).sort()).toEqual(
+      Array.from({ length: 25 }, (_, i) => `m${String(i).padStart(2, "0")}`),
+    );
   });
 });
 

@@ -458,9 +458,8 @@ describe("mail", () => {
       resourceName: "invitations@mail.example.net",
     });
     const mailer = variant.stack.events.consumers.mailer;
-    const role = mailer.role!.node.defaultChild as IConstruct;
     const statements = Object.values(variant.template.findResources("AWS::IAM::Policy"))
-      .filter((p) => JSON.stringify(p.Properties.Roles).includes(logicalId(role)))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(logicalId(mailer.role!)))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
       .filter((s) => actions(s).some((a) => a.startsWith("ses:")));
     expect(statements).toHaveLength(1);

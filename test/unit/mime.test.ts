@@ -75,6 +75,17 @@ function shape(node: MimeNode): unknown {
 }
 
 describe("buildInvitationMime", () => {
+  it("without a calendar (a lobby or open space) is just the text and HTML alternatives, with no attachment", async () => {
+    const { calendar: _calendar, ...withoutCalendar } = base;
+    const raw = buildInvitationMime(withoutCalendar);
+    expect(shape(tree(raw))).toEqual({
+      "multipart/alternative": ["text/plain; charset=UTF-8", "text/html; charset=UTF-8"],
+    });
+    const mail = await simpleParser(raw);
+    expect(mail.attachments).toEqual([]);
+    expect(mail.text).toBe("You are invited.\nSee you there.");
+  });
+
   it("nests text, HTML and the calendar as alternatives, with the .ics attached beside them", () => {
     expect(shape(tree(buildInvitationMime(base)))).toEqual({
       "multipart/mixed": [

@@ -1,0 +1,113 @@
+import { GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalScheduler, type LocalScheduler } from "../../local/scheduler/server.js";
+import { EventBridgeScheduler } from "../../shared/adapters/aws/eventbridge-scheduler.js";
+import type { DesiredSchedule } from "../../shared/scheduling/schedules.js";
+import { dynamodbClient } from "../support/dynamodb.js";
+
+/**
+ * The Scheduler adapter: the exact calls it makes (captured from the real SDK client) and their effect on
+ * the local Scheduler emulator — the control plane we cannot call from here.
+ */
+let local: LocalScheduler;
+const fired: Array<{ arn: string; input?: string }> = [];
+const sent: Array<{ command: string; input: Record<string, unknown> }> = [];
+let client: SchedulerClient;
+
+beforeAll(async () => {
+  local = await startLocalScheduler({
+    dynamodb: dynamodbClient(),
+    tableName: `sched-${randomUUID()}`,
+    invokeTarget: async (t) => void fired.push({ arn: t.arn, ...(t.input !== undefined && { input: t.input }) }),
+    tickMs: 50,
+  });
+  client = new SchedulerClient({
+    endpoint: local.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sent.push({ command: String(context.commandName), input: args.input as Record<string, unknown> });
+      return next(args);
+    },
+    { step: "initialize", name: "capture" },
+  );
+});
+afterAll(() => local.stop());
+
+const adapter = () =>
+  new EventBridgeScheduler({
+    groupName: "default",
+    roleArn: "arn:aws:iam::000000000000:role/scheduler",
+    targetArn: "arn:aws:lambda:us-east-1:000000000000:function:scheduler-target",
+    client,
+  });
+
+const schedule = (at: string): DesiredSchedule => ({
+  name: "gth_test-start",
+  at,
+  input: { action: "start", tenantId: "t", projectId: "p", gatheringId: "gth_test", at },
+});
+
+describe("EventBridgeScheduler adapter", () => {
+  it("creates a one-time at() schedule in UTC that deletes itself after running, with the full target", async () => {
+    sent.length = 0;
+    const at = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    await adapter().put(schedule(at));
+    expect(sent[0]).toEqual({
+      command: "CreateScheduleCommand",
+      input: {
+        Name: "gth_test-start",
+        GroupName: "default",
+        ScheduleExpression: `at(${at.slice(0, 19)})`,
+        ScheduleExpressionTimezone: "UTC",
+        FlexibleTimeWindow: { Mode: "OFF" },
+        ActionAfterCompletion: "DELETE",
+        Target: {
+          Arn: "arn:aws:lambda:us-east-1:000000000000:function:scheduler-target",
+          RoleArn: "arn:aws:iam::000000000000:role/scheduler",
+          Input: JSON.stringify(schedule(at).input),
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        },
+      },
+    });
+    const stored = await client.send(new GetScheduleCommand({ Name: "gth_test-start", GroupName: "default" }));
+    expect(stored.ScheduleExpression).toBe(`at(${at.slice(0, 19)})`);
+  });
+
+  it("a second put of the same name updates it with the full definition", async () => {
+    sent.length = 0;
+    const later = new Date(Date.now() + 7_200_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    await adapter().put(schedule(later));
+    expect(sent.map((s) => s.command)).toEqual(["CreateScheduleCommand", "UpdateScheduleCommand"]);
+    expect(sent[1]!.input.ScheduleExpression).toBe(`at(${later.slice(0, 19)})`);
+    expect(sent[1]!.input.Target).toBeDefined();
+  });
+
+  it("deleting a schedule that does not exist is success", async () => {
+    await adapter().delete("gth_test-start");
+    await expect(adapter().delete("gth_test-start")).resolves.toBeUndefined();
+    await expect(
+      client.send(new GetScheduleCommand({ Name: "gth_test-start", GroupName: "default" })),
+    ).rejects.toMatchObject({
+      name: "ResourceNotFoundException",
+    });
+  });
+
+  it("a due schedule invokes its target once with its input", async () => {
+    fired.length = 0;
+    const soon = new Date(Date.now() + 1_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    await adapter().put({ ...schedule(soon), name: "gth_due-start" });
+    const deadline = Date.now() + 10_000;
+    while (fired.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fired).toEqual([
+      {
+        arn: "arn:aws:lambda:us-east-1:000000000000:function:scheduler-target",
+        input: JSON.stringify(schedule(soon).input),
+      },
+    ]);
+  });
+});
