@@ -199,10 +199,7 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
 
   async listGatherings(request, deps) {
     const { limit, cursor, ...filters } = parseWith(ListGatheringsQuerySchema, request.query, "query");
-    const page = await listGatherings(deps, scopeOf(request), filters, {
-      ...(limit !== undefined && { limit }),
-      ...(cursor !== undefined && { cursor }),
-    });
+    const page = await listGatherings(deps, scopeOf(request), filters, { limit, cursor });
     return { status: 200, body: page };
   },
 
@@ -288,8 +285,8 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
   async listMembers(request, deps) {
     const { limit, cursor, status } = parseWith(ListMembersQuerySchema, request.query, "query");
     const page = await listMembers(deps, scopeOf(request), request.params.gatheringId!, status ? { status } : {}, {
-      ...(limit !== undefined && { limit }),
-      ...(cursor !== undefined && { cursor }),
+      limit,
+      cursor,
     });
     return { status: 200, body: page };
   },
@@ -363,8 +360,8 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
   async listInvitations(request, deps) {
     const { limit, cursor, status } = parseWith(ListInvitationsQuerySchema, request.query, "query");
     const page = await listInvitations(deps, scopeOf(request), request.params.gatheringId!, status ? { status } : {}, {
-      ...(limit !== undefined && { limit }),
-      ...(cursor !== undefined && { cursor }),
+      limit,
+      cursor,
     });
     return { status: 200, body: page };
   },
