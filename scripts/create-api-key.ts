@@ -1,0 +1,37 @@
+/**
+ * Creates an API key in a deployed stack's table and prints it once (only its hash is stored).
+ *
+ *   npx tsx scripts/create-api-key.ts --table <TableName output> --tenant acme [--project proj_123] [--description "game server"]
+ *
+ * Without --project the key is a tenant key (valid for every project of the tenant). Uses your AWS
+ * credentials and region from the standard AWS configuration.
+ */
+import { parseArgs } from "node:util";
+import { DynamoDbStore } from "../shared/adapters/aws/dynamodb-store.js";
+import { generateApiKey, storeApiKey } from "../shared/auth/api-keys.js";
+
+const { values } = parseArgs({
+  options: {
+    table: { type: "string" },
+    tenant: { type: "string" },
+    project: { type: "string" },
+    description: { type: "string", default: "created with scripts/create-api-key.ts" },
+  },
+});
+if (!values.table || !values.tenant) {
+  process.stderr.write(
+    "usage: npx tsx scripts/create-api-key.ts --table <TableName> --tenant <tenantId> [--project <projectId>]\n",
+  );
+  process.exit(2);
+}
+const secret = generateApiKey();
+const keyId = await storeApiKey(new DynamoDbStore({ tableName: values.table }), secret, {
+  tenantId: values.tenant,
+  projectScope: values.project ?? "*",
+  description: values.description!,
+  createdAt: new Date().toISOString(),
+});
+process.stdout.write(`${secret}\n`);
+process.stderr.write(
+  `created ${keyId} for tenant ${values.tenant}, ${values.project ? `project ${values.project}` : "every project"}; store it now, it is not shown again\n`,
+);
