@@ -6,18 +6,28 @@ import { CortexStack } from "./stack.js";
  * `cdk synth|deploy` entry. No lookups and no credentials needed: the stack is environment-agnostic
  * unless the CLI resolved an account and region.
  *
- * Context: `-c deletionProtection=false` for throwaway deployments; `-c stackName=…` for a second copy.
+ * Context: `-c deletionProtection=false` for throwaway deployments; `-c stackName=…` for a second copy;
+ * `-c mailFrom='Name <address>'` (required for email: an SES-verified address or domain), optionally
+ * `-c mailIdentity=<address>` (when only the address is verified) and `-c publicBaseUrl=https://…` (a
+ * custom domain for the links in email).
  */
 const app = new App();
 
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 const deletionProtection = app.node.tryGetContext("deletionProtection") as string | boolean | undefined;
+const context = (key: string) => (app.node.tryGetContext(key) as string | undefined) || undefined;
+const mailFrom = context("mailFrom");
+const mailIdentity = context("mailIdentity");
+const publicBaseUrl = context("publicBaseUrl");
 
 new CortexStack(app, (app.node.tryGetContext("stackName") as string | undefined) ?? "Cortex", {
   description: "Gatherings & sessions backend (API, single table, events, scheduling, mail)",
   ...(account && region && { env: { account, region } }),
   deletionProtection: deletionProtection === undefined ? true : String(deletionProtection) !== "false",
+  ...(mailFrom && { mailFrom }),
+  ...(mailIdentity && { mailIdentity }),
+  ...(publicBaseUrl && { publicBaseUrl }),
 });
 
 // cdk-nag 3 is a policy-validation plugin: unacknowledged findings fail the synth.

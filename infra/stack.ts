@@ -1,12 +1,21 @@
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { EVENT_SOURCE } from "../shared/events/envelope.js";
 import { DEFAULT_REPLAY_WINDOW_DAYS } from "../shared/platform/config.js";
 import { Api, type ApiThrottle } from "./constructs/api.js";
 import { Data } from "./constructs/data.js";
 import { Events } from "./constructs/events.js";
-import { Mail } from "./constructs/mail.js";
+import { Mail, senderDomain } from "./constructs/mail.js";
+import type { BaseEnvironment } from "./constructs/node-function.js";
+import { ScheduleTarget } from "./constructs/schedule-target.js";
 import { Scheduling } from "./constructs/scheduling.js";
+import { Webhooks } from "./constructs/webhooks.js";
+
+/**
+ * The sender used when none is configured: example.com is reserved (RFC 2606), so SES refuses to send
+ * from it until the deployer sets `mailFrom` to a verified identity.
+ */
+export const PLACEHOLDER_MAIL_FROM = "Cortex <invitations@example.com>";
 
 export interface CortexStackProps extends StackProps {
   /** Refuse to delete the table while on. @default true */
@@ -17,6 +26,24 @@ export interface CortexStackProps extends StackProps {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Stage-wide API throttling. @default 100 requests/s, bursts of 200 */
   apiThrottle?: ApiThrottle;
+  /**
+   * Sender of invitation email, `Name <address>` or a bare address (context `mailFrom`). The deployer
+   * must set it: the address, or its domain, has to be a verified SES identity in the stack's account
+   * and region (and out of the SES sandbox to mail arbitrary recipients).
+   * @default PLACEHOLDER_MAIL_FROM, which SES will refuse
+   */
+  mailFrom?: string;
+  /**
+   * The SES identity `mailFrom` is verified under, which is all the mailer may send as (context
+   * `mailIdentity`): set it to the address itself when only the address is verified.
+   * @default the domain of mailFrom's address
+   */
+  mailIdentity?: string;
+  /**
+   * Base URL of the links in email, e.g. a custom domain in front of the API (context `publicBaseUrl`).
+   * @default the API stage URL
+   */
+  publicBaseUrl?: string;
 }
 
 /** The whole backend in one stack; see DESIGN.md §2 for the shape and infra/constructs/ per concern. */
@@ -25,32 +52,76 @@ export class CortexStack extends Stack {
   readonly events: Events;
   readonly api: Api;
   readonly scheduling: Scheduling;
+  readonly scheduleTarget: ScheduleTarget;
   readonly mail: Mail;
+  readonly webhooks: Webhooks;
 
   constructor(scope: Construct, id: string, props: CortexStackProps = {}) {
     super(scope, id, props);
 
+    const mailFrom = props.mailFrom ?? PLACEHOLDER_MAIL_FROM;
+    const mailIdentity = props.mailIdentity ?? senderDomain(mailFrom);
+    if (props.mailFrom === undefined) {
+      Annotations.of(this).addWarningV2(
+        "cortex:mailFromPlaceholder",
+        `mailFrom is not set: invitation email would be sent as the placeholder "${PLACEHOLDER_MAIL_FROM}", which ` +
+          "SES refuses. Deploy with -c mailFrom='Name <address>' (an SES-verified address or domain).",
+      );
+    }
+
     this.data = new Data(this, "Data", { deletionProtection: props.deletionProtection ?? true });
 
-    this.events = new Events(this, "Events", {
+    // BASE_ENV: what every function gets. Each function adds only the variables it reads (FUNCTION_ENV).
+    const environment: BaseEnvironment = {
+      tableName: this.data.table.tableName,
+      eventSource: EVENT_SOURCE,
+      replayWindowDays: String(props.replayWindowDays ?? DEFAULT_REPLAY_WINDOW_DAYS),
+      logLevel: props.logLevel ?? "info",
+    };
+
+    this.mail = new Mail(this, "Mail");
+    this.scheduling = new Scheduling(this, "Scheduling");
+    this.scheduleTarget = new ScheduleTarget(this, "ScheduleTarget", {
       data: this.data,
-      environment: {
-        tableName: this.data.table.tableName,
-        eventSource: EVENT_SOURCE,
-        replayWindowDays: String(props.replayWindowDays ?? DEFAULT_REPLAY_WINDOW_DAYS),
-        logLevel: props.logLevel ?? "info",
-      },
-      archiveRetention: Duration.days(30),
+      scheduling: this.scheduling,
+      environment,
     });
+    this.webhooks = new Webhooks(this, "Webhooks", { data: this.data, environment });
 
     this.api = new Api(this, "Api", {
       data: this.data,
-      environment: this.events.functionEnvironment,
+      environment,
+      webhooks: this.webhooks,
       ...(props.apiThrottle && { throttle: props.apiThrottle }),
     });
 
-    this.scheduling = new Scheduling(this, "Scheduling");
-    this.mail = new Mail(this, "Mail");
+    this.events = new Events(this, "Events", {
+      environment,
+      consumerEnvironments: {
+        activityRecorder: {},
+        mailer: {
+          mailFrom,
+          // Only the mailer needs the API's URL (RSVP links): the API's own functions never reference it,
+          // which keeps the template free of a cycle.
+          publicBaseUrl: props.publicBaseUrl ?? this.api.url,
+          sesConfigurationSet: this.mail.configurationSet.configurationSetName,
+        },
+        schedulerSync: {
+          scheduleGroupName: this.scheduling.group.scheduleGroupName,
+          schedulerRoleArn: this.scheduling.executionRole.roleArn,
+          schedulerTargetArn: this.scheduleTarget.handler.functionArn,
+        },
+        webhookFanout: { webhookQueueUrl: this.webhooks.deliveries.queueUrl },
+      },
+      resources: {
+        data: this.data,
+        mail: this.mail,
+        mailIdentity,
+        scheduling: this.scheduling,
+        webhooks: this.webhooks,
+      },
+      archiveRetention: Duration.days(30),
+    });
 
     new CfnOutput(this, "ApiUrl", { description: "Base URL of the API (routes start with v1/)", value: this.api.url });
     new CfnOutput(this, "TableName", { value: this.data.table.tableName });
@@ -59,6 +130,21 @@ export class CortexStack extends Stack {
     new CfnOutput(this, "ConfigurationSetName", {
       description: "SES v2 configuration set for outgoing email",
       value: this.mail.configurationSet.configurationSetName,
+    });
+    new CfnOutput(this, "MailFrom", {
+      description:
+        `Sender of invitation email; the mailer may send only as SES identity "${mailIdentity}". It must be a ` +
+        "verified SES identity in this account and region: set it with -c mailFrom='Name <address>' (and " +
+        "-c mailIdentity=<address> if only the address, not its domain, is verified).",
+      value: mailFrom,
+    });
+    new CfnOutput(this, "WebhookQueueUrl", {
+      description: "SQS queue of webhook delivery attempts",
+      value: this.webhooks.deliveries.queueUrl,
+    });
+    new CfnOutput(this, "WebhookDeadLetterQueueName", {
+      description: "Webhook delivery messages that failed repeatedly (infrastructure failures); inspect and redrive",
+      value: this.webhooks.deadLetters.queueName,
     });
   }
 }

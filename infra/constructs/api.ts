@@ -12,7 +12,8 @@ import {
 } from "../../shared/http/gateway-responses.js";
 import { ROUTES } from "../../shared/http/routes.js";
 import type { Data } from "./data.js";
-import { createNodeFunction, type FunctionEnvironment } from "./node-function.js";
+import { createNodeFunction, type BaseEnvironment } from "./node-function.js";
+import { WEBHOOK_TARGET_POLICY, type Webhooks } from "./webhooks.js";
 
 export interface ApiThrottle {
   /** Steady-state requests per second across the stage. */
@@ -22,7 +23,9 @@ export interface ApiThrottle {
 
 export interface ApiProps {
   data: Data;
-  environment: FunctionEnvironment;
+  environment: BaseEnvironment;
+  /** Endpoint management validates target URLs; replay queues deliveries. */
+  webhooks: Webhooks;
   /** @default "live" (routes carry their own /v1 prefix) */
   stageName?: string;
   /** @default 100 requests/s, bursts of 200 */
@@ -49,12 +52,17 @@ export class Api extends Construct {
     this.handler = createNodeFunction(this, "Handler", {
       entry: "http-api",
       description: "The HTTP API (every route in shared/http/routes.ts)",
-      environment: props.environment,
+      environment: {
+        ...props.environment,
+        ...WEBHOOK_TARGET_POLICY,
+        webhookQueueUrl: props.webhooks.deliveries.queueUrl,
+      },
       memorySize: 1024,
       // Below API Gateway's 29 s integration timeout, so the gateway never answers for a live handler.
       timeout: Duration.seconds(25),
     });
     props.data.grantReadWrite(this.handler);
+    props.webhooks.grantEnqueue(this.handler);
 
     this.streamHandler = createNodeFunction(this, "StreamHandler", {
       entry: "sse",

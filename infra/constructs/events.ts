@@ -1,32 +1,68 @@
-import { Duration, Validations } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
-import * as sqs from "aws-cdk-lib/aws-sqs";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { EVENT_SOURCE } from "../../shared/events/envelope.js";
 import { CONSUMERS, RULES } from "../../shared/events/rules.js";
 import { STREAM_FILTER_PATTERN } from "../../shared/store/table.js";
 import type { Data } from "./data.js";
-import { createNodeFunction, type FunctionEnvironment } from "./node-function.js";
+import { deadLetterQueue } from "./dead-letter-queue.js";
+import type { Mail } from "./mail.js";
+import { createNodeFunction, type BaseEnvironment, type ExtraEnvironment } from "./node-function.js";
+import type { Scheduling } from "./scheduling.js";
+import type { Webhooks } from "./webhooks.js";
 
 type ConsumerName = keyof typeof CONSUMERS;
+type ConsumerEntry<K extends ConsumerName> = (typeof CONSUMERS)[K]["entry"];
+
+/** What the consumers' grants draw on. */
+export interface ConsumerResources {
+  data: Data;
+  mail: Mail;
+  /** The SES identity (domain or address) the mailer sends as. */
+  mailIdentity: string;
+  scheduling: Scheduling;
+  webhooks: Webhooks;
+}
 
 /**
  * What each consumer may touch. Keyed by `CONSUMERS`, so a consumer added in shared/ does not compile
  * here until its permissions are decided.
  */
-const CONSUMER_GRANTS: { [K in ConsumerName]: (fn: lambda.IFunction, data: Data) => void } = {
-  activityRecorder: (fn, data) => data.grantWrite(fn),
+const CONSUMER_GRANTS: { [K in ConsumerName]: (fn: lambda.IFunction, resources: ConsumerResources) => void } = {
+  activityRecorder: (fn, { data }) => data.grantWrite(fn),
+  // Records each delivery (per-recipient dedupe) and reads, or creates on first use, the RSVP signing key.
+  mailer: (fn, { data, mail, mailIdentity }) => {
+    data.grantReadWrite(fn);
+    mail.grantSendEmail(fn, mailIdentity);
+  },
+  // Re-reads the gathering; the schedules live in EventBridge Scheduler, not in the table.
+  schedulerSync: (fn, { data, scheduling }) => {
+    data.grantRead(fn);
+    scheduling.grantManageSchedules(fn);
+  },
+  // Reads the project's endpoints, writes a fan-out marker per endpoint and event after queueing.
+  webhookFanout: (fn, { data, webhooks }) => {
+    data.grantReadWrite(fn);
+    webhooks.grantEnqueue(fn);
+  },
+};
+
+/** Each consumer's variables beyond `BASE_ENV` (its `FUNCTION_ENV` entry). */
+export type ConsumerEnvironments = {
+  readonly [K in ConsumerName]: ExtraEnvironment<ConsumerEntry<K>>;
 };
 
 export interface EventsProps {
-  data: Data;
-  /** The variables of every function except the bus name, which this construct provides. */
-  environment: Omit<FunctionEnvironment, "eventBusName">;
+  /** The `BASE_ENV` values; the stream publisher gets the bus name from this construct. */
+  environment: BaseEnvironment;
+  consumerEnvironments: ConsumerEnvironments;
+  resources: ConsumerResources;
   /** How long EventBridge keeps every published event for replay. @default 30 days */
   archiveRetention?: Duration;
 }
@@ -41,15 +77,14 @@ export class Events extends Construct {
   readonly publisher: NodejsFunction;
   readonly publisherFailures: sqs.Queue;
   readonly consumers: Readonly<Record<ConsumerName, NodejsFunction>>;
-  /** `props.environment` plus the bus name: the environment of every function in the stack. */
-  readonly functionEnvironment: FunctionEnvironment;
+  /** The rule of each `RULES` entry, by its id. */
+  readonly rules: Readonly<Record<string, events.Rule>>;
   private readonly consumerFailures = new Map<ConsumerName, sqs.Queue>();
 
   constructor(scope: Construct, id: string, props: EventsProps) {
     super(scope, id);
 
     this.bus = new events.EventBus(this, "Bus", { description: "Domain events of the gatherings backend" });
-    this.functionEnvironment = { ...props.environment, eventBusName: this.bus.eventBusName };
 
     this.archive = new events.Archive(this, "Archive", {
       sourceEventBus: this.bus,
@@ -58,16 +93,20 @@ export class Events extends Construct {
       retention: props.archiveRetention ?? Duration.days(30),
     });
 
-    this.publisherFailures = deadLetterQueue(this, "PublisherFailures");
+    this.publisherFailures = deadLetterQueue(
+      this,
+      "PublisherFailures",
+      "table stream batches the publisher gave up on",
+    );
     this.publisher = createNodeFunction(this, "StreamPublisher", {
       entry: "stream-publisher",
       description: "Forwards inserted event items from the table stream to EventBridge",
-      environment: this.functionEnvironment,
+      environment: { ...props.environment, eventBusName: this.bus.eventBusName },
       timeout: Duration.seconds(60),
     });
     this.bus.grantPutEventsTo(this.publisher);
     this.publisher.addEventSource(
-      new DynamoEventSource(props.data.table, {
+      new DynamoEventSource(props.resources.data.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: 100,
         // One batch per shard at a time: a failing record holds back the rest of its shard, so the events of
@@ -84,14 +123,15 @@ export class Events extends Construct {
 
     const consumers = {} as Record<ConsumerName, NodejsFunction>;
     for (const name of Object.keys(CONSUMERS) as ConsumerName[]) {
-      consumers[name] = this.createConsumer(name, props.data);
+      consumers[name] = this.createConsumer(name, props);
     }
     this.consumers = consumers;
 
+    const rules: Record<string, events.Rule> = {};
     for (const rule of RULES) {
       const consumer = CONSUMERS[rule.consumer];
       const fn = consumers[rule.consumer];
-      new events.Rule(this, `Rule-${rule.id}`, {
+      rules[rule.id] = new events.Rule(this, `Rule-${rule.id}`, {
         eventBus: this.bus,
         description: rule.description,
         // The shared pattern is already in EventBridge's JSON form ("detail-type", matchers); CDK renders
@@ -106,27 +146,33 @@ export class Events extends Construct {
         ],
       });
     }
+    this.rules = rules;
   }
 
   /** One queue per consumer holds what never reached it (EventBridge) and what it failed on (Lambda). */
   private failuresOf(name: ConsumerName): sqs.Queue {
     let queue = this.consumerFailures.get(name);
     if (!queue) {
-      queue = deadLetterQueue(this, `${capitalize(name)}Failures`);
+      queue = deadLetterQueue(
+        this,
+        `${capitalize(name)}Failures`,
+        `events that never reached ${CONSUMERS[name].entry}, or that it failed on after its retries`,
+      );
       this.consumerFailures.set(name, queue);
     }
     return queue;
   }
 
-  private createConsumer(name: ConsumerName, data: Data): NodejsFunction {
+  private createConsumer<K extends ConsumerName>(name: K, props: EventsProps): NodejsFunction {
     const consumer = CONSUMERS[name];
-    const fn = createNodeFunction(this, capitalize(name), {
-      entry: consumer.entry,
+    const entry: ConsumerEntry<K> = consumer.entry;
+    const fn = createNodeFunction<ConsumerEntry<K>>(this, capitalize(name), {
+      entry,
       description: consumer.description,
-      environment: this.functionEnvironment,
+      environment: { ...props.environment, ...props.consumerEnvironments[name] },
       timeout: Duration.seconds(consumer.timeoutSeconds),
     });
-    CONSUMER_GRANTS[name](fn, data);
+    CONSUMER_GRANTS[name](fn, props.resources);
     // EventBridge invokes asynchronously: its retry policy covers delivery, while a handler error is
     // retried by Lambda's async invoke (at most 2 times) and then lands in the same queue.
     fn.configureAsyncInvoke({
@@ -136,19 +182,6 @@ export class Events extends Construct {
     });
     return fn;
   }
-}
-
-function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
-  const queue = new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-  });
-  Validations.of(queue).acknowledge({
-    id: "AwsSolutions-SQS3",
-    reason: "This queue is itself a dead-letter queue (failed stream batches or undeliverable events).",
-  });
-  return queue;
 }
 
 function capitalize(name: string): string {

@@ -21,7 +21,12 @@ export class Mail extends Construct {
     });
   }
 
-  /** Lets `grantee` send (SES v2 SendEmail) from `identity` (a verified domain or address) via this set. */
+  /**
+   * Lets `grantee` send (SES v2 SendEmail) from `identity` (a verified domain or address) via this set.
+   * SES authorizes a v2 SendEmail with raw content as `ses:SendRawEmail` (its AccessDenied names that
+   * action) and simple content as `ses:SendEmail`; the mailer sends raw MIME, hence both, on these two
+   * resources only.
+   */
   grantSendEmail(grantee: iam.IGrantable, identity: string): iam.Grant {
     const stack = Stack.of(this);
     return iam.Grant.addToPrincipal({
@@ -37,4 +42,19 @@ export class Mail extends Construct {
       ],
     });
   }
+}
+
+/** The address of a sender written `Name <address>` or as a bare address (the forms MAIL_FROM takes). */
+export function senderAddress(from: string): string {
+  const match = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(from);
+  const address = (match ? match[2]! : from).trim();
+  if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(address)) {
+    throw new Error(`mail sender "${from}" is not "Name <address>" or an address`);
+  }
+  return address;
+}
+
+/** The SES identity a sender is verified under unless told otherwise: the domain of its address. */
+export function senderDomain(from: string): string {
+  return senderAddress(from).split("@")[1]!.toLowerCase();
 }

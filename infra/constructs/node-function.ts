@@ -5,22 +5,33 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { ENV } from "../../shared/platform/config.js";
+import { BASE_ENV, ENV, FUNCTION_ENV, type EnvName } from "../../shared/platform/config.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FUNCTIONS_DIR = fileURLToPath(new URL("../../functions/", import.meta.url));
 
-/**
- * A value for every variable in `ENV`. Typed from `ENV`, so a variable added there is a compile error
- * here until the stack provides it.
- */
-export type FunctionEnvironment = { readonly [K in keyof typeof ENV]: string };
+/** A function the stack deploys: an entry under functions/ that FUNCTION_ENV declares the variables of. */
+export type FunctionEntry = keyof typeof FUNCTION_ENV;
 
-export interface NodeFunctionProps {
+/** A value for every `BASE_ENV` variable (the ones every function gets). */
+export type BaseEnvironment = { readonly [K in (typeof BASE_ENV)[number]]: string };
+
+/** A value for every variable `E` reads beyond `BASE_ENV` (its `FUNCTION_ENV` entry). */
+export type ExtraEnvironment<E extends FunctionEntry> = { readonly [K in (typeof FUNCTION_ENV)[E][number]]: string };
+
+/**
+ * What function `E` is given: `BASE_ENV` plus its `FUNCTION_ENV` entry, and nothing else. Typed from
+ * the shared constants, so an entry missing from FUNCTION_ENV, or a variable added to it, is a compile
+ * error where the function is created until the stack provides a value.
+ */
+export type FunctionEnvironment<E extends FunctionEntry> = BaseEnvironment & ExtraEnvironment<E>;
+
+export interface NodeFunctionProps<E extends FunctionEntry> {
   /** Entry file under functions/, without extension (it must `export const handler`). */
-  entry: string;
+  entry: E;
   description: string;
-  environment: FunctionEnvironment;
+  /** Only the variables of `entry` are set, even if the object carries more. */
+  environment: NoInfer<FunctionEnvironment<E>>;
   /** @default 10 seconds */
   timeout?: Duration;
   /** @default 256 MB */
@@ -45,7 +56,11 @@ const ESM_REQUIRE_BANNER =
  * versions the tests ran against (the runtime's copy moves on its own schedule), and esbuild tree-shakes
  * the ESM clients, which keeps cold starts short.
  */
-export function createNodeFunction(scope: Construct, id: string, props: NodeFunctionProps): NodejsFunction {
+export function createNodeFunction<E extends FunctionEntry>(
+  scope: Construct,
+  id: string,
+  props: NodeFunctionProps<E>,
+): NodejsFunction {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     // Operational logs only (the audit trail lives in the table): they go with the stack.
@@ -72,7 +87,7 @@ export function createNodeFunction(scope: Construct, id: string, props: NodeFunc
     projectRoot: REPO_ROOT,
     depsLockFilePath: `${REPO_ROOT}package-lock.json`,
     environment: {
-      ...environmentVariables(props.environment),
+      ...environmentVariables(props.entry, props.environment),
       NODE_OPTIONS: "--enable-source-maps",
     },
     bundling: {
@@ -99,8 +114,18 @@ export function createNodeFunction(scope: Construct, id: string, props: NodeFunc
   return fn;
 }
 
-function environmentVariables(environment: FunctionEnvironment): Record<string, string> {
+function environmentVariables<E extends FunctionEntry>(
+  entry: E,
+  environment: FunctionEnvironment<E>,
+): Record<string, string> {
+  const names: readonly EnvName[] = [...BASE_ENV, ...FUNCTION_ENV[entry]];
+  const values: Partial<Record<EnvName, string>> = environment;
   return Object.fromEntries(
-    (Object.keys(ENV) as (keyof typeof ENV)[]).map((key) => [ENV[key], environment[key]] as const),
+    names.map((name) => {
+      const value = values[name];
+      // Unreachable when the caller type-checks; guards against casts.
+      if (value === undefined) throw new Error(`${entry}: no value for ${name} (${ENV[name]})`);
+      return [ENV[name], value] as const;
+    }),
   );
 }
