@@ -6,14 +6,14 @@ import {
   webhookConfigFromEnv,
 } from "#shared/adapters/aws/environment.js";
 import { bindUserFunctions, createUserFunctionHandler, type UserFunction } from "#shared/functions/user-functions.js";
-import { requiredEnv } from "#shared/platform/config.js";
+import { ENV, requiredEnv } from "#shared/platform/config.js";
 import { systemClock } from "#shared/platform/clock.js";
 
 /**
  * One deployed user function: the stack bundles the user's module (aliased as `cortex-user-functions`)
  * and tells each Lambda which export it runs.
  */
-const exportName = requiredEnv("USER_FUNCTION_EXPORT");
+const exportName = requiredEnv(ENV.userFunctionExport);
 const module = userModule as unknown as Record<string, unknown>;
 bindUserFunctions(module, "cortex-user-functions");
 

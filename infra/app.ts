@@ -1,5 +1,6 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { loadUserFunctionsModule } from "./constructs/user-functions.js";
 import { CortexStack } from "./stack.js";
 
 /**
@@ -20,6 +21,8 @@ const context = (key: string) => (app.node.tryGetContext(key) as string | undefi
 const mailFrom = context("mailFrom");
 const mailIdentity = context("mailIdentity");
 const publicBaseUrl = context("publicBaseUrl");
+// `-c userFunctions=path/to/module.ts`; by default user-functions/index.ts when it exists.
+const userFunctions = await loadUserFunctionsModule(context("userFunctions"));
 
 new CortexStack(app, (app.node.tryGetContext("stackName") as string | undefined) ?? "Cortex", {
   description: "Gatherings & sessions backend (API, single table, events, scheduling, mail)",
@@ -28,6 +31,7 @@ new CortexStack(app, (app.node.tryGetContext("stackName") as string | undefined)
   ...(mailFrom && { mailFrom }),
   ...(mailIdentity && { mailIdentity }),
   ...(publicBaseUrl && { publicBaseUrl }),
+  ...(userFunctions && { userFunctions }),
 });
 
 // cdk-nag 3 is a policy-validation plugin: unacknowledged findings fail the synth.

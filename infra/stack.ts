@@ -9,6 +9,7 @@ import { Mail, senderDomain } from "./constructs/mail.js";
 import type { BaseEnvironment } from "./constructs/node-function.js";
 import { ScheduleTarget } from "./constructs/schedule-target.js";
 import { Scheduling } from "./constructs/scheduling.js";
+import { UserFunctions, type UserFunctionsModule } from "./constructs/user-functions.js";
 import { Webhooks } from "./constructs/webhooks.js";
 
 /**
@@ -44,6 +45,8 @@ export interface CortexStackProps extends StackProps {
    * @default the API stage URL
    */
   publicBaseUrl?: string;
+  /** The user's functions module (see infra/constructs/user-functions.ts): one Lambda and rule per export. */
+  userFunctions?: UserFunctionsModule;
 }
 
 /** The whole backend in one stack; see DESIGN.md §2 for the shape and infra/constructs/ per concern. */
@@ -54,6 +57,7 @@ export class CortexStack extends Stack {
   readonly scheduling: Scheduling;
   readonly scheduleTarget: ScheduleTarget;
   readonly mail: Mail;
+  readonly userFunctions?: UserFunctions;
   readonly webhooks: Webhooks;
 
   constructor(scope: Construct, id: string, props: CortexStackProps = {}) {
@@ -122,6 +126,21 @@ export class CortexStack extends Stack {
       },
       archiveRetention: Duration.days(30),
     });
+
+    if (props.userFunctions && props.userFunctions.bindings.length > 0) {
+      this.userFunctions = new UserFunctions(this, "UserFunctions", {
+        module: props.userFunctions,
+        bus: this.events.bus,
+        data: this.data,
+        webhooks: this.webhooks,
+        environment: {
+          ...environment,
+          webhookQueueUrl: this.webhooks.deliveries.queueUrl,
+          webhookAllowPrivateTargets: "false",
+          webhookAllowHttp: "false",
+        },
+      });
+    }
 
     new CfnOutput(this, "ApiUrl", { description: "Base URL of the API (routes start with v1/)", value: this.api.url });
     new CfnOutput(this, "TableName", { value: this.data.table.tableName });

@@ -38,6 +38,8 @@ export interface NodeFunctionProps<E extends FunctionEntry> {
   memorySize?: number;
   /** @default one month */
   logRetention?: logs.RetentionDays;
+  /** Import specifiers the bundle resolves to other files (e.g. the user's functions module). */
+  aliases?: Record<string, string>;
 }
 
 /**
@@ -101,6 +103,9 @@ export function createNodeFunction<E extends FunctionEntry>(
       sourcesContent: false,
       bundleAwsSDK: true,
       logLevel: LogLevel.WARNING,
+      ...(props.aliases && {
+        esbuildArgs: Object.fromEntries(Object.entries(props.aliases).map(([from, to]) => [`--alias:${from}`, to])),
+      }),
     },
   });
 

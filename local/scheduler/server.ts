@@ -17,10 +17,9 @@
  * Errors: the modelled status, `x-amzn-ErrorType: <Name>` and `{ "Message": … }`.
  * Expressions: at() and rate(); cron() and time zones other than UTC are rejected with ValidationException.
  */
-import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage } from "node:http";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { closeServer, listenOnLoopback, readJsonBody, sendJson } from "../http.js";
 import { conflict, notFound, SchedulerApiError, validation } from "./errors.js";
 import {
   DEFAULT_GROUP,
@@ -351,42 +350,12 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
     throw validation(`${method} ${url.pathname} is not supported by the local scheduler.`);
   }
 
-  function readBody(req: IncomingMessage): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          reject(validation("The request body is too large."));
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on("error", reject);
-      req.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        if (text.trim() === "") return resolve({});
-        try {
-          resolve(JSON.parse(text));
-        } catch {
-          reject(validation("The request body is not valid JSON."));
-        }
-      });
+  const readBody = (req: IncomingMessage) =>
+    readJsonBody(req, {
+      maxBytes: MAX_BODY_BYTES,
+      onTooLarge: () => validation("The request body is too large."),
+      onInvalid: () => validation("The request body is not valid JSON."),
     });
-  }
-
-  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const payload = JSON.stringify(body);
-    res.writeHead(status, {
-      "content-type": "application/json",
-      "content-length": Buffer.byteLength(payload),
-      "x-amzn-requestid": randomUUID(),
-      ...headers,
-    });
-    res.end(payload);
-  }
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -396,16 +365,16 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
     route(method, url, body).then(
       (response) => {
         if (!bodyRead) req.resume(); // drain an unread body
-        send(res, response.status ?? 200, response.body);
+        sendJson(res, response.status ?? 200, response.body);
       },
       (error: unknown) => {
         if (!bodyRead) req.resume();
         if (error instanceof SchedulerApiError) {
-          send(res, error.status, { Message: error.message }, { "x-amzn-errortype": error.type });
+          sendJson(res, error.status, { Message: error.message }, { "x-amzn-errortype": error.type });
           return;
         }
         logger("local scheduler: internal error", { method, path: url.pathname, error: String(error) });
-        send(
+        sendJson(
           res,
           500,
           { Message: "Internal error in the local scheduler." },
@@ -415,14 +384,7 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
     );
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port ?? 0);
 
   const loop = new TimerLoop({
     table,
@@ -440,15 +402,6 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
   return {
     endpoint: `http://127.0.0.1:${port}`,
     fireDue: () => loop.fireDue(),
-    stop: () =>
-      (stopped ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        await loop.stop();
-        // Keep-alive sockets that were busy when we closed: give their requests a moment, then drop them.
-        const force = setTimeout(() => server.closeAllConnections(), 1000);
-        await closed;
-        clearTimeout(force);
-      })()),
+    stop: () => (stopped ??= closeServer(server, () => loop.stop())),
   };
 }

@@ -11,20 +11,17 @@
  * taken with a conditional update, so two timer loops — or a loop and a restarted one — never both fire it.
  */
 import {
-  ConditionalCheckFailedException,
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
   ScanCommand,
   UpdateItemCommand,
   type DynamoDBClient,
   type ScanCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { conditionalWrite } from "../dynamodb/conditional-write.js";
+import { ensureActiveTable } from "../dynamodb/ensure-table.js";
 import type { ScheduleDefinition, ScheduleState } from "./model.js";
 
 const MARSHALL = { removeUndefinedValues: true } as const;
@@ -75,10 +72,6 @@ export function parseDefinition(item: ScheduleItem): ScheduleDefinition {
   return JSON.parse(item.definition) as ScheduleDefinition;
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException;
-}
-
 export class ScheduleTable {
   constructor(
     private readonly client: DynamoDBClient,
@@ -86,32 +79,13 @@ export class ScheduleTable {
   ) {}
 
   /** Creates the table if it does not exist (PK string hash key, on-demand) and waits until it is ACTIVE. */
-  async ensureTable(): Promise<void> {
-    try {
-      const described = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
-      if (described.Table?.TableStatus === "ACTIVE") return;
-    } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
-      try {
-        await this.client.send(
-          new CreateTableCommand({
-            TableName: this.tableName,
-            AttributeDefinitions: [{ AttributeName: PARTITION_KEY, AttributeType: "S" }],
-            KeySchema: [{ AttributeName: PARTITION_KEY, KeyType: "HASH" }],
-            BillingMode: "PAY_PER_REQUEST",
-          }),
-        );
-      } catch (createError) {
-        // Another process created it between our describe and create.
-        if (!(createError instanceof ResourceInUseException)) throw createError;
-      }
-    }
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const described = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
-      if (described.Table?.TableStatus === "ACTIVE") return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`table ${this.tableName} did not become ACTIVE`);
+  ensureTable(): Promise<void> {
+    return ensureActiveTable(this.client, {
+      TableName: this.tableName,
+      AttributeDefinitions: [{ AttributeName: PARTITION_KEY, AttributeType: "S" }],
+      KeySchema: [{ AttributeName: PARTITION_KEY, KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+    });
   }
 
   private async getRaw(pk: string): Promise<Record<string, unknown> | undefined> {
@@ -131,26 +105,22 @@ export class ScheduleTable {
 
   /** Puts an item that must not exist yet. Returns false if it does. */
   async putNew(item: ScheduleItem | GroupItem): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: marshall(item, MARSHALL),
           ConditionExpression: "attribute_not_exists(#pk)",
           ExpressionAttributeNames: { "#pk": PARTITION_KEY },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Replaces a schedule if it is still at `expectedRevision`. Returns false if it changed or vanished. */
   async replaceSchedule(item: ScheduleItem, expectedRevision: number): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: marshall(item, MARSHALL),
@@ -158,30 +128,22 @@ export class ScheduleTable {
           ExpressionAttributeNames: { "#rev": "revision" },
           ExpressionAttributeValues: marshall({ ":rev": expectedRevision }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Deletes an item that must exist. Returns false if it does not. */
   async deleteExisting(pk: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new DeleteItemCommand({
           TableName: this.tableName,
           Key: marshall({ [PARTITION_KEY]: pk }),
           ConditionExpression: "attribute_exists(#pk)",
           ExpressionAttributeNames: { "#pk": PARTITION_KEY },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   private async scanAll<T>(input: Omit<ScanCommandInput, "TableName" | "ExclusiveStartKey">): Promise<T[]> {
@@ -228,8 +190,8 @@ export class ScheduleTable {
    * due time), still enabled and not claimed by a live lease. Exactly one caller wins.
    */
   async claim(item: ScheduleItem, claimId: string, leaseUntil: number, nowMs: number): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ [PARTITION_KEY]: item.PK }),
@@ -252,12 +214,8 @@ export class ScheduleTable {
             ":now": nowMs,
           }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Updates a claimed schedule only while we still hold the claim (an update or delete voids it). */
@@ -268,8 +226,8 @@ export class ScheduleTable {
     names: Record<string, string>,
     values: Record<string, unknown>,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ [PARTITION_KEY]: pk }),
@@ -278,12 +236,8 @@ export class ScheduleTable {
           ExpressionAttributeNames: { ...names, "#claim": "claimId" },
           ExpressionAttributeValues: marshall({ ...values, ":claim": claimId }, MARSHALL),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   renewLease(pk: string, claimId: string, leaseUntil: number): Promise<boolean> {
@@ -321,8 +275,8 @@ export class ScheduleTable {
 
   /** After the last fire with ActionAfterCompletion DELETE. */
   async deleteClaimed(pk: string, claimId: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new DeleteItemCommand({
           TableName: this.tableName,
           Key: marshall({ [PARTITION_KEY]: pk }),
@@ -330,12 +284,8 @@ export class ScheduleTable {
           ExpressionAttributeNames: { "#claim": "claimId" },
           ExpressionAttributeValues: marshall({ ":claim": claimId }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
 

@@ -14,6 +14,7 @@
  *   lease expires and the schedule fires again — at-least-once, like the real service.
  */
 import { randomUUID } from "node:crypto";
+import { sleep } from "../sleep.js";
 import { parseExpression, nextRateOccurrence } from "./expression.js";
 import { parseDefinition, type FireRecord, type ScheduleItem, type ScheduleTable } from "./store.js";
 
@@ -53,22 +54,6 @@ function renderInput(input: string | undefined, context: Record<string, string>)
 
 function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 export class TimerLoop {

@@ -13,6 +13,7 @@
  * invocations), no batching window, and the queue is polled every `pollMs` instead of long-polled.
  */
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
+import { sleep } from "../sleep.js";
 import type { MessageAttributes } from "./model.js";
 import type { MessageItem } from "./store.js";
 
@@ -33,22 +34,6 @@ export interface EventSourceMappingOptions {
   /** Deletes a received message by its receipt handle. */
   remove: (message: MessageItem) => Promise<void>;
   log: Logger;
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** A message as a Lambda SQS record (message attributes in Lambda's camelCase shape). */

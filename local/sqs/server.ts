@@ -24,9 +24,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventSourceMapping, sleep, type Logger, type SqsConsumer } from "./consumer.js";
+import { closeServer, listenOnLoopback, readJsonBody, sendJson } from "../http.js";
+import { sleep } from "../sleep.js";
+import { EventSourceMapping, type Logger, type SqsConsumer } from "./consumer.js";
 import { invalidParameter, queueDoesNotExist, sqsError, SqsApiError } from "./errors.js";
 import {
   isObject,
@@ -504,44 +505,19 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
 
   // ---- HTTP ----
 
-  function readBody(req: IncomingMessage): Promise<Body> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_REQUEST_BYTES) {
-          reject(invalidParameter("The request body is too large."));
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      req.on("error", reject);
-      req.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        if (text.trim() === "") return resolve({});
-        try {
-          const parsed = JSON.parse(text) as unknown;
-          if (!isObject(parsed)) throw new Error("not an object");
-          resolve(parsed);
-        } catch {
-          reject(invalidParameter("The request body is not a JSON object."));
-        }
-      });
+  async function readBody(req: IncomingMessage): Promise<Body> {
+    const notAnObject = () => invalidParameter("The request body is not a JSON object.");
+    const parsed = await readJsonBody(req, {
+      maxBytes: MAX_REQUEST_BYTES,
+      onTooLarge: () => invalidParameter("The request body is too large."),
+      onInvalid: notAnObject,
     });
+    if (!isObject(parsed)) throw notAnObject();
+    return parsed;
   }
 
-  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const payload = JSON.stringify(body);
-    res.writeHead(status, {
-      "content-type": "application/x-amz-json-1.0",
-      "content-length": Buffer.byteLength(payload),
-      "x-amzn-requestid": randomUUID(),
-      ...headers,
-    });
-    res.end(payload);
-  }
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    sendJson(res, status, body, { "content-type": "application/x-amz-json-1.0", ...headers });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.headers["x-amz-target"];
@@ -578,14 +554,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
   }
 
   const server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = `http://127.0.0.1:${await listenOnLoopback(server, options.port ?? 0)}`;
 
   // ---- event-source mappings ----
 
@@ -645,13 +614,9 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     stop: () =>
       (stopped ??= (async () => {
         stopping.abort();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        await Promise.all(mappings.map(({ mapping }) => mapping.stop()));
-        // Keep-alive sockets that were busy when we closed: give their requests a moment, then drop them.
-        const force = setTimeout(() => server.closeAllConnections(), 1000);
-        await closed;
-        clearTimeout(force);
+        await closeServer(server, async () => {
+          await Promise.all(mappings.map(({ mapping }) => mapping.stop()));
+        });
       })()),
   };
 }

@@ -12,22 +12,18 @@
  * touches a message that has been received again.
  */
 import {
-  ConditionalCheckFailedException,
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
-  TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
   type DynamoDBClient,
   type QueryCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { conditionalWrite, isConditionFailure } from "../dynamodb/conditional-write.js";
+import { ensureActiveTable } from "../dynamodb/ensure-table.js";
 
 const MARSHALL = { removeUndefinedValues: true } as const;
 
@@ -53,10 +49,6 @@ export interface MessageItem {
 
 export const queueKey = (queue: string) => `QUEUE#${queue}`;
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
-}
-
 /** Oldest first, as a standard queue roughly delivers (best-effort ordering). */
 export function bySentAt(a: MessageItem, b: MessageItem): number {
   return a.sentAt - b.sentAt || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
@@ -69,38 +61,19 @@ export class MessageTable {
   ) {}
 
   /** Creates the table if it does not exist (PK/SK string keys, on-demand) and waits until it is ACTIVE. */
-  async ensureTable(): Promise<void> {
-    try {
-      const described = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
-      if (described.Table?.TableStatus === "ACTIVE") return;
-    } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
-      try {
-        await this.client.send(
-          new CreateTableCommand({
-            TableName: this.tableName,
-            AttributeDefinitions: [
-              { AttributeName: "PK", AttributeType: "S" },
-              { AttributeName: "SK", AttributeType: "S" },
-            ],
-            KeySchema: [
-              { AttributeName: "PK", KeyType: "HASH" },
-              { AttributeName: "SK", KeyType: "RANGE" },
-            ],
-            BillingMode: "PAY_PER_REQUEST",
-          }),
-        );
-      } catch (createError) {
-        // Another process created it between our describe and create.
-        if (!(createError instanceof ResourceInUseException)) throw createError;
-      }
-    }
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const described = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
-      if (described.Table?.TableStatus === "ACTIVE") return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`table ${this.tableName} did not become ACTIVE`);
+  ensureTable(): Promise<void> {
+    return ensureActiveTable(this.client, {
+      TableName: this.tableName,
+      AttributeDefinitions: [
+        { AttributeName: "PK", AttributeType: "S" },
+        { AttributeName: "SK", AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: "PK", KeyType: "HASH" },
+        { AttributeName: "SK", KeyType: "RANGE" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+    });
   }
 
   async put(item: MessageItem): Promise<void> {
@@ -251,8 +224,8 @@ export class MessageTable {
       visibleAt: nowMs,
       receiveCount: 0,
     };
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new TransactWriteItemsCommand({
           TransactItems: [
             {
@@ -277,18 +250,14 @@ export class MessageTable {
             },
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Deletes a message if `receiptHandle` is still its latest. Returns false if not (or it is gone). */
   async deleteReceived(queue: string, messageId: string, receiptHandle: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new DeleteItemCommand({
           TableName: this.tableName,
           Key: marshall({ PK: queueKey(queue), SK: messageId }),
@@ -296,12 +265,8 @@ export class MessageTable {
           ExpressionAttributeNames: { "#handle": "receiptHandle" },
           ExpressionAttributeValues: marshall({ ":handle": receiptHandle }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Sets a received message's visibility if `receiptHandle` is its latest and it is still in flight. */
@@ -312,8 +277,8 @@ export class MessageTable {
     visibleAt: number,
     nowMs: number,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ PK: queueKey(queue), SK: messageId }),
@@ -322,11 +287,7 @@ export class MessageTable {
           ExpressionAttributeNames: { "#handle": "receiptHandle", "#visible": "visibleAt" },
           ExpressionAttributeValues: marshall({ ":handle": receiptHandle, ":visible": visibleAt, ":now": nowMs }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

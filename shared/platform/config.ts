@@ -47,6 +47,7 @@ export const ENV = {
   scheduleGroupName: "SCHEDULE_GROUP_NAME",
   schedulerRoleArn: "SCHEDULER_ROLE_ARN",
   schedulerTargetArn: "SCHEDULER_TARGET_ARN",
+  userFunctionExport: "USER_FUNCTION_EXPORT",
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -71,4 +72,5 @@ export const FUNCTION_ENV = {
   "scheduler-target": [],
   "webhook-fanout": ["webhookQueueUrl"],
   "webhook-deliver": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp", "webhookRetryScale"],
+  "user-function": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp", "userFunctionExport"],
 } as const satisfies Record<string, readonly EnvName[]>;

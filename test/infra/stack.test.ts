@@ -13,7 +13,7 @@ import {
 import { ROUTES } from "../../shared/http/routes.js";
 import { BASE_ENV, ENV, FUNCTION_ENV } from "../../shared/platform/config.js";
 import { STREAM_FILTER_PATTERN, TABLE } from "../../shared/store/table.js";
-import { logicalId, synthesize, unacknowledgedFindings } from "./stack.js";
+import { exampleUserFunctions, logicalId, synthesize, unacknowledgedFindings } from "./stack.js";
 
 // Template JSON is walked freely here; the assertions themselves pin its shape.
 
@@ -89,6 +89,10 @@ const deployedFunctions: Array<[FunctionEntry, IConstruct]> = [
   ]),
   [SCHEDULE_TARGET.entry, stack.scheduleTarget.handler],
   [QUEUES.webhookDeliveries.entry, stack.webhooks.deliverer],
+  ...Object.values(stack.userFunctions?.functions ?? {}).map((fn): [FunctionEntry, IConstruct] => [
+    "user-function",
+    fn,
+  ]),
 ];
 
 describe("table", () => {
@@ -183,13 +187,40 @@ describe("event bus", () => {
   const deployedRule = (id: string) => resources[logicalId(stack.events.rules[id]!)]!.Properties;
 
   it("has one rule per RULES entry, with the shared pattern, on the custom bus", () => {
-    expect(ofType("AWS::Events::Rule")).toHaveLength(RULES.length);
+    const userRules = exampleUserFunctions?.bindings.length ?? 0;
+    expect(ofType("AWS::Events::Rule")).toHaveLength(RULES.length + userRules);
     expect(Object.keys(stack.events.rules).sort()).toEqual(RULES.map((rule) => rule.id).sort());
     for (const rule of RULES) {
       const deployed = deployedRule(rule.id);
       expect(deployed.EventBusName, `rule ${rule.id}`).toEqual({ Ref: busId });
       expect(deployed.EventPattern, `rule ${rule.id}`).toEqual(rule.pattern);
       expect(deployed.Description).toBe(rule.description);
+    }
+  });
+
+  it("deploys one function per user-function export, with a rule on its event, retries and a dead-letter queue", () => {
+    expect(exampleUserFunctions?.bindings.length).toBeGreaterThan(0);
+    for (const binding of exampleUserFunctions!.bindings) {
+      const fn = stack.userFunctions!.functions[binding.exportName]!;
+      const rule = stack.userFunctions!.rules[binding.exportName]!;
+      const deployed = resources[logicalId(rule)]!.Properties;
+      expect(deployed.EventPattern).toEqual({ source: [EVENT_SOURCE], "detail-type": [binding.eventType] });
+      expect(deployed.EventBusName).toEqual({ Ref: busId });
+      expect(deployed.Targets).toHaveLength(1);
+      expect(deployed.Targets[0]).toMatchObject({
+        Arn: getAtt(logicalId(fn)),
+        RetryPolicy: { MaximumRetryAttempts: 8 },
+        DeadLetterConfig: { Arn: getAtt(logicalId(stack.userFunctions!.failures)) },
+      });
+      const env = resources[logicalId(fn)]!.Properties.Environment.Variables;
+      expect(env.USER_FUNCTION_EXPORT).toBe(binding.exportName);
+      const invokeConfig = ofType("AWS::Lambda::EventInvokeConfig").find(
+        ([, c]) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify({ Ref: logicalId(fn) }),
+      );
+      expect(invokeConfig?.[1].Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: getAtt(logicalId(stack.userFunctions!.failures)) } },
+      });
     }
   });
 
@@ -525,11 +556,16 @@ describe("webhooks", () => {
     expect(timeout).toBeLessThanOrEqual(definition.visibilityTimeoutSeconds);
   });
 
-  it("lets only the API, the fan-out consumer and the deliver function put messages on the delivery queue", () => {
+  it("lets only the API, the fan-out consumer, user functions and the deliver function put messages on the delivery queue", () => {
     const senders = statementsByRole()
       .filter(([, s]) => actions(s).includes("sqs:SendMessage") && JSON.stringify(s.Resource).includes(queueId))
       .map(([role]) => role);
-    const producers = [stack.api.handler, stack.events.consumers.webhookFanout].map((fn) => roleOf(logicalId(fn)));
+    // User functions act through the API's operations in-process (a webhook replay queues a delivery).
+    const producers = [
+      stack.api.handler,
+      stack.events.consumers.webhookFanout,
+      ...Object.values(stack.userFunctions?.functions ?? {}),
+    ].map((fn) => roleOf(logicalId(fn)));
     expect(new Set(senders)).toEqual(new Set([...producers, roleOf(delivererId)]));
     for (const role of producers) {
       const onQueue = statementsOfRole(role).filter((s) => JSON.stringify(s.Resource).includes(queueId));
@@ -575,8 +611,11 @@ describe("every function", () => {
     }
   });
 
-  it("is one of the FUNCTION_ENV entries, each deployed once", () => {
-    expect(sorted(deployedFunctions.map(([entry]) => entry))).toEqual(sorted(Object.keys(FUNCTION_ENV)));
+  it("is one of the FUNCTION_ENV entries, each deployed once (user-function once per export)", () => {
+    expect(sorted([...new Set(deployedFunctions.map(([entry]) => entry))])).toEqual(sorted(Object.keys(FUNCTION_ENV)));
+    expect(deployedFunctions.filter(([entry]) => entry !== "user-function").length).toBe(
+      Object.keys(FUNCTION_ENV).length - 1,
+    );
     expect(sorted(deployedFunctions.map(([, fn]) => logicalId(fn)))).toEqual(sorted(functions.map(([id]) => id)));
   });
 

@@ -4,6 +4,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import type { CfnElement } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
+import { loadUserFunctionsModule } from "../../infra/constructs/user-functions.js";
 import { CortexStack, type CortexStackProps } from "../../infra/stack.js";
 
 /** The feature flags `cdk synth` runs with, so the tests see the template the CLI produces. */
@@ -23,9 +24,16 @@ export interface Synthesized {
  * Builds the stack. Bundling every function with esbuild takes seconds: do it once per test file, at
  * module level. `bundle: false` skips bundling (CDK's own switch for that) for a second, cheap variant.
  */
+/** The repo's example user functions module, as `cdk synth` loads it by default. */
+export const exampleUserFunctions = await loadUserFunctionsModule();
+
+/** Synthesizes the stack as `cdk synth` does, the example user functions included unless props say otherwise. */
 export function synthesize(props: CortexStackProps = {}, id = "Cortex", { bundle = true } = {}): Synthesized {
   const app = new App({ context: { ...CDK_CONTEXT, ...(!bundle && { "aws:cdk:bundling-stacks": [] }) } });
-  const stack = new CortexStack(app, id, props);
+  const stack = new CortexStack(app, id, {
+    ...(exampleUserFunctions && { userFunctions: exampleUserFunctions }),
+    ...props,
+  });
   return { app, stack, template: Template.fromStack(stack) };
 }
 

@@ -1,0 +1,98 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Duration } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import {
+  bindUserFunctions,
+  DEFAULT_USER_FUNCTIONS_PATH,
+  userFunctionRule,
+  type UserFunctionBinding,
+} from "../../shared/functions/user-functions.js";
+import type { Data } from "./data.js";
+import { deadLetterQueue } from "./dead-letter-queue.js";
+import { createNodeFunction, type FunctionEnvironment } from "./node-function.js";
+import type { Webhooks } from "./webhooks.js";
+
+export interface UserFunctionsModule {
+  /** Absolute path of the module the functions are bundled from. */
+  path: string;
+  bindings: UserFunctionBinding[];
+}
+
+/**
+ * Reads the user's functions module at synth time and checks its exports (an export that names no event
+ * fails the synth, as it fails `npm start`). No module at the default path means no user functions.
+ */
+export async function loadUserFunctionsModule(path?: string): Promise<UserFunctionsModule | undefined> {
+  const absolute = resolve(path ?? DEFAULT_USER_FUNCTIONS_PATH);
+  if (!existsSync(absolute)) {
+    if (path) throw new Error(`user functions module not found: ${path}`);
+    return undefined;
+  }
+  const mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+  return { path: absolute, bindings: bindUserFunctions(mod, path ?? DEFAULT_USER_FUNCTIONS_PATH) };
+}
+
+export interface UserFunctionsProps {
+  module: UserFunctionsModule;
+  bus: events.IEventBus;
+  data: Data;
+  webhooks: Webhooks;
+  environment: Omit<FunctionEnvironment<"user-function">, "userFunctionExport">;
+}
+
+/**
+ * One Lambda per export of the user's module, each with a rule on its event (the same pattern the local
+ * runtime evaluates), EventBridge retries, Lambda's async retries, and a dead-letter queue.
+ */
+export class UserFunctions extends Construct {
+  readonly functions: Readonly<Record<string, NodejsFunction>>;
+  readonly rules: Readonly<Record<string, events.Rule>>;
+  readonly failures: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: UserFunctionsProps) {
+    super(scope, id);
+    this.failures = deadLetterQueue(this, "Failures", "events a user function failed on after its retries");
+    const functions: Record<string, NodejsFunction> = {};
+    const rules: Record<string, events.Rule> = {};
+    for (const binding of props.module.bindings) {
+      const fn = createNodeFunction(this, binding.exportName, {
+        entry: "user-function",
+        description: `User function ${binding.exportName} (${binding.eventType})`,
+        environment: { ...props.environment, userFunctionExport: binding.exportName },
+        timeout: Duration.seconds(30),
+        aliases: { "cortex-user-functions": props.module.path },
+      });
+      // ctx.client acts through the API's operations in-process: the same access the API function has.
+      props.data.grantReadWrite(fn);
+      props.webhooks.grantEnqueue(fn);
+      fn.configureAsyncInvoke({
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+        onFailure: new destinations.SqsDestination(this.failures),
+      });
+      const rule = userFunctionRule(binding);
+      rules[binding.exportName] = new events.Rule(this, `Rule-${binding.exportName}`, {
+        eventBus: props.bus,
+        description: rule.description,
+        eventPattern: rule.pattern as events.EventPattern,
+        targets: [
+          new targets.LambdaFunction(fn, {
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(24),
+            deadLetterQueue: this.failures,
+          }),
+        ],
+      });
+      functions[binding.exportName] = fn;
+    }
+    this.functions = functions;
+    this.rules = rules;
+  }
+}
