@@ -5,8 +5,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // One DynamoDB Local for the whole run; each test file makes its own table.
     globalSetup: ["test/support/global-setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Generous bounds, not speed expectations: e2e tests start Java and wait for events on a 2-core machine.
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
     // The machine has 2 cores; infra tests bundle functions with esbuild and e2e tests start Java.
     maxWorkers: 2,
   },

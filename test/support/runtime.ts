@@ -26,7 +26,7 @@ export async function startRuntime(args: string[], env: Record<string, string> =
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 180_000;
   while (!/Ctrl-C stops everything/.test(out)) {
     if (child.exitCode !== null) throw new Error(`runtime exited early:\n${out}`);
     if (Date.now() > deadline) {
