@@ -65,6 +65,7 @@ process.stdout.write(`
   Cortex gatherings backend — running locally (${((Date.now() - started) / 1000).toFixed(1)} s)
 
   API         ${runtime.apiUrl}   (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
+  Demo        ${runtime.apiUrl}/demo/lobby#key=${runtime.apiKey}
   Email inbox ${runtime.inboxUrl}
   DynamoDB    ${runtime.dynamodbEndpoint}   (table "cortex")
   API key     ${runtime.apiKey}

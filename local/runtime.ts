@@ -44,6 +44,7 @@ import { CreateScheduleGroupCommand, ConflictException, SchedulerClient } from "
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { startStreamPoller } from "./streams/poller.js";
 import { startLocalSes } from "./ses.js";
+import { demoRoutes } from "./demo/server.js";
 
 /**
  * The whole stack on one machine (DESIGN.md §3). Handlers are the same modules Lambda runs; they reach
@@ -299,6 +300,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       apiHandler: await loadFunction<APIGatewayProxyEvent, APIGatewayProxyResult>("http-api"),
       authorizer: await loadFunction<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>("authorizer"),
       sseHandler: (await loadFunction<APIGatewayProxyEvent, void>("sse")) as never,
+      // The live lobby page (built on the SDK) at /demo/lobby.
+      extra: demoRoutes(),
       log: options.log,
     });
     stops.push(() => api.stop());

@@ -15,7 +15,7 @@ import {
   memberKey,
   type ItemKey,
 } from "../store/keys.js";
-import type { Item, Store, WriteOp } from "../store/store.js";
+import type { Condition, Item, Store, WriteOp } from "../store/store.js";
 import type { Scope } from "./gathering.js";
 import { isPresent } from "./members.js";
 import { GatheringSchema, MemberSchema, type Gathering, type Member } from "./model.js";
@@ -144,9 +144,32 @@ export interface Target {
   extra?: (state: State) => Promise<Pick<State, "session" | "previousOwner" | "invitations" | "members">>;
 }
 
-function toCommitRequest(base: Gathering, decision: Decision, ctx: CommandContext): CommitRequest {
+/**
+ * Each member or invitation a commit writes must still be as the command read it: a member by the
+ * gathering version of its last change, an invitation by its last update, an unread one must not exist.
+ * The root's version condition already serializes commands; this also catches a torn read — the root read
+ * after another commit and an item read before it — which a store without read isolation (DynamoDB Local)
+ * can produce, and which would otherwise commit a decision made on a mix of two states.
+ */
+function asRead(item: { version?: number; updatedAt: string } | undefined): Condition {
+  if (!item) return { kind: "notExists" };
+  return item.version !== undefined
+    ? { kind: "equals", attribute: "version", value: item.version }
+    : { kind: "equals", attribute: "updatedAt", value: item.updatedAt };
+}
+
+function readItems(state: State) {
+  const members = new Map<string, Member>();
+  for (const m of [state.member, state.previousOwner, ...(state.present ?? []), ...(state.members?.values() ?? [])]) {
+    if (m) members.set(m.participantId, m);
+  }
+  return { members, invitations: new Map((state.invitations ?? []).map((inv) => [inv.id, inv])) };
+}
+
+function toCommitRequest(base: Gathering, decision: Decision, state: State, ctx: CommandContext): CommitRequest {
   const final = decision.steps.at(-1)!.gathering;
   const { version: _version, ...attributes } = final;
+  const read = readItems(state);
   return {
     aggregate: { type: "gathering", id: base.id, projectId: base.projectId, tenantId: base.tenantId },
     expectedVersion: base.version,
@@ -154,12 +177,17 @@ function toCommitRequest(base: Gathering, decision: Decision, ctx: CommandContex
     puts: [
       ...(decision.memberPuts ?? []).map((m) => ({
         item: { ...m, ...memberKey(base.projectId, base.id, m.participantId), kind: "member" },
+        condition: asRead(read.members.get(m.participantId)),
       })),
       ...(decision.invitationPuts ?? []).map((inv) => ({
         item: { ...inv, ...invitationKey(base.projectId, base.id, inv.id), kind: "invitation" },
+        condition: asRead(read.invitations.get(inv.id)),
       })),
     ],
-    deletes: (decision.memberDeletes ?? []).map((p) => memberKey(base.projectId, base.id, p)),
+    deletes: (decision.memberDeletes ?? []).map((p) => ({
+      key: memberKey(base.projectId, base.id, p),
+      condition: asRead(read.members.get(p)),
+    })),
     ...(decision.uniques && { uniques: decision.uniques }),
     ...(decision.releases && { releases: decision.releases }),
     events: decision.steps.map((step) => ({
@@ -212,6 +240,18 @@ export async function execute(
     if (target.needsPresent?.(state)) state.present = await loadPresentMembers(deps.store, ctx, gathering.id);
     if (target.extra) Object.assign(state, await target.extra(state));
 
+    // Reads of the root and of other items can straddle another commit: an item newer than the root we
+    // read means our view mixes two states. Deciding on it could produce an impossible state, so reload.
+    const read = readItems(state);
+    const newest = Math.max(
+      0,
+      ...[...read.members.values(), ...read.invitations.values()].map((item) => item.version ?? 0),
+    );
+    if (newest > gathering.version) {
+      if (attempt >= MAX_ATTEMPTS) throw new ConflictError("The gathering is too busy right now; retry", "busy");
+      await backoff(attempt);
+      continue;
+    }
     const now = deps.clock.now();
     const decision = decide(state, now.toISOString());
     if (decision.steps.length === 0) {
@@ -225,10 +265,12 @@ export async function execute(
       const version = gathering.version + i + 1;
       step.gathering = { ...step.gathering, version };
       if (step.member) step.member = { ...step.member, version };
+      if (step.invitation) step.invitation = { ...step.invitation, version };
     });
-    // A member item records the version of the commit that last wrote it.
+    // Member and invitation items record the version of the commit that last wrote them.
     const finalVersion = gathering.version + decision.steps.length;
     decision.memberPuts = decision.memberPuts?.map((m) => ({ ...m, version: finalVersion }));
+    decision.invitationPuts = decision.invitationPuts?.map((inv) => ({ ...inv, version: finalVersion }));
     if (decision.member) decision.member = { ...decision.member, version: finalVersion };
     const outcome: Outcome = {
       gathering: decision.steps.at(-1)!.gathering,
@@ -238,7 +280,7 @@ export async function execute(
     try {
       await commit(
         deps.store,
-        [toCommitRequest(gathering, decision, ctx), ...(decision.also ?? [])],
+        [toCommitRequest(gathering, decision, state, ctx), ...(decision.also ?? [])],
         { now, eventRetentionSeconds: deps.eventRetentionSeconds },
         options.extraOps?.(outcome) ?? [],
       );

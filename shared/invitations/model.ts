@@ -21,6 +21,12 @@ export const InvitationSchema = z
     deliveryError: z.string().optional(),
     /** The calendar SEQUENCE last sent to this invitee. */
     calendarSequence: z.number().int().min(0).optional(),
+    version: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("The gathering version of this invitation's last change; live views skip older events"),
     sentAt: z.iso.datetime().optional(),
     respondedAt: z.iso.datetime().optional(),
     createdAt: z.iso.datetime(),

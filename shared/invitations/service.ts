@@ -149,8 +149,16 @@ export async function sendInvitations(
         }
         return decision;
       },
-      // The idempotency record (if any) commits with the last chunk.
-      isLast ? options : { ...(options.ifMatch !== undefined && { ifMatch: options.ifMatch }) },
+      // The idempotency record (if any) commits with the last chunk, and records the whole answer.
+      isLast
+        ? {
+            ...options,
+            ...(options.extraOps && {
+              extraOps: (o: Outcome) =>
+                options.extraOps!({ ...o, invitations: [...result, ...chunkInvitations] } as InvitationOutcome),
+            }),
+          }
+        : { ...(options.ifMatch !== undefined && { ifMatch: options.ifMatch }) },
     );
     // Later chunks must not be held to the version the caller sent.
     if (options.ifMatch !== undefined) options = { ...options, ifMatch: last.gathering.version };
@@ -228,7 +236,13 @@ async function changeInvitation(
       result = invitation;
       return decision;
     },
-    options,
+    {
+      ...options,
+      // The idempotency record stores the answer, which names the invitation.
+      ...(options.extraOps && {
+        extraOps: (o: Outcome) => options.extraOps!({ ...o, invitations: [result!] } as InvitationOutcome),
+      }),
+    },
   );
   return { ...outcome, invitations: [result!] };
 }

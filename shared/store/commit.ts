@@ -27,7 +27,7 @@ export interface CommitRequest {
   root: Record<string, unknown>;
   /** Other items written with the root (e.g. members). */
   puts?: Array<{ item: Item; condition?: Condition }>;
-  deletes?: ItemKey[];
+  deletes?: Array<{ key: ItemKey; condition?: Condition }>;
   /** Uniqueness markers: created with attribute_not_exists; a clash is a UniqueConstraintError. */
   uniques?: Item[];
   /** Markers released in the same transaction (e.g. a regenerated join code). */
@@ -90,7 +90,8 @@ export function planCommit(request: CommitRequest, envelopes: EventEnvelope[], o
   for (const key of request.releases ?? []) ops.push({ op: "delete", key });
   for (const put of request.puts ?? [])
     ops.push({ op: "put", item: put.item, ...(put.condition && { condition: put.condition }) });
-  for (const key of request.deletes ?? []) ops.push({ op: "delete", key });
+  for (const del of request.deletes ?? [])
+    ops.push({ op: "delete", key: del.key, ...(del.condition && { condition: del.condition }) });
   for (const envelope of envelopes) {
     ops.push({
       op: "put",

@@ -1,17 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiClient, uniqueProject } from "../support/http.js";
-import { startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { sharedRuntime } from "../support/runtime.js";
 
 /** Keys minted with scripts/create-api-key.ts, used against the local runtime's API. */
-let rt: RunningRuntime;
-beforeAll(async () => {
-  rt = await startRuntime(["--in-memory"]);
-});
-afterAll(async () => {
-  rt.process.kill("SIGINT");
-  await rt.exited;
-});
+const rt = sharedRuntime();
 
 function createKey(args: string[]): string {
   const result = spawnSync(

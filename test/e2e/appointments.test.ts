@@ -2,19 +2,12 @@ import ICAL from "ical.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiClient, committedEvents, projectItems, uniqueProject } from "../support/http.js";
-import { eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { eventually, sharedRuntime, startRuntime, type RuntimeEndpoints } from "../support/runtime.js";
 
 /** Appointments over the local runtime: scheduled auto-start/end, calendar invitations through local SES, RSVP. */
-let rt: RunningRuntime;
-beforeAll(async () => {
-  rt = await startRuntime(["--in-memory"]);
-});
-afterAll(async () => {
-  rt.process.kill("SIGINT");
-  await rt.exited;
-});
+const rt = sharedRuntime();
 
 const iso = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -26,7 +19,7 @@ interface StoredEmail {
   attachments: Array<{ content: string; contentType: string; filename?: string }>;
 }
 
-async function inbox(runtime: RunningRuntime): Promise<StoredEmail[]> {
+async function inbox(runtime: RuntimeEndpoints): Promise<StoredEmail[]> {
   return ((await (await fetch(`${runtime.inboxUrl}store`)).json()) as { emails: StoredEmail[] }).emails;
 }
 
@@ -53,7 +46,7 @@ function parseIcs(text: string) {
   };
 }
 
-async function emailsTo(runtime: RunningRuntime, address: string): Promise<StoredEmail[]> {
+async function emailsTo(runtime: RuntimeEndpoints, address: string): Promise<StoredEmail[]> {
   return (await inbox(runtime)).filter((e) => e.destination.to.some((to) => to.includes(address)));
 }
 

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ROUTES } from "../../shared/http/routes.js";
 import { ApiClient, committedEvents, projectItems, uniqueProject } from "../support/http.js";
-import { startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { sharedRuntime } from "../support/runtime.js";
 
 /** Every gathering endpoint over real HTTP against the local runtime: success, and each error. */
-let rt: RunningRuntime;
-beforeAll(async () => {
-  rt = await startRuntime(["--in-memory"]);
-});
-afterAll(async () => {
-  rt.process.kill("SIGINT");
-  await rt.exited;
-});
+const rt = sharedRuntime();
 
 const client = () => new ApiClient(rt, uniqueProject());
 const future = (hours: number) => new Date(Date.now() + hours * 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");

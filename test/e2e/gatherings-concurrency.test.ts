@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiClient, committedEvents, projectItems, uniqueProject } from "../support/http.js";
-import { startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { sharedRuntime } from "../support/runtime.js";
 
 /** Correctness under concurrency, over real HTTP against the local runtime and DynamoDB Local. */
-let rt: RunningRuntime;
-beforeAll(async () => {
-  rt = await startRuntime(["--in-memory"]);
-});
-afterAll(async () => {
-  rt.process.kill("SIGINT");
-  await rt.exited;
-});
+const rt = sharedRuntime();
 
 const client = () => new ApiClient(rt, uniqueProject("conc"));
 const count = (statuses: number[], status: number) => statuses.filter((s) => s === status).length;

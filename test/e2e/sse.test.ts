@@ -1,28 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, uniqueProject } from "../support/http.js";
-import { startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { sharedRuntime, startRuntime, type RunningRuntime, type RuntimeEndpoints } from "../support/runtime.js";
 import { openSse, type SseConnection } from "../support/sse.js";
 
 /** SSE watches over real sockets against the local runtime: ordered, gapless, exactly once, resumable. */
-let rt: RunningRuntime;
+const rt = sharedRuntime();
 let short: RunningRuntime;
 beforeAll(async () => {
-  [rt, short] = await Promise.all([
-    startRuntime(["--in-memory"]),
-    // Tiny replay window, heartbeat and stream lifetime, to see each limit act.
-    startRuntime(["--in-memory"], {
-      EVENT_REPLAY_WINDOW_DAYS: String(2 / 86_400),
-      SSE_HEARTBEAT_SECONDS: "1",
-      SSE_MAX_DURATION_SECONDS: "3",
-    }),
-  ]);
+  // Tiny replay window, heartbeat and stream lifetime, to see each limit act.
+  short = await startRuntime(["--in-memory"], {
+    EVENT_REPLAY_WINDOW_DAYS: String(2 / 86_400),
+    SSE_HEARTBEAT_SECONDS: "1",
+    SSE_MAX_DURATION_SECONDS: "3",
+  });
 });
 afterAll(async () => {
-  for (const r of [rt, short]) r.process.kill("SIGINT");
-  await Promise.all([rt.exited, short.exited]);
+  short.process.kill("SIGINT");
+  await short.exited;
 });
 
-const auth = (r: RunningRuntime) => ({ Authorization: `Bearer ${r.apiKey}` });
+const auth = (r: RuntimeEndpoints) => ({ Authorization: `Bearer ${r.apiKey}` });
 const eventsUrl = (api: ApiClient, id: string, query = "") =>
   `${api.rt.apiUrl}/v1/projects/${api.projectId}/gatherings/${id}/events${query}`;
 

@@ -2,21 +2,18 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, uniqueProject } from "../support/http.js";
-import { eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { eventually, sharedRuntime, startRuntime, type RunningRuntime } from "../support/runtime.js";
 
 /** Standard Webhooks delivery through the local runtime (fan-out → local SQS → delivery worker) to a loopback receiver. */
-let rt: RunningRuntime;
+const rt = sharedRuntime();
 let strict: RunningRuntime;
 beforeAll(async () => {
-  [rt, strict] = await Promise.all([
-    startRuntime(["--in-memory"]),
-    // As on AWS: private and plain-http targets refused.
-    startRuntime(["--in-memory"], { WEBHOOK_ALLOW_PRIVATE_TARGETS: "false", WEBHOOK_ALLOW_HTTP: "false" }),
-  ]);
+  // As on AWS: private and plain-http targets refused.
+  strict = await startRuntime(["--in-memory"], { WEBHOOK_ALLOW_PRIVATE_TARGETS: "false", WEBHOOK_ALLOW_HTTP: "false" });
 });
 afterAll(async () => {
-  for (const r of [rt, strict]) r.process.kill("SIGINT");
-  await Promise.all([rt.exited, strict.exited]);
+  strict.process.kill("SIGINT");
+  await strict.exited;
 });
 
 interface Received {

@@ -1,15 +1,29 @@
 import type { TestProject } from "vitest/node";
 import { startDynamoDbLocal } from "../../local/dynamodb/server.js";
+import { startRuntime, type RuntimeEndpoints } from "./runtime.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     dynamodbEndpoint: string;
+    sharedRuntime: RuntimeEndpoints;
   }
 }
 
-/** Starts DynamoDB Local once (in memory, on a free 127.0.0.1 port) for every integration test. */
+/**
+ * Once per run: DynamoDB Local (in memory, a free 127.0.0.1 port) for the integration tests, and one local
+ * runtime with default settings for the end-to-end tests that need nothing special.
+ */
 export default async function setup(project: TestProject) {
-  const dynamodb = await startDynamoDbLocal();
+  const [dynamodb, runtime] = await Promise.all([startDynamoDbLocal(), startRuntime(["--in-memory"])]);
   project.provide("dynamodbEndpoint", dynamodb.endpoint);
-  return () => dynamodb.stop();
+  project.provide("sharedRuntime", {
+    apiUrl: runtime.apiUrl,
+    apiKey: runtime.apiKey,
+    dynamodbEndpoint: runtime.dynamodbEndpoint,
+    inboxUrl: runtime.inboxUrl,
+  });
+  return async () => {
+    runtime.process.kill("SIGINT");
+    await Promise.all([runtime.exited, dynamodb.stop()]);
+  };
 }

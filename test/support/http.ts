@@ -2,7 +2,7 @@ import { DynamoDBClient, QueryCommand, ScanCommand } from "@aws-sdk/client-dynam
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { EventEnvelope } from "../../shared/events/envelope.js";
 import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
-import type { RunningRuntime } from "./runtime.js";
+import type { RuntimeEndpoints } from "./runtime.js";
 
 export interface HttpResult<T = any> {
   status: number;
@@ -13,7 +13,7 @@ export interface HttpResult<T = any> {
 /** A thin client over real sockets, bound to one project of a running local runtime. */
 export class ApiClient {
   constructor(
-    readonly rt: RunningRuntime,
+    readonly rt: RuntimeEndpoints,
     readonly projectId: string,
   ) {}
 
@@ -53,7 +53,7 @@ export class ApiClient {
   }
 }
 
-function dynamo(rt: RunningRuntime) {
+function dynamo(rt: RuntimeEndpoints) {
   return new DynamoDBClient({
     endpoint: rt.dynamodbEndpoint,
     region: "us-east-1",
@@ -65,7 +65,7 @@ function dynamo(rt: RunningRuntime) {
  * Every item that belongs to a project (its partitions and its join-code markers), minus the activity
  * log (written asynchronously by a consumer) — what "a failed request changes nothing" compares.
  */
-export async function projectItems(rt: RunningRuntime, projectId: string): Promise<Array<Record<string, unknown>>> {
+export async function projectItems(rt: RuntimeEndpoints, projectId: string): Promise<Array<Record<string, unknown>>> {
   const client = dynamo(rt);
   const items: Array<Record<string, unknown>> = [];
   let start: Record<string, never> | undefined;
@@ -84,7 +84,7 @@ export async function projectItems(rt: RunningRuntime, projectId: string): Promi
 
 /** A gathering's event log as committed (the outbox), in version order. */
 export async function committedEvents(
-  rt: RunningRuntime,
+  rt: RuntimeEndpoints,
   projectId: string,
   gatheringId: string,
 ): Promise<EventEnvelope[]> {

@@ -1,14 +1,28 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createConnection } from "node:net";
+import { inject } from "vitest";
 import { freePort } from "../../local/ports.js";
 
-/** The local runtime started the way `npm start` starts it (one Node process running local/cli.ts). */
-export interface RunningRuntime {
-  process: ChildProcess;
+/**
+ * The runtime the global setup started for the whole run (in memory, default settings). Tests isolate
+ * themselves with their own project ids; tests that need other settings, or to stop or kill a runtime,
+ * start their own with `startRuntime`.
+ */
+export function sharedRuntime(): RuntimeEndpoints {
+  return inject("sharedRuntime");
+}
+
+/** Where a running local runtime can be reached (what tests need of it). */
+export interface RuntimeEndpoints {
   apiUrl: string;
   apiKey: string;
   dynamodbEndpoint: string;
   inboxUrl: string;
+}
+
+/** The local runtime started the way `npm start` starts it (one Node process running local/cli.ts). */
+export interface RunningRuntime extends RuntimeEndpoints {
+  process: ChildProcess;
   output: () => string;
   /** Resolves with the exit code/signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -60,7 +74,7 @@ export function isListening(url: string): Promise<boolean> {
   });
 }
 
-export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();

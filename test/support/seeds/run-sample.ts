@@ -16,6 +16,8 @@ export interface SampleResult {
 export interface RunningSample {
   stdout(): string;
   stderr(): string;
+  /** Whether the sample is still running. */
+  running(): boolean;
   /** Resolves with stdout once `pattern` matches it; rejects if the sample exits first or time runs out. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves when the sample exits by itself. */
@@ -62,6 +64,7 @@ export function runSample(
   return {
     stdout: () => stdout,
     stderr: () => stderr,
+    running: () => !closed,
     exited,
     waitFor(pattern, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {

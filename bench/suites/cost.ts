@@ -1,0 +1,242 @@
+import { createLogger } from "../../shared/platform/logger.js";
+import { fmt } from "../lib/stats.js";
+import type { Report } from "../lib/report.js";
+import type { CapacityResult } from "./capacity.js";
+
+/**
+ * What 1 million lobby lifecycles (create, 8 joins, 8 readies, start, end) cost on AWS at on-demand prices,
+ * from the figures measured in this run (calls, capacity, events, consumer invocations, schedules) and the
+ * memory sizes the stack deploys with. Everything that is an assumption rather than a measurement is a
+ * named constant below and is said so in the table.
+ */
+
+/**
+ * us-east-1 on-demand list prices, from the AWS pricing pages (aws.amazon.com/dynamodb/pricing/on-demand,
+ * /lambda/pricing, /api-gateway/pricing, /eventbridge/pricing, /cloudwatch/pricing), as published in 2025
+ * (DynamoDB on-demand after the November 2024 reduction). First pricing tier, no free tier. Re-check before
+ * relying on them.
+ */
+export const PRICES = {
+  asOf: "2025 (us-east-1 list prices, first tier, free tier ignored)",
+  dynamodbWriteRequestUnit: 0.625 / 1e6,
+  dynamodbReadRequestUnit: 0.125 / 1e6,
+  /** Free when the reader is a Lambda event-source mapping, as here. */
+  dynamodbStreamsReadRequestUnit: 0.02 / 1e5,
+  lambdaRequest: 0.2 / 1e6,
+  /** Graviton (arm64), which every function of the stack runs on. */
+  lambdaGbSecondArm64: 0.0000133334,
+  apiGatewayRestRequest: 3.5 / 1e6,
+  /** Per custom event (each 64 KB chunk of an entry); events here are well under 64 KB. */
+  eventBridgeCustomEvent: 1.0 / 1e6,
+  eventBridgeSchedulerInvocation: 1.0 / 1e6,
+  cloudWatchLogsIngestionPerGb: 0.5,
+} as const;
+
+/** Memory (MB) per function, as infra/constructs/api.ts and node-function.ts (default 256) set them. */
+export const MEMORY_MB: Record<string, number> = {
+  "http-api": 1024,
+  authorizer: 512,
+  sse: 256,
+  "stream-publisher": 256,
+  "activity-recorder": 256,
+  "webhook-fanout": 256,
+  "scheduler-sync": 256,
+  mailer: 256,
+  "user-function": 256,
+};
+
+/** Assumptions (not measurable locally). */
+export const ASSUMED = {
+  /** One stream-publisher invocation per commit: the upper bound (under load, batches hold several). */
+  publisherInvocationsPerCommit: 1,
+  /** A PutEvents call from Lambda to EventBridge. */
+  publisherMs: 25,
+  /** One EventBridge Scheduler API call (scheduler-sync's DeleteSchedule) from Lambda. */
+  schedulerApiCallMs: 20,
+  /** DynamoDB on AWS answers in a few ms, about what DynamoDB Local does here: durations are taken as measured. */
+  durationScale: 1,
+  /** START + END + REPORT lines (with X-Ray) per invocation. */
+  platformLogBytesPerInvocation: 450,
+  /** One API Gateway access-log line in the stack's JSON format. */
+  accessLogBytesPerRequest: 550,
+  /** The API key is cached by API Gateway for 300 s: a backend calling with one key invokes the authorizer ~0 times per lifecycle. */
+  authorizerInvocationsPerLifecycle: 0,
+} as const;
+
+const LIFECYCLES = 1e6;
+/** functions/sse.ts: SSE_POLL_INTERVAL_MS default. */
+const SSE_POLL_MS = 50;
+
+/** The size of one structured log line, built by the project's own logger. */
+function logLineBytes(keys: Record<string, unknown>, message: string, fields: Record<string, unknown>): number {
+  let bytes = 0;
+  createLogger(keys, (line) => (bytes = Buffer.byteLength(line) + 1)).info(message, fields);
+  return bytes;
+}
+
+export function costModel(report: Report, capacity: CapacityResult): void {
+  const { lifecycle, consumers } = capacity;
+  const requests = lifecycle.requests;
+  const commits = requests; // every lifecycle request is one write command, i.e. one commit
+  const invocations: Record<string, number> = {
+    "http-api": requests,
+    authorizer: ASSUMED.authorizerInvocationsPerLifecycle,
+    "stream-publisher": commits * ASSUMED.publisherInvocationsPerCommit,
+    ...consumers.invocations,
+  };
+  const durationMs: Record<string, number> = {
+    "http-api": (lifecycle.apiMs / requests) * ASSUMED.durationScale,
+    authorizer: 0,
+    "stream-publisher": ASSUMED.publisherMs,
+    ...Object.fromEntries(Object.entries(consumers.ms).map(([k, v]) => [k, v * ASSUMED.durationScale])),
+  };
+  if (invocations["scheduler-sync"]) {
+    durationMs["scheduler-sync"] =
+      (durationMs["scheduler-sync"] ?? 0) +
+      (consumers.schedulerCalls / invocations["scheduler-sync"]) * ASSUMED.schedulerApiCallMs;
+  }
+  const totalInvocations = Object.values(invocations).reduce((a, b) => a + b, 0);
+  // Billed duration is rounded up to the millisecond, per invocation.
+  const gbSeconds = Object.entries(invocations).reduce(
+    (s, [fn, n]) => s + n * (Math.ceil(durationMs[fn] ?? 0) / 1000) * ((MEMORY_MB[fn] ?? 256) / 1024),
+    0,
+  );
+  const sampleEvent = { eventId: "evt_01jz0000000000000000000000", projectId: "proj_0123456789" };
+  const appLogBytes =
+    (invocations["activity-recorder"] ?? 0) *
+      logLineBytes({ function: "activity-recorder" }, "activity", {
+        ...sampleEvent,
+        type: "gathering.member.joined",
+        outcome: "recorded",
+      }) +
+    (invocations["scheduler-sync"] ?? 0) *
+      logLineBytes({ function: "scheduler-sync" }, "schedules synced", {
+        eventId: sampleEvent.eventId,
+        gatheringId: "gth_01jz0000000000000000000000",
+        done: [
+          ["start", "deleted"],
+          ["end", "deleted"],
+        ],
+      });
+  const logBytes =
+    totalInvocations * ASSUMED.platformLogBytesPerInvocation +
+    appLogBytes +
+    requests * ASSUMED.accessLogBytesPerRequest;
+  const events = lifecycle.events;
+
+  const lines: Array<{ item: string; quantity: string; unit: string; perMillion: number }> = [
+    {
+      item: "API Gateway REST requests",
+      quantity: fmt(requests, 0),
+      unit: "$3.50 / M",
+      perMillion: requests * PRICES.apiGatewayRestRequest,
+    },
+    {
+      item: `Lambda requests (${Object.entries(invocations)
+        .filter(([, n]) => n > 0)
+        .map(([fn, n]) => `${fn} ${fmt(n, 0)}`)
+        .join(", ")})`,
+      quantity: fmt(totalInvocations, 0),
+      unit: "$0.20 / M",
+      perMillion: totalInvocations * PRICES.lambdaRequest,
+    },
+    {
+      item: "Lambda compute, arm64 (measured in-process durations; memory as deployed)",
+      quantity: `${fmt(gbSeconds, 3)} GB-s`,
+      unit: "$0.0000133334 / GB-s",
+      perMillion: gbSeconds * PRICES.lambdaGbSecondArm64,
+    },
+    {
+      item: "DynamoDB writes: API commands",
+      quantity: `${fmt(lifecycle.wru, 0)} WRU`,
+      unit: "$0.625 / M WRU",
+      perMillion: lifecycle.wru * PRICES.dynamodbWriteRequestUnit,
+    },
+    {
+      item: "DynamoDB reads: API commands",
+      quantity: `${fmt(lifecycle.rru, 1)} RRU`,
+      unit: "$0.125 / M RRU",
+      perMillion: lifecycle.rru * PRICES.dynamodbReadRequestUnit,
+    },
+    {
+      item: "DynamoDB writes: consumers (activity log)",
+      quantity: `${fmt(consumers.wru, 0)} WRU`,
+      unit: "$0.625 / M WRU",
+      perMillion: consumers.wru * PRICES.dynamodbWriteRequestUnit,
+    },
+    {
+      item: "DynamoDB reads: consumers (webhook lookup, scheduler re-read)",
+      quantity: `${fmt(consumers.rru, 1)} RRU`,
+      unit: "$0.125 / M RRU",
+      perMillion: consumers.rru * PRICES.dynamodbReadRequestUnit,
+    },
+    {
+      item: "EventBridge custom events (PutEvents entries)",
+      quantity: fmt(events, 0),
+      unit: "$1.00 / M",
+      perMillion: events * PRICES.eventBridgeCustomEvent,
+    },
+    { item: "DynamoDB Streams reads (by the Lambda trigger: free)", quantity: "–", unit: "$0", perMillion: 0 },
+    {
+      item: `EventBridge Scheduler invocations (lobbies have no schedules; ${fmt(consumers.schedulerCalls, 0)} API calls, not billed)`,
+      quantity: "0",
+      unit: "$1.00 / M",
+      perMillion: 0,
+    },
+    {
+      item: "CloudWatch Logs ingestion (estimate: platform lines, app lines at info, API access log)",
+      quantity: `${fmt(logBytes / 1024, 1)} KB`,
+      unit: "$0.50 / GB",
+      perMillion: (logBytes / 1024 ** 3) * PRICES.cloudWatchLogsIngestionPerGb,
+    },
+  ];
+  const total = lines.reduce((s, l) => s + l.perMillion * LIFECYCLES, 0);
+  // One SSE watcher connected for an hour, idle: its function polls the event log every SSE_POLL_MS.
+  const pollsPerHour = 3_600_000 / SSE_POLL_MS;
+  const sseHour = {
+    polls: pollsPerHour,
+    rru: pollsPerHour * capacity.ssePollRru,
+    dynamodb: pollsPerHour * capacity.ssePollRru * PRICES.dynamodbReadRequestUnit,
+    lambda: 3600 * ((MEMORY_MB.sse ?? 256) / 1024) * PRICES.lambdaGbSecondArm64 + 5 * PRICES.lambdaRequest,
+    apiGateway: 5 * PRICES.apiGatewayRestRequest,
+  };
+  const sseHourTotal = sseHour.dynamodb + sseHour.lambda + sseHour.apiGateway;
+  report.data.cost = {
+    prices: PRICES,
+    memoryMb: MEMORY_MB,
+    assumed: ASSUMED,
+    perLifecycle: {
+      requests,
+      invocations,
+      durationMs,
+      gbSeconds,
+      events,
+      logBytes,
+      rru: lifecycle.rru + consumers.rru,
+      wru: lifecycle.wru + consumers.wru,
+    },
+    lines: lines.map((l) => ({ ...l, perMillionLifecycles: l.perMillion * LIFECYCLES })),
+    totalPerMillionLifecycles: total,
+    sseWatcherHour: { ...sseHour, total: sseHourTotal },
+  };
+  report.table({
+    title: "Cost of 1 million lobby lifecycles on AWS (create, 8 joins, 8 readies, start, end; us-east-1 on-demand)",
+    columns: ["item", "per lifecycle", "price", "per 1 M lifecycles"],
+    rows: [
+      ...lines.map((l) => [l.item, l.quantity, l.unit, `$${(l.perMillion * LIFECYCLES).toFixed(2)}`]),
+      ["Total", "", "", `$${total.toFixed(2)}`],
+    ],
+    notes: [
+      `Prices: ${PRICES.asOf}; constants in bench/suites/cost.ts. Measured here: requests, DynamoDB calls and capacity, ` +
+        "events, consumer invocations (routed by the shared rules) and in-process durations. Assumed (named in ASSUMED): " +
+        `one stream-publisher invocation per commit (an upper bound), PutEvents ${ASSUMED.publisherMs} ms, ` +
+        "log line sizes of platform/access logs, no authorizer invocations (cached key), AWS durations ≈ local.",
+      "Not included: storage, data transfer, SQS (no webhooks registered), SSE streaming (per connection, not per " +
+        `lifecycle), user functions (the example onGatheringMemberReady adds 8 invocations per lifecycle: ~$${(8 * PRICES.lambdaRequest * LIFECYCLES).toFixed(2)} in requests).`,
+      `SSE, per connected watcher-hour (separate from the lifecycles): ${pollsPerHour.toLocaleString("en-US")} polls × ` +
+        `${fmt(capacity.ssePollRru, 1)} RRU (measured idle poll) = $${sseHour.dynamodb.toFixed(4)} DynamoDB + ` +
+        `$${sseHour.lambda.toFixed(4)} Lambda (256 MB held for the hour, ~5 reconnects) + $${sseHour.apiGateway.toFixed(5)} ` +
+        `API Gateway = $${sseHourTotal.toFixed(4)} per watcher-hour, whether or not anything happens.`,
+    ],
+  });
+}

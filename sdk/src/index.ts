@@ -1,0 +1,29 @@
+export { CortexClient, Gatherings, Participants, Project, Sessions } from "./client.js";
+export type { CortexClientOptions, JoinResult } from "./client.js";
+export type { MutationOptions } from "./context.js";
+export { CortexConnectionError, CortexError, WebhookVerificationError } from "./errors.js";
+export type { WebhookVerificationFailure } from "./errors.js";
+export {
+  applyInvitationEvent,
+  applyMemberEvent,
+  compareInvitations,
+  compareMembers,
+  Gathering,
+  INVITATION_EVENT_TYPES,
+  MEMBER_EVENT_TYPES,
+} from "./gathering.js";
+export { PageIterator } from "./pagination.js";
+export { Session } from "./session.js";
+export type { LiveOptions } from "./sse.js";
+export { CollectionSubscription, DocumentSubscription } from "./subscriptions.js";
+export type {
+  CollectionListener,
+  DocumentChange,
+  ErrorListener,
+  SnapshotListener,
+  Unsubscribe,
+} from "./subscriptions.js";
+export type { CallOptions, FetchLike } from "./transport.js";
+export type * from "./types.js";
+export { verifyWebhook, Webhooks } from "./webhooks.js";
+export type { VerifyWebhookOptions, WebhookHeaders } from "./webhooks.js";
