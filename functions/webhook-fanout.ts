@@ -2,11 +2,12 @@ import middy from "@middy/core";
 import type { EventBridgeEvent } from "aws-lambda";
 import { deliveryQueueFromEnv, storeFromEnv } from "#shared/adapters/aws/environment.js";
 import { EventEnvelopeSchema } from "#shared/events/envelope.js";
+import { systemClock } from "#shared/platform/clock.js";
 import { createLogger } from "#shared/platform/logger.js";
 import { fanOut } from "#shared/webhooks/service.js";
 
 const logger = createLogger({ function: "webhook-fanout" });
-const deps = { store: storeFromEnv(), queue: deliveryQueueFromEnv() };
+const deps = { store: storeFromEnv(), queue: deliveryQueueFromEnv(), clock: systemClock };
 
 /** Rule target: one delivery message per matching endpoint of the event's project. */
 export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {

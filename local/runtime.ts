@@ -202,6 +202,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         credentials: { accessKeyId: "local", secretAccessKey: "local" },
       }),
       tableName: "cortex-local-scheduler",
+      // The same clock as the functions (CORTEX_CLOCK_START moves both).
+      now: () => systemClock.now(),
       invokeTarget: async ({ arn, input }) => {
         const name = /:function:([\w-]+)$/.exec(arn)?.[1];
         if (!name) throw new Error(`schedule target ${arn} is not a Lambda function ARN`);

@@ -300,7 +300,7 @@ export async function capacitySuite(
       const t0 = performance.now();
       if (rule.consumer === "activityRecorder") await recordActivity(store, event, 7 * 86_400);
       else if (rule.consumer === "webhookFanout")
-        await fanOut({ store, queue: { send: async () => undefined } }, event);
+        await fanOut({ store, queue: { send: async () => undefined }, clock: systemClock }, event);
       else if (rule.consumer === "schedulerSync") {
         const id = envelope.resource.replace(/^gathering:/, "");
         const scope = { tenantId: envelope.tenantId, projectId: envelope.projectId };

@@ -207,7 +207,10 @@ export async function replayEvent(deps: WebhookDeps, scope: Scope, webhookId: st
 }
 
 /** Fan-out: one delivery message per enabled endpoint whose filters match; a redelivered event is not fanned out twice. */
-export async function fanOut(deps: Pick<WebhookDeps, "store" | "queue">, event: EventEnvelope): Promise<number> {
+export async function fanOut(
+  deps: Pick<WebhookDeps, "store" | "queue" | "clock">,
+  event: EventEnvelope,
+): Promise<number> {
   let queued = 0;
   let cursor: string | undefined;
   do {
@@ -223,7 +226,10 @@ export async function fanOut(deps: Pick<WebhookDeps, "store" | "queue">, event: 
       );
       // Written after the send: a crash in between repeats the message (same webhook-id), never loses it.
       await deps.store.transact([
-        { op: "put", item: { ...marker, kind: "fanout", expiresAt: Math.floor(Date.now() / 1000) + 7 * 86_400 } },
+        {
+          op: "put",
+          item: { ...marker, kind: "fanout", expiresAt: Math.floor(deps.clock.now().getTime() / 1000) + 7 * 86_400 },
+        },
       ]);
       queued++;
     }

@@ -58,11 +58,42 @@ describe("seed 000 (Scheduling a gathering)", () => {
     expect(member.body).toMatchObject({ participantId: "p9", status: "joined", role: "owner" });
   });
 
-  it.todo(
-    "scheduled appointment: prints `invitation inv_…: sent` per invitee — BLOCKED: the sample's startsAt " +
-      "2026-07-01T15:00:00Z is in the past (today is 2026-11-21) and the API rejects appointments that start " +
-      "in the past (400 on startsAt); the lead decides (accept past times for appointments, or change the seed)",
-  );
+  it("scheduled appointment: invites p2 and p3 and prints each invitation's status as it changes, to sent", async () => {
+    // The sample's startsAt (2026-07-01) has passed; the API rightly refuses appointments that start in
+    // the past, so this runtime's clock starts on 2026-06-01 (CORTEX_CLOCK_START) and the sample runs as written.
+    const past = await startRuntime(["--in-memory"], { CORTEX_CLOCK_START: "2026-06-01T09:00:00Z" });
+    try {
+      const seeded = new ApiClient(past, "your-project-id");
+      for (const [id, name] of [
+        ["p2", "Bob"],
+        ["p3", "Carol"],
+      ] as const) {
+        await seeded.request("PUT", `/participants/${id}`, {
+          displayName: name,
+          email: `${name.toLowerCase()}@example.com`,
+        });
+      }
+      const sample = runSample("appointment.ts", past);
+      try {
+        await sample.waitFor(/(invitation inv_\w+: sent\n[\s\S]*){2}/);
+      } finally {
+        await sample.stop();
+      }
+      const lines = sample.stdout().trim().split("\n");
+      const ids = [...new Set(lines.map((l) => /^invitation (inv_\w+): (\w+)$/.exec(l)![1]))];
+      expect(ids).toHaveLength(2);
+      for (const id of ids) {
+        const statuses = lines.filter((l) => l.startsWith(`invitation ${id}:`)).map((l) => l.split(": ")[1]);
+        expect(statuses.at(-1)).toBe("sent");
+      }
+      expect(sample.stderr()).toBe("");
+      const appointment = (await seeded.get("/gatherings?type=appointment")).body.items[0];
+      expect(appointment).toMatchObject({ name: "Quarterly Review", status: "scheduled", autoStartSession: true });
+    } finally {
+      past.process.kill("SIGINT");
+      await past.exited;
+    }
+  });
 });
 
 describe("seed 001 (Gatherings)", () => {

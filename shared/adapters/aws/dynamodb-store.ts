@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ValidationError } from "../../errors.js";
+import { systemClock } from "../../platform/clock.js";
 import type { ItemKey } from "../../store/keys.js";
 import {
   TransactionCancelledError,
@@ -81,7 +82,7 @@ export class DynamoDbStore implements Store {
   constructor(options: DynamoDbStoreOptions) {
     this.client = options.client ?? new DynamoDBClient({});
     this.tableName = options.tableName;
-    this.nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+    this.nowSeconds = options.nowSeconds ?? (() => Math.floor(systemClock.now().getTime() / 1000));
   }
 
   async transact(ops: WriteOp[]): Promise<void> {
