@@ -112,6 +112,8 @@ export const RULES: readonly RuleDefinition[] = [
         "gathering.ended",
         "gathering.cancelled",
       ],
+      // Only appointments have schedules: lobbies and open spaces never reach the function.
+      detail: { data: { gathering: { type: ["appointment"] } } },
     },
   },
   {

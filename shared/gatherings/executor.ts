@@ -225,18 +225,21 @@ export async function execute(
   options: CommandOptions = {},
 ): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
-    const gathering = await loadGathering(deps.store, ctx, target.gatheringId);
+    // The root and the member are read together (one round trip); a read straddling another commit is
+    // caught below (item newer than root) or by the commit's conditions (root newer than item).
+    const [gathering, member] = await Promise.all([
+      loadGathering(deps.store, ctx, target.gatheringId),
+      target.participantId !== undefined
+        ? loadMember(deps.store, ctx, target.gatheringId, target.participantId)
+        : Promise.resolve(undefined),
+    ]);
     if (options.ifMatch !== undefined && gathering.version !== options.ifMatch) {
       throw new PreconditionFailedError(
         `The gathering is at version ${gathering.version}, not ${options.ifMatch}; reload and retry`,
         { currentVersion: gathering.version },
       );
     }
-    const state: State = { gathering };
-    if (target.participantId !== undefined) {
-      const member = await loadMember(deps.store, ctx, gathering.id, target.participantId);
-      if (member) state.member = member;
-    }
+    const state: State = { gathering, ...(member && { member }) };
     if (target.needsPresent?.(state)) state.present = await loadPresentMembers(deps.store, ctx, gathering.id);
     if (target.extra) Object.assign(state, await target.extra(state));
 

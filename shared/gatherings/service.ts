@@ -595,7 +595,6 @@ export async function listMembers(
   filters: { status?: MemberStatus },
   page: { limit?: number; cursor?: string },
 ): Promise<Page<Member>> {
-  await loadGathering(deps.store, scope, gatheringId);
   const result = await deps.store.query({
     pk: aggregatePk("gathering", scope.projectId, gatheringId),
     beginsWith: MEMBER_SK_PREFIX,
@@ -604,5 +603,7 @@ export async function listMembers(
     ...(page.cursor !== undefined && { cursor: page.cursor }),
     ...(filters.status && { filter: { status: filters.status } }),
   });
+  // Only an empty page needs to tell "no members" from "no such gathering".
+  if (result.items.length === 0) await loadGathering(deps.store, scope, gatheringId);
   return { items: result.items.map(memberFromItem), ...(result.nextCursor && { nextCursor: result.nextCursor }) };
 }

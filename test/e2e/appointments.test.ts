@@ -55,7 +55,7 @@ describe("appointments: scheduled auto-start", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "cortex-appt-"));
     let runtime = await startRuntime(["--data-dir", dataDir]);
     const api = new ApiClient(runtime, uniqueProject("appt"));
-    const startsAt = iso(8_000);
+    const startsAt = iso(12_000);
     const appt = await api.create({
       name: "Standup",
       type: "appointment",
@@ -69,16 +69,18 @@ describe("appointments: scheduled auto-start", () => {
     runtime.process.kill("SIGINT");
     await runtime.exited;
     runtime = await startRuntime(["--data-dir", dataDir]);
+    const restartedAt = Date.now();
     try {
       const again = new ApiClient(runtime, api.projectId);
       const started = await eventually(async () => {
         const events = await committedEvents(runtime, api.projectId, appt.id);
         return events.find((e) => e.type === "gathering.started");
       }, 30_000);
-      // The scheduler fires on time: within 2 s of startsAt (its loop ticks every 250 ms).
-      const lateness = Date.parse(started.occurredAt) - Date.parse(startsAt);
-      expect(lateness).toBeGreaterThanOrEqual(0);
-      expect(lateness).toBeLessThan(2_000);
+      // The scheduler fires on time: within 2 s of startsAt (its loop ticks every 250 ms) — or, if the
+      // runtime was still restarting at startsAt (a loaded machine), within 2 s of being back.
+      const firedAt = Date.parse(started.occurredAt);
+      expect(firedAt).toBeGreaterThanOrEqual(Date.parse(startsAt));
+      expect(firedAt - Math.max(Date.parse(startsAt), restartedAt)).toBeLessThan(2_000);
       expect(started.actor).toEqual({ type: "schedule", id: `${appt.id}-start` });
       const gathering = (await again.get(`/gatherings/${appt.id}`)).body;
       expect(gathering.status).toBe("started");

@@ -158,8 +158,9 @@ export class DynamoDbStore implements Store {
     const limit = options.limit ?? 100;
     const items: Item[] = [];
     let start = options.cursor !== undefined ? decodeCursor(options.cursor) : undefined;
-    // With a filter DynamoDB may return short pages; keep reading until `limit` matches or the end. When we
-    // stop inside a page, the cursor is the last returned item's key, so nothing is skipped or repeated.
+    // Read one item past the page: a cursor is returned only when more items exist, so the last page is
+    // never followed by an empty one. With a filter DynamoDB may return short pages; keep reading until
+    // enough matches or the end. The cursor is the last returned item's key, so nothing is skipped.
     do {
       const result = await this.client.send(
         new QueryCommand({
@@ -171,7 +172,7 @@ export class DynamoDbStore implements Store {
           }),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: marshall(values),
-          Limit: filterEntries.length > 0 ? Math.max(limit, 50) : limit - items.length,
+          Limit: filterEntries.length > 0 ? Math.max(limit + 1, 50) : limit + 1 - items.length,
           ...(start && { ExclusiveStartKey: start }),
           ScanIndexForward: !options.descending,
           // GSIs only support eventually consistent reads.
@@ -182,11 +183,13 @@ export class DynamoDbStore implements Store {
         const item = unmarshall(raw) as Item;
         if (this.isExpired(item)) continue;
         items.push(item);
-        if (items.length === limit) {
-          const more = raw !== result.Items!.at(-1) || result.LastEvaluatedKey !== undefined;
-          if (!more) return { items };
+        if (items.length > limit) {
+          const last = items[limit - 1]!;
           const keyNames = [TABLE.partitionKey, TABLE.sortKey, ...(index ? [index.partitionKey, index.sortKey] : [])];
-          return { items, nextCursor: encodeCursor(Object.fromEntries(keyNames.map((k) => [k, item[k]]))) };
+          return {
+            items: items.slice(0, limit),
+            nextCursor: encodeCursor(Object.fromEntries(keyNames.map((k) => [k, last[k]]))),
+          };
         }
       }
       start = result.LastEvaluatedKey;
