@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CortexClient, type DocumentChange, type Invitation, type Member } from "../../sdk/src/index.js";
 import { uniqueProject } from "../support/http.js";
-import { eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { eventually, sharedRuntime } from "../support/runtime.js";
 
 /**
  * Invitations through the SDK against the local runtime (mail goes to its local SES): seed 000's
  * appointment flow with a start time that is still ahead, watched live as the invitations are created,
  * emailed and answered.
  */
-let rt: RunningRuntime;
-beforeAll(async () => {
-  rt = await startRuntime(["--in-memory"]);
-});
-afterAll(async () => {
-  rt.process.kill("SIGINT");
-  await rt.exited;
-});
+const rt = sharedRuntime();
 
 const future = (hours: number) => new Date(Date.now() + hours * 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
 

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CortexClient, type DocumentChange, type Member } from "../../sdk/src/index.js";
 import { uniqueProject } from "../support/http.js";
-import { startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { sharedRuntime } from "../support/runtime.js";
 
 /** Live member views over real SSE against the local runtime, under concurrent changes. */
-let rt: RunningRuntime;
-beforeAll(async () => {
-  rt = await startRuntime(["--in-memory"]);
-});
-afterAll(async () => {
-  rt.process.kill("SIGINT");
-  await rt.exited;
-});
+const rt = sharedRuntime();
 
 const client = () => new CortexClient({ baseUrl: rt.apiUrl, apiKey: rt.apiKey });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateWebhookSecret, isValidWebhook, webhookHeaders } from "../../shared/webhooks/signature.js";
 import { CortexClient, CortexError, verifyWebhook, WebhookVerificationError } from "../../sdk/src/index.js";
 import { uniqueProject } from "../support/http.js";
-import { eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { eventually, sharedRuntime } from "../support/runtime.js";
 
 /**
  * The SDK's webhook side: `verifyWebhook` (WebCrypto) against signatures made by the backend's own
@@ -88,12 +88,11 @@ interface Received {
 }
 
 describe("webhook endpoints through the SDK", () => {
-  let rt: RunningRuntime;
+  const rt = sharedRuntime();
   let server: Server;
   let url: string;
   const received: Received[] = [];
   beforeAll(async () => {
-    rt = await startRuntime(["--in-memory"]);
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
@@ -106,9 +105,7 @@ describe("webhook endpoints through the SDK", () => {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
   });
   afterAll(async () => {
-    rt.process.kill("SIGINT");
     await new Promise<void>((r) => server.close(() => r()));
-    await rt.exited;
   });
 
   const headersOf = (r: Received) => r.headers as Record<string, string>;

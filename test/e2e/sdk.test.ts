@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CortexClient,
   CortexError,
@@ -8,17 +8,10 @@ import {
   type SessionData,
 } from "../../sdk/src/index.js";
 import { ApiClient, uniqueProject } from "../support/http.js";
-import { eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { eventually, sharedRuntime } from "../support/runtime.js";
 
 /** The SDK against the local runtime: errors, idempotency, pagination, live objects, sessions, directory. */
-let rt: RunningRuntime;
-beforeAll(async () => {
-  rt = await startRuntime(["--in-memory"]);
-});
-afterAll(async () => {
-  rt.process.kill("SIGINT");
-  await rt.exited;
-});
+const rt = sharedRuntime();
 
 const client = () => new CortexClient({ baseUrl: rt.apiUrl, apiKey: rt.apiKey });
 const newProject = () => client().project(uniqueProject("sdk"));
