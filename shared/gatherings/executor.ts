@@ -15,7 +15,7 @@ import {
   memberKey,
   type ItemKey,
 } from "../store/keys.js";
-import type { Condition, Item, Store, WriteOp } from "../store/store.js";
+import type { Condition, Item, Page, Store, WriteOp } from "../store/store.js";
 import type { Scope } from "./gathering.js";
 import { isPresent } from "./members.js";
 import { GatheringSchema, MemberSchema, type Gathering, type Member } from "./model.js";
@@ -77,21 +77,61 @@ export async function loadMember(store: Store, scope: Scope, gatheringId: string
   return item ? memberFromItem(item) : undefined;
 }
 
-export async function loadPresentMembers(store: Store, scope: Scope, gatheringId: string): Promise<Member[]> {
-  const present: Member[] = [];
+/** One page of one kind of item in a gathering's partition (members, invitations), optionally by status. */
+export async function listGatheringItems<T>(
+  store: Store,
+  scope: Scope,
+  gatheringId: string,
+  prefix: string,
+  parse: (item: Item) => T,
+  filters: { status?: string },
+  page: { limit?: number; cursor?: string },
+): Promise<Page<T>> {
+  const result = await store.query({
+    pk: aggregatePk("gathering", scope.projectId, gatheringId),
+    beginsWith: prefix,
+    consistent: true,
+    limit: page.limit ?? 50,
+    ...(page.cursor !== undefined && { cursor: page.cursor }),
+    ...(filters.status && { filter: { status: filters.status } }),
+  });
+  // Only an empty page needs to tell "none yet" from "no such gathering".
+  if (result.items.length === 0) await loadGathering(store, scope, gatheringId);
+  return { items: result.items.map(parse), ...(result.nextCursor && { nextCursor: result.nextCursor }) };
+}
+
+/** Every item of one kind in a gathering's partition, all pages. */
+export async function allGatheringItems<T>(
+  store: Store,
+  scope: Scope,
+  gatheringId: string,
+  prefix: string,
+  parse: (item: Item) => T,
+): Promise<T[]> {
+  const all: T[] = [];
   let cursor: string | undefined;
   do {
-    const page = await store.query({
-      pk: aggregatePk("gathering", scope.projectId, gatheringId),
-      beginsWith: MEMBER_SK_PREFIX,
-      consistent: true,
-      limit: 500,
-      ...(cursor && { cursor }),
-    });
-    present.push(...page.items.map(memberFromItem).filter((m) => isPresent(m.status)));
+    const page = await listGatheringItems(
+      store,
+      scope,
+      gatheringId,
+      prefix,
+      parse,
+      {},
+      {
+        limit: 500,
+        ...(cursor && { cursor }),
+      },
+    );
+    all.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
-  return present;
+  return all;
+}
+
+export async function loadPresentMembers(store: Store, scope: Scope, gatheringId: string): Promise<Member[]> {
+  const members = await allGatheringItems(store, scope, gatheringId, MEMBER_SK_PREFIX, memberFromItem);
+  return members.filter((m) => isPresent(m.status));
 }
 
 // ── The executor ───────────────────────────────────────────────────────────────────────────────────────

@@ -5,11 +5,12 @@ import { newId } from "../ids.js";
 import { sessionCreation, sessionEnding, newSession } from "../sessions/session.js";
 import { SessionSchema } from "../sessions/model.js";
 import { commit, type CommitRequest } from "../store/commit.js";
-import { aggregatePk, aggregateRootKey, gatheringListKeys, joinCodeKey, MEMBER_SK_PREFIX } from "../store/keys.js";
+import { aggregateRootKey, gatheringListKeys, joinCodeKey, MEMBER_SK_PREFIX } from "../store/keys.js";
 import type { Item, Page } from "../store/store.js";
 import {
   execute,
   gatheringFromItem,
+  listGatheringItems,
   loadGathering,
   loadMember,
   memberFromItem,
@@ -595,15 +596,5 @@ export async function listMembers(
   filters: { status?: MemberStatus },
   page: { limit?: number; cursor?: string },
 ): Promise<Page<Member>> {
-  const result = await deps.store.query({
-    pk: aggregatePk("gathering", scope.projectId, gatheringId),
-    beginsWith: MEMBER_SK_PREFIX,
-    consistent: true,
-    limit: page.limit ?? 50,
-    ...(page.cursor !== undefined && { cursor: page.cursor }),
-    ...(filters.status && { filter: { status: filters.status } }),
-  });
-  // Only an empty page needs to tell "no members" from "no such gathering".
-  if (result.items.length === 0) await loadGathering(deps.store, scope, gatheringId);
-  return { items: result.items.map(memberFromItem), ...(result.nextCursor && { nextCursor: result.nextCursor }) };
+  return listGatheringItems(deps.store, scope, gatheringId, MEMBER_SK_PREFIX, memberFromItem, filters, page);
 }

@@ -1,6 +1,8 @@
 import { ConflictError, NotFoundError } from "../errors.js";
 import {
+  allGatheringItems,
   execute,
+  listGatheringItems,
   loadGathering,
   memberFromItem,
   type CommandContext,
@@ -16,8 +18,8 @@ import { newMember } from "../gatherings/members.js";
 import type { Gathering, Member } from "../gatherings/model.js";
 import { isId, newId } from "../ids.js";
 import { findParticipants } from "../participants/service.js";
-import { aggregatePk, INVITATION_SK_PREFIX, invitationKey, memberKey } from "../store/keys.js";
-import type { Page } from "../store/store.js";
+import { INVITATION_SK_PREFIX, invitationKey, memberKey } from "../store/keys.js";
+import type { Item, Page } from "../store/store.js";
 import { InvitationSchema, type Invitation, type InvitationStatus, type SendInvitationsBody } from "./model.js";
 
 /**
@@ -39,25 +41,8 @@ function recipientKey(r: Recipient): string {
   return r.participantId !== undefined ? `p:${r.participantId}` : `e:${r.email!.toLowerCase()}`;
 }
 
-async function loadInvitations(
-  deps: Pick<GatheringDeps, "store">,
-  scope: Scope,
-  gatheringId: string,
-): Promise<Invitation[]> {
-  const all: Invitation[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.query({
-      pk: aggregatePk("gathering", scope.projectId, gatheringId),
-      beginsWith: INVITATION_SK_PREFIX,
-      consistent: true,
-      limit: 500,
-      ...(cursor && { cursor }),
-    });
-    all.push(...page.items.map((i) => InvitationSchema.parse(i)));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
+function loadInvitations(deps: Pick<GatheringDeps, "store">, scope: Scope, gatheringId: string) {
+  return allGatheringItems(deps.store, scope, gatheringId, INVITATION_SK_PREFIX, (i) => InvitationSchema.parse(i));
 }
 
 export async function sendInvitations(
@@ -174,19 +159,8 @@ export async function listInvitations(
   filters: { status?: InvitationStatus },
   page: { limit?: number; cursor?: string },
 ): Promise<Page<Invitation>> {
-  await loadGathering(deps.store, scope, gatheringId);
-  const result = await deps.store.query({
-    pk: aggregatePk("gathering", scope.projectId, gatheringId),
-    beginsWith: INVITATION_SK_PREFIX,
-    consistent: true,
-    limit: page.limit ?? 50,
-    ...(page.cursor !== undefined && { cursor: page.cursor }),
-    ...(filters.status && { filter: { status: filters.status } }),
-  });
-  return {
-    items: result.items.map((i) => InvitationSchema.parse(i)),
-    ...(result.nextCursor && { nextCursor: result.nextCursor }),
-  };
+  const parse = (i: Item) => InvitationSchema.parse(i);
+  return listGatheringItems(deps.store, scope, gatheringId, INVITATION_SK_PREFIX, parse, filters, page);
 }
 
 export async function getInvitation(
