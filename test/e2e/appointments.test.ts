@@ -93,7 +93,9 @@ describe("appointments: scheduled auto-start", () => {
       });
       const activity = await eventually(async () => {
         const items = (await again.get(`/activity?limit=100`)).body.items as Array<{ type: string; resource: string }>;
-        return items.some((e) => e.type === "session.created") ? items : undefined;
+        // Deliveries are asynchronous and unordered across events: wait for both.
+        const types = items.map((e) => e.type);
+        return types.includes("session.created") && types.includes("gathering.started") ? items : undefined;
       });
       expect(activity.filter((e) => e.type === "gathering.started")).toHaveLength(1);
       expect(activity.find((e) => e.type === "session.created")!.resource).toBe(`session:${gathering.sessionId}`);
