@@ -13,7 +13,7 @@ import {
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseType,
 } from "../../shared/http/gateway-responses.js";
-import { matchPath, ROUTES, type RouteDefinition } from "../../shared/http/routes.js";
+import { findRoute } from "../../shared/http/routes.js";
 import type { LambdaHandler } from "../lambda.js";
 import { invokeLambda, lambdaContext } from "../lambda.js";
 import { LocalResponseStream } from "../lambda-streaming.js";
@@ -40,20 +40,6 @@ export interface LocalApiOptions {
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const AUTHORIZER_TTL_MS = 300_000;
 const API_ID = "local";
-
-function findRoute(
-  method: string,
-  path: string,
-): { route: RouteDefinition; params: Record<string, string> } | "no-route" {
-  let best: { route: RouteDefinition; params: Record<string, string> } | undefined;
-  for (const route of ROUTES as readonly RouteDefinition[]) {
-    if (route.method !== method) continue;
-    const params = matchPath(route.path, path);
-    // Like API Gateway, a literal segment beats a path parameter.
-    if (params && (!best || Object.keys(params).length < Object.keys(best.params).length)) best = { route, params };
-  }
-  return best ?? "no-route";
-}
 
 function sendGatewayResponse(
   res: ServerResponse,
@@ -101,7 +87,7 @@ export async function startLocalApi(
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     const match = findRoute(method, url.pathname);
-    if (match === "no-route") return sendGatewayResponse(res, "MISSING_AUTHENTICATION_TOKEN", requestId);
+    if (!match) return sendGatewayResponse(res, "MISSING_AUTHENTICATION_TOKEN", requestId);
 
     const chunks: Buffer[] = [];
     let size = 0;

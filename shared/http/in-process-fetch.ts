@@ -1,7 +1,7 @@
 import { handleApiRequest, type ApiDeps, type Principal } from "./api.js";
 import { PROBLEM_CONTENT_TYPE } from "./gateway-responses.js";
 import { toProblem } from "./problem.js";
-import { matchPath, ROUTES, type OperationId, type RouteDefinition } from "./routes.js";
+import { findRoute, type OperationId } from "./routes.js";
 
 /**
  * A `fetch` that serves the API in-process, for a known principal: what a user function's SDK client
@@ -12,13 +12,9 @@ export function inProcessFetch(deps: ApiDeps, principal: Principal) {
   return async (input: string, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(input, "http://in-process.local");
     const method = (init.method ?? "GET").toUpperCase();
-    let found: { route: RouteDefinition; params: Record<string, string> } | undefined;
-    for (const route of ROUTES as readonly RouteDefinition[]) {
-      if (route.method !== method || route.handler !== "api") continue;
-      const params = matchPath(route.path, url.pathname);
-      if (params && (!found || Object.keys(params).length < Object.keys(found.params).length))
-        found = { route, params };
-    }
+    const resolved = findRoute(method, url.pathname);
+    // Streaming (SSE) routes are served by their own function, not here.
+    const found = resolved?.route.handler === "api" ? resolved : undefined;
     const json = (status: number, body: unknown, type = "application/json", headers: Record<string, string> = {}) =>
       new Response(body === undefined ? null : JSON.stringify(body), {
         status,

@@ -515,6 +515,23 @@ export type OperationId = (typeof ROUTES)[number]["operationId"];
 /** Operations the API function serves (the rest stream from their own function). */
 export type ApiOperationId = Extract<(typeof ROUTES)[number], { handler: "api" }>["operationId"];
 
+/**
+ * The route a request resolves to, with its path parameters. Like API Gateway, a literal segment beats a
+ * path parameter (`/gatherings/join` before `/gatherings/{gatheringId}`).
+ */
+export function findRoute(
+  method: string,
+  path: string,
+): { route: RouteDefinition; params: Record<string, string> } | undefined {
+  let best: { route: RouteDefinition; params: Record<string, string> } | undefined;
+  for (const route of ROUTES as readonly RouteDefinition[]) {
+    if (route.method !== method) continue;
+    const params = matchPath(route.path, path);
+    if (params && (!best || Object.keys(params).length < Object.keys(best.params).length)) best = { route, params };
+  }
+  return best;
+}
+
 /** Matches a concrete path against a route template; returns the path parameters or undefined. */
 export function matchPath(template: string, path: string): Record<string, string> | undefined {
   const t = template.split("/");
