@@ -194,13 +194,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(() => bus.stop());
 
+    // The emulators keep their own tables in the same DynamoDB Local.
+    const localDb = new DynamoDBClient({
+      endpoint: dynamodb.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+
     // EventBridge Scheduler targets are Lambda ARNs; locally the function name is the entry under functions/.
     const scheduler = await startLocalScheduler({
-      dynamodb: new DynamoDBClient({
-        endpoint: dynamodb.endpoint,
-        region: REGION,
-        credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      }),
+      dynamodb: localDb,
       tableName: "cortex-local-scheduler",
       // The same clock as the functions (CORTEX_CLOCK_START moves both).
       now: () => systemClock.now(),
@@ -217,11 +220,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(() => scheduler.stop());
 
-    const localDb = new DynamoDBClient({
-      endpoint: dynamodb.endpoint,
-      region: REGION,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
     const deliveries = QUEUES.webhookDeliveries;
     const sqs = await startLocalSqs({
       dynamodb: localDb,

@@ -206,10 +206,14 @@ function readItems(state: State) {
   return { members, invitations: new Map((state.invitations ?? []).map((inv) => [inv.id, inv])) };
 }
 
-function toCommitRequest(base: Gathering, decision: Decision, state: State, ctx: CommandContext): CommitRequest {
+function toCommitRequest(
+  base: Gathering,
+  decision: Decision,
+  read: ReturnType<typeof readItems>,
+  ctx: CommandContext,
+): CommitRequest {
   const final = decision.steps.at(-1)!.gathering;
   const { version: _version, ...attributes } = final;
-  const read = readItems(state);
   return {
     aggregate: { type: "gathering", id: base.id, projectId: base.projectId, tenantId: base.tenantId },
     expectedVersion: base.version,
@@ -323,7 +327,7 @@ export async function execute(
     try {
       await commit(
         deps.store,
-        [toCommitRequest(gathering, decision, state, ctx), ...(decision.also ?? [])],
+        [toCommitRequest(gathering, decision, read, ctx), ...(decision.also ?? [])],
         { now, eventRetentionSeconds: deps.eventRetentionSeconds },
         options.extraOps?.(outcome) ?? [],
       );
