@@ -28,3 +28,8 @@ export async function startBenchRuntime(options: {
     },
   };
 }
+
+/** The key scope of a project under the local runtime's dev key (tenant `local`, as `local/runtime.ts` mints it). */
+export function devScope(projectId: string): { tenantId: string; projectId: string } {
+  return { tenantId: "local", projectId };
+}

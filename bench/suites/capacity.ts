@@ -1,3 +1,4 @@
+import { devScope } from "../lib/runtime.js";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { matchesPattern } from "../../local/eventbridge/pattern.js";
@@ -270,7 +271,7 @@ export async function capacitySuite(
         TableName: TABLE_NAME,
         KeyConditionExpression: "PK = :pk AND SK BETWEEN :a AND :b",
         ExpressionAttributeValues: {
-          ":pk": { S: aggregatePk("gathering", options.projectId, id) },
+          ":pk": { S: aggregatePk("gathering", devScope(options.projectId), id) },
           ":a": { S: range.from },
           ":b": { S: range.to },
         },
@@ -318,7 +319,7 @@ export async function capacitySuite(
   meter.take();
   const latest = events.filter((e) => e.resource === `gathering:${gatheringIds[0]}`).at(-1)!;
   await store.query({
-    pk: aggregatePk("gathering", options.projectId, gatheringIds[0]!),
+    pk: aggregatePk("gathering", devScope(options.projectId), gatheringIds[0]!),
     between: eventRangeAfter(latest.version),
     consistent: true,
     limit: 100,

@@ -1,3 +1,4 @@
+import { devScope } from "../lib/runtime.js";
 import { QueryCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { activityPk, aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
@@ -149,7 +150,7 @@ export async function loadSuite(report: Report, options: LoadOptions): Promise<v
           TableName: TABLE_NAME,
           KeyConditionExpression: "PK = :pk AND SK BETWEEN :a AND :b",
           ExpressionAttributeValues: {
-            ":pk": { S: aggregatePk("gathering", options.projectId, lobby.id!) },
+            ":pk": { S: aggregatePk("gathering", devScope(options.projectId), lobby.id!) },
             ":a": { S: range.from },
             ":b": { S: range.to },
           },
@@ -186,7 +187,7 @@ export async function loadSuite(report: Report, options: LoadOptions): Promise<v
         new QueryCommand({
           TableName: TABLE_NAME,
           KeyConditionExpression: "PK = :pk",
-          ExpressionAttributeValues: { ":pk": { S: activityPk(options.projectId) } },
+          ExpressionAttributeValues: { ":pk": { S: activityPk(devScope(options.projectId)) } },
           Select: "COUNT",
           ConsistentRead: true,
           ExclusiveStartKey: start,

@@ -1,3 +1,4 @@
+import { devScope } from "../lib/runtime.js";
 import {
   GetItemCommand,
   QueryCommand,
@@ -124,10 +125,10 @@ export async function overheadSuite(report: Report, options: OverheadOptions): P
   const template = await createLobby();
   await httpJoin(template, "template-owner");
   await httpJoin(template, "template-member");
-  const tRoot = (await get(aggregateRootKey("gathering", projectId, template.id)))!;
+  const tRoot = (await get(aggregateRootKey("gathering", devScope(projectId), template.id)))!;
   const tMarker = (await get(joinCodeKey(normalizeJoinCode(template.code)!)))!;
   const tCreated = (await get({ PK: tRoot.PK as string, SK: eventSk(1) }))!;
-  const tMember = (await get(memberKey(projectId, template.id, "template-member")))!;
+  const tMember = (await get(memberKey(devScope(projectId), template.id, "template-member")))!;
   const tJoined = (await get({ PK: tRoot.PK as string, SK: eventSk(4) }))!;
   report.check(
     (tJoined.event as Attributes | undefined)?.type === "gathering.member.joined",
@@ -154,7 +155,7 @@ export async function overheadSuite(report: Report, options: OverheadOptions): P
     const code = generateJoinCode();
     const root = {
       ...tRoot,
-      PK: aggregatePk("gathering", projectId, id),
+      PK: aggregatePk("gathering", devScope(projectId), id),
       id,
       GSI1SK: id,
       joinCode: formatJoinCode(code),
@@ -194,8 +195,8 @@ export async function overheadSuite(report: Report, options: OverheadOptions): P
       const marker = await get(joinCodeKey(normalizeJoinCode(lobby.code)!));
       if (marker?.gatheringId !== lobby.id) throw new Error("bare join: marker not found");
     }
-    const root = await get(aggregateRootKey("gathering", projectId, lobby.id));
-    const existing = await get(memberKey(projectId, lobby.id, participantId));
+    const root = await get(aggregateRootKey("gathering", devScope(projectId), lobby.id));
+    const existing = await get(memberKey(devScope(projectId), lobby.id, participantId));
     if (!root) throw new Error("bare: root not found");
     const version = root.version as number;
     const next = {
@@ -210,7 +211,7 @@ export async function overheadSuite(report: Report, options: OverheadOptions): P
       action === "join"
         ? {
             ...tMember,
-            ...memberKey(projectId, lobby.id, participantId),
+            ...memberKey(devScope(projectId), lobby.id, participantId),
             gatheringId: lobby.id,
             participantId,
             displayName: `Player ${participantId}`,
@@ -249,7 +250,7 @@ export async function overheadSuite(report: Report, options: OverheadOptions): P
     );
   }
 
-  const listPk = aggregatePk("gathering", projectId, apiLobbies[0]!.id);
+  const listPk = aggregatePk("gathering", devScope(projectId), apiLobbies[0]!.id);
   async function bareList(): Promise<void> {
     const result = await dynamo.send(
       new QueryCommand({
@@ -278,7 +279,7 @@ export async function overheadSuite(report: Report, options: OverheadOptions): P
       http: async (w) =>
         void expectStatus(await http.request("GET", `${base}/gatherings/${apiLobbies[w]!.id}`), 200, "get"),
       bare: async (w) => {
-        if (!(await get(aggregateRootKey("gathering", projectId, apiLobbies[w]!.id))))
+        if (!(await get(aggregateRootKey("gathering", devScope(projectId), apiLobbies[w]!.id))))
           throw new Error("bare get: none");
       },
     },
@@ -316,7 +317,7 @@ export async function overheadSuite(report: Report, options: OverheadOptions): P
       name: "list 100 members",
       before: async () => {
         // The listed gathering needs at least 100 members (a short --quick run may not have joined enough).
-        const root = await get(aggregateRootKey("gathering", projectId, apiLobbies[0]!.id));
+        const root = await get(aggregateRootKey("gathering", devScope(projectId), apiLobbies[0]!.id));
         for (let n = (root?.memberCount as number) ?? 0; n < 100; n++)
           await httpJoin(apiLobbies[0]!, nextParticipant());
       },

@@ -1,3 +1,4 @@
+import { devScope } from "../lib/runtime.js";
 import {
   BatchWriteItemCommand,
   GetItemCommand,
@@ -59,7 +60,7 @@ export async function scaleSuite(report: Report, options: ScaleOptions): Promise
   const templateResult = await dynamo.send(
     new GetItemCommand({
       TableName: TABLE_NAME,
-      Key: marshall(memberKey(projectId, gathering.id, participant(1))),
+      Key: marshall(memberKey(devScope(projectId), gathering.id, participant(1))),
       ConsistentRead: true,
     }),
   );
@@ -72,7 +73,7 @@ export async function scaleSuite(report: Report, options: ScaleOptions): Promise
       const p = participant(i + 2);
       items.push({
         ...template,
-        ...memberKey(projectId, gathering.id, p),
+        ...memberKey(devScope(projectId), gathering.id, p),
         participantId: p,
         displayName: `Member ${p}`,
       });
@@ -88,7 +89,7 @@ export async function scaleSuite(report: Report, options: ScaleOptions): Promise
     }
     throw new Error("seeding: unprocessed items after 10 attempts");
   });
-  const rootKey = marshall(aggregateRootKey("gathering", projectId, gathering.id));
+  const rootKey = marshall(aggregateRootKey("gathering", devScope(projectId), gathering.id));
   const root = unmarshall(
     (await dynamo.send(new GetItemCommand({ TableName: TABLE_NAME, Key: rootKey, ConsistentRead: true }))).Item!,
   );

@@ -1,5 +1,6 @@
 import { EventEnvelopeSchema, type EventEnvelope } from "../events/envelope.js";
 import { activityKey, activityPk } from "../store/keys.js";
+import type { Scope } from "../tenancy.js";
 import { TransactionCancelledError, type Page, type Store } from "../store/store.js";
 
 /**
@@ -17,7 +18,7 @@ export async function recordActivity(
     await store.transact([
       {
         op: "put",
-        item: { ...activityKey(event.projectId, event.id), kind: "activity", event, expiresAt },
+        item: { ...activityKey(event, event.id), kind: "activity", event, expiresAt },
         condition: { kind: "notExists" },
       },
     ]);
@@ -30,11 +31,11 @@ export async function recordActivity(
 
 export async function listActivity(
   store: Store,
-  projectId: string,
+  scope: Scope,
   page: { limit?: number; cursor?: string },
 ): Promise<Page<EventEnvelope>> {
   const result = await store.query({
-    pk: activityPk(projectId),
+    pk: activityPk(scope),
     limit: page.limit ?? 50,
     ...(page.cursor !== undefined && { cursor: page.cursor }),
     consistent: true,
@@ -48,9 +49,9 @@ export async function listActivity(
 /** One recorded event by id (for webhook replay); undefined once it left the retention window. */
 export async function listActivityEvent(
   store: Store,
-  projectId: string,
+  scope: Scope,
   eventId: string,
 ): Promise<EventEnvelope | undefined> {
-  const item = await store.get(activityKey(projectId, eventId), { consistent: true });
+  const item = await store.get(activityKey(scope, eventId), { consistent: true });
   return item ? EventEnvelopeSchema.parse(item.event) : undefined;
 }

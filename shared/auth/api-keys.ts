@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { apiKeyKey } from "../store/keys.js";
 import type { Store } from "../store/store.js";
 import type { Principal } from "../http/api.js";
+import { TENANT_ID_PATTERN } from "../tenancy.js";
 
 /**
  * API keys: `ck_` + 32 random bytes (base64url). Only the SHA-256 of the secret is stored; the key id
@@ -39,6 +40,9 @@ export interface ApiKeyRecord {
 }
 
 export async function storeApiKey(store: Store, secret: string, record: ApiKeyRecord): Promise<string> {
+  if (!TENANT_ID_PATTERN.test(record.tenantId)) {
+    throw new Error(`tenant id "${record.tenantId}" must match ${TENANT_ID_PATTERN.source}`);
+  }
   const hash = hashApiKey(secret);
   await store.transact([{ op: "put", item: { ...apiKeyKey(hash), kind: "apiKey", hash, ...record } }]);
   return keyIdOf(hash);

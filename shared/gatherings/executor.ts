@@ -16,7 +16,7 @@ import {
   type ItemKey,
 } from "../store/keys.js";
 import type { Condition, Item, Page, Store, WriteOp } from "../store/store.js";
-import type { Scope } from "./gathering.js";
+import type { Scope } from "../tenancy.js";
 import { isPresent } from "./members.js";
 import { GatheringSchema, MemberSchema, type Gathering, type Member } from "./model.js";
 
@@ -67,13 +67,13 @@ export function memberFromItem(item: Item): Member {
 
 export async function loadGathering(store: Store, scope: Scope, id: string): Promise<Gathering> {
   if (!isId("gathering", id)) throw new NotFoundError(`gathering ${id} not found`);
-  const item = await store.get(aggregateRootKey("gathering", scope.projectId, id), { consistent: true });
+  const item = await store.get(aggregateRootKey("gathering", scope, id), { consistent: true });
   if (!item) throw new NotFoundError(`gathering ${id} not found`);
   return gatheringFromItem(item);
 }
 
 export async function loadMember(store: Store, scope: Scope, gatheringId: string, participantId: string) {
-  const item = await store.get(memberKey(scope.projectId, gatheringId, participantId), { consistent: true });
+  const item = await store.get(memberKey(scope, gatheringId, participantId), { consistent: true });
   return item ? memberFromItem(item) : undefined;
 }
 
@@ -88,7 +88,7 @@ export async function listGatheringItems<T>(
   page: { limit?: number; cursor?: string },
 ): Promise<Page<T>> {
   const result = await store.query({
-    pk: aggregatePk("gathering", scope.projectId, gatheringId),
+    pk: aggregatePk("gathering", scope, gatheringId),
     beginsWith: prefix,
     consistent: true,
     limit: page.limit ?? 50,
@@ -217,19 +217,19 @@ function toCommitRequest(
   return {
     aggregate: { type: "gathering", id: base.id, projectId: base.projectId, tenantId: base.tenantId },
     expectedVersion: base.version,
-    root: { ...attributes, kind: "gathering", ...gatheringListKeys(base.projectId, base.id) },
+    root: { ...attributes, kind: "gathering", ...gatheringListKeys(base, base.id) },
     puts: [
       ...(decision.memberPuts ?? []).map((m) => ({
-        item: { ...m, ...memberKey(base.projectId, base.id, m.participantId), kind: "member" },
+        item: { ...m, ...memberKey(base, base.id, m.participantId), kind: "member" },
         condition: asRead(read.members.get(m.participantId)),
       })),
       ...(decision.invitationPuts ?? []).map((inv) => ({
-        item: { ...inv, ...invitationKey(base.projectId, base.id, inv.id), kind: "invitation" },
+        item: { ...inv, ...invitationKey(base, base.id, inv.id), kind: "invitation" },
         condition: asRead(read.invitations.get(inv.id)),
       })),
     ],
     deletes: (decision.memberDeletes ?? []).map((p) => ({
-      key: memberKey(base.projectId, base.id, p),
+      key: memberKey(base, base.id, p),
       condition: asRead(read.members.get(p)),
     })),
     ...(decision.uniques && { uniques: decision.uniques }),

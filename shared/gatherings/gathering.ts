@@ -1,11 +1,7 @@
 import { ValidationError, type FieldIssue } from "../errors.js";
 import { formatJoinCode } from "./join-code.js";
+import type { Scope } from "../tenancy.js";
 import type { CreateGatheringBody, Gathering, GatheringStatus, GatheringType } from "./model.js";
-
-export interface Scope {
-  tenantId: string;
-  projectId: string;
-}
 
 const INITIAL_STATUS: Record<GatheringType, GatheringStatus> = {
   lobby: "open",

@@ -22,7 +22,8 @@ import {
   type State,
   type Step,
 } from "./executor.js";
-import { newGathering, type Scope } from "./gathering.js";
+import { newGathering } from "./gathering.js";
+import type { Scope } from "../tenancy.js";
 import { formatJoinCode, generateJoinCode, normalizeJoinCode } from "./join-code.js";
 import { applyLifecycle, assertCanPerform } from "./lifecycle.js";
 import {
@@ -194,7 +195,7 @@ export async function createGathering(
         {
           aggregate: { type: "gathering", id, projectId: ctx.projectId, tenantId: ctx.tenantId },
           expectedVersion: 0,
-          root: { ...attributes, kind: "gathering", ...gatheringListKeys(ctx.projectId, id) },
+          root: { ...attributes, kind: "gathering", ...gatheringListKeys(ctx, id) },
           uniques: [joinCodeMarker(joinCode, gathering)],
           events: [{ type: "gathering.created", data: { gathering }, actor: ctx.actor }],
         },
@@ -214,7 +215,13 @@ export async function createGathering(
 }
 
 function joinCodeMarker(canonicalCode: string, gathering: Gathering): Item {
-  return { ...joinCodeKey(canonicalCode), kind: "joinCode", projectId: gathering.projectId, gatheringId: gathering.id };
+  return {
+    ...joinCodeKey(canonicalCode),
+    kind: "joinCode",
+    tenantId: gathering.tenantId,
+    projectId: gathering.projectId,
+    gatheringId: gathering.id,
+  };
 }
 
 export async function getGathering(deps: Pick<GatheringDeps, "store">, scope: Scope, id: string): Promise<Gathering> {
@@ -234,7 +241,7 @@ export async function listGatherings(
   filters: GatheringFilters,
   page: { limit?: number; cursor?: string },
 ): Promise<Page<Gathering>> {
-  const keys = gatheringListKeys(scope.projectId, "");
+  const keys = gatheringListKeys(scope, "");
   const result = await deps.store.query({
     pk: keys.GSI1PK,
     index: "GSI1",
@@ -345,7 +352,7 @@ async function close(
       gatheringId: id,
       extra: async ({ gathering }) => {
         if (!gathering.sessionId) return {};
-        const item = await deps.store.get(aggregateRootKey("session", ctx.projectId, gathering.sessionId));
+        const item = await deps.store.get(aggregateRootKey("session", ctx, gathering.sessionId));
         return item ? { session: SessionSchema.parse(item) } : {};
       },
     },
@@ -430,8 +437,8 @@ export async function joinByCode(
     ]);
   }
   const marker = await deps.store.get(joinCodeKey(code), { consistent: true });
-  // Codes are unique across the deployment; a code of another project is as unknown as no code at all.
-  if (!marker || marker.projectId !== ctx.projectId) {
+  // Codes are unique across the deployment; a code of another tenant or project is as unknown as no code at all.
+  if (!marker || marker.tenantId !== ctx.tenantId || marker.projectId !== ctx.projectId) {
     throw new NotFoundError(`No gathering has the join code ${formatJoinCode(code)}`, "join_code_not_found");
   }
   return execute(

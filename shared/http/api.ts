@@ -175,6 +175,7 @@ async function mutate(
   return idempotently(
     {
       store: deps.store,
+      tenantId: scope.tenantId,
       projectId: scope.projectId,
       key,
       fingerprint: fingerprint(request.operationId, request.params, request.body),
@@ -401,9 +402,10 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
     const verified = verifyRsvpToken(await signingKey(deps.store, "rsvp"), request.params.token!, deps.clock.now());
     if (!verified.ok) return html(400, rsvpInvalidPage(rsvpReason(verified.reason)));
     const { claim } = verified;
-    const gathering = await getGathering(deps, { tenantId: "", projectId: claim.projectId }, claim.gatheringId).catch(
-      () => undefined,
-    );
+    const gathering = await getGathering(deps, claim, claim.gatheringId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
     if (!gathering) return html(404, rsvpInvalidPage("The gathering no longer exists."));
     return html(200, rsvpConfirmPage(gathering.name, claim.action, request.params.token!));
   },
@@ -414,11 +416,11 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
     const { claim } = verified;
     const status = claim.action === "accept" ? "accepted" : "declined";
     try {
-      const gathering = await getGathering(deps, { tenantId: "", projectId: claim.projectId }, claim.gatheringId);
+      const gathering = await getGathering(deps, claim, claim.gatheringId);
       await respondToInvitation(
         deps,
         {
-          tenantId: gathering.tenantId,
+          tenantId: claim.tenantId,
           projectId: claim.projectId,
           actor: { type: "participant", id: claim.invitationId },
         },
@@ -519,7 +521,7 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
   async listActivity(request, deps) {
     const scope = scopeOf(request);
     const query = parseWith(PageQuerySchema, request.query, "query");
-    return { status: 200, body: await listActivity(deps.store, scope.projectId, query) };
+    return { status: 200, body: await listActivity(deps.store, scope, query) };
   },
 };
 
@@ -543,6 +545,7 @@ async function once(request: ApiRequest, deps: ApiDeps, run: () => Promise<ApiRe
   return idempotently(
     {
       store: deps.store,
+      tenantId: scope.tenantId,
       projectId: scope.projectId,
       key,
       fingerprint: fingerprint(request.operationId, request.params, request.body),

@@ -18,6 +18,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export interface IdempotencyScope {
   store: Store;
+  tenantId: string;
   projectId: string;
   key: string;
   fingerprint: string;
@@ -60,7 +61,7 @@ function replay(record: Record<string, unknown>, scope: IdempotencyScope): ApiRe
 }
 
 async function existing(scope: IdempotencyScope): Promise<Record<string, unknown> | undefined> {
-  return scope.store.get(idempotencyKey(scope.projectId, scope.key), { consistent: true });
+  return scope.store.get(idempotencyKey(scope, scope.key), { consistent: true });
 }
 
 /**
@@ -77,7 +78,7 @@ export async function idempotently(
     {
       op: "put",
       item: {
-        ...idempotencyKey(scope.projectId, scope.key),
+        ...idempotencyKey(scope, scope.key),
         kind: "idempotency",
         fingerprint: scope.fingerprint,
         response,

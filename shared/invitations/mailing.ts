@@ -48,7 +48,13 @@ async function rsvpUrl(deps: MailingDeps, invitation: Invitation, gathering: Gat
   const key = await signingKey(deps.store, "rsvp");
   const token = createRsvpToken(
     key,
-    { projectId: gathering.projectId, gatheringId: gathering.id, invitationId: invitation.id, action },
+    {
+      tenantId: gathering.tenantId,
+      projectId: gathering.projectId,
+      gatheringId: gathering.id,
+      invitationId: invitation.id,
+      action,
+    },
     deps.clock.now(),
   );
   return `${deps.mail.publicBaseUrl.replace(/\/$/, "")}/v1/rsvp/${token}`;

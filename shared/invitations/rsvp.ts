@@ -9,14 +9,22 @@ import { escapeHtml } from "./email-content.js";
  * links, so the response happens on the page's POST.
  */
 const PayloadSchema = z.object({
-  v: z.literal(1),
+  // v2 names the tenant: a token resolves to keys of exactly one tenant and project.
+  v: z.literal(2),
+  t: z.string(),
   p: z.string(),
   g: z.string(),
   i: z.string(),
   a: z.enum(["accept", "decline"]),
   exp: z.number().int(),
 });
-export type RsvpClaim = { projectId: string; gatheringId: string; invitationId: string; action: "accept" | "decline" };
+export type RsvpClaim = {
+  tenantId: string;
+  projectId: string;
+  gatheringId: string;
+  invitationId: string;
+  action: "accept" | "decline";
+};
 
 export const RSVP_TOKEN_TTL_SECONDS = 90 * 86_400;
 
@@ -27,7 +35,8 @@ function mac(key: Buffer, payload: string): string {
 export function createRsvpToken(key: Buffer, claim: RsvpClaim, now: Date): string {
   const payload = Buffer.from(
     JSON.stringify({
-      v: 1,
+      v: 2,
+      t: claim.tenantId,
       p: claim.projectId,
       g: claim.gatheringId,
       i: claim.invitationId,
@@ -54,7 +63,16 @@ export function verifyRsvpToken(key: Buffer, token: string, now: Date): RsvpVeri
     return { ok: false, reason: "malformed" };
   }
   if (parsed.exp * 1000 <= now.getTime()) return { ok: false, reason: "expired" };
-  return { ok: true, claim: { projectId: parsed.p, gatheringId: parsed.g, invitationId: parsed.i, action: parsed.a } };
+  return {
+    ok: true,
+    claim: {
+      tenantId: parsed.t,
+      projectId: parsed.p,
+      gatheringId: parsed.g,
+      invitationId: parsed.i,
+      action: parsed.a,
+    },
+  };
 }
 
 function page(title: string, body: string): string {

@@ -12,7 +12,7 @@ import {
   type Outcome,
   type Step,
 } from "../gatherings/executor.js";
-import type { Scope } from "../gatherings/gathering.js";
+import type { Scope } from "../tenancy.js";
 import { assertCanPerform } from "../gatherings/lifecycle.js";
 import { newMember } from "../gatherings/members.js";
 import type { Gathering, Member } from "../gatherings/model.js";
@@ -80,7 +80,7 @@ export async function sendInvitations(
           const invitations = await loadInvitations(deps, ctx, gathering.id);
           const ids = chunk.flatMap((r) => (r.participantId !== undefined ? [r.participantId] : []));
           const members = await Promise.all(
-            ids.map((id) => deps.store.get(memberKey(ctx.projectId, gathering.id, id), { consistent: true })),
+            ids.map((id) => deps.store.get(memberKey(ctx, gathering.id, id), { consistent: true })),
           );
           return {
             invitations,
@@ -171,7 +171,7 @@ export async function getInvitation(
 ): Promise<Invitation> {
   if (!isId("invitation", invitationId)) throw new NotFoundError(`invitation ${invitationId} not found`);
   await loadGathering(deps.store, scope, gatheringId);
-  const item = await deps.store.get(invitationKey(scope.projectId, gatheringId, invitationId), { consistent: true });
+  const item = await deps.store.get(invitationKey(scope, gatheringId, invitationId), { consistent: true });
   if (!item) throw new NotFoundError(`invitation ${invitationId} not found`);
   return InvitationSchema.parse(item);
 }
@@ -197,7 +197,7 @@ async function changeInvitation(
     {
       gatheringId,
       extra: async () => {
-        const item = await deps.store.get(invitationKey(ctx.projectId, gatheringId, invitationId), {
+        const item = await deps.store.get(invitationKey(ctx, gatheringId, invitationId), {
           consistent: true,
         });
         if (!item) throw new NotFoundError(`invitation ${invitationId} not found`);

@@ -12,7 +12,7 @@ import type { Store } from "../store/store.js";
  */
 export interface EventStreamOptions {
   store: Store;
-  aggregate: { type: AggregateType; projectId: string; id: string };
+  aggregate: { type: AggregateType; tenantId: string; projectId: string; id: string };
   /** Send events with a version greater than this. */
   after: number;
   /** Event type filter (already validated); undefined = everything. */
@@ -44,7 +44,7 @@ export function parseVersion(value: string | undefined): number | undefined {
 
 async function eventsAfter(options: EventStreamOptions, after: number, limit: number): Promise<EventEnvelope[]> {
   const page = await options.store.query({
-    pk: aggregatePk(options.aggregate.type, options.aggregate.projectId, options.aggregate.id),
+    pk: aggregatePk(options.aggregate.type, options.aggregate, options.aggregate.id),
     between: eventRangeAfter(after),
     consistent: true,
     limit,
@@ -62,7 +62,7 @@ export async function streamEvents(options: EventStreamOptions): Promise<StreamE
   );
 
   const root = await options.store.get(
-    aggregateRootKey(options.aggregate.type, options.aggregate.projectId, options.aggregate.id),
+    aggregateRootKey(options.aggregate.type, options.aggregate, options.aggregate.id),
     { consistent: true },
   );
   const current = typeof root?.version === "number" ? root.version : 0;

@@ -12,7 +12,7 @@ import { matchesFilters, validateEventFilters } from "../webhooks/event-filter.j
 import { parseVersion } from "./event-stream.js";
 
 export interface PreparedStream {
-  aggregate: { type: AggregateType; projectId: string; id: string };
+  aggregate: { type: AggregateType; tenantId: string; projectId: string; id: string };
   after: number;
   matches?: (type: string) => boolean;
 }
@@ -46,7 +46,7 @@ export async function prepareEventStream(request: ApiRequest, store: Store): Pro
       ? (await getSession(store, scope, id)).version
       : (await getGathering({ store }, scope, id)).version;
   return {
-    aggregate: { type, projectId: scope.projectId, id },
+    aggregate: { type, tenantId: scope.tenantId, projectId: scope.projectId, id },
     after: lastEventId ?? query.after ?? current,
     ...(types && { matches: (t: string) => matchesFilters(types, t) }),
   };

@@ -1,5 +1,5 @@
 import { NotFoundError } from "../errors.js";
-import type { Scope } from "../gatherings/gathering.js";
+import type { Scope } from "../tenancy.js";
 import { participantKey } from "../store/keys.js";
 import type { Store } from "../store/store.js";
 import { ParticipantSchema, type Participant, type PutParticipantBody } from "./model.js";
@@ -12,7 +12,7 @@ export async function putParticipant(
   body: PutParticipantBody,
   now: Date,
 ): Promise<Participant> {
-  const existing = await store.get(participantKey(scope.projectId, participantId));
+  const existing = await store.get(participantKey(scope, participantId));
   const at = now.toISOString();
   const participant: Participant = {
     participantId,
@@ -22,18 +22,18 @@ export async function putParticipant(
     updatedAt: at,
   };
   await store.transact([
-    { op: "put", item: { ...participantKey(scope.projectId, participantId), kind: "participant", ...participant } },
+    { op: "put", item: { ...participantKey(scope, participantId), kind: "participant", ...participant } },
   ]);
   return participant;
 }
 
 export async function getParticipant(store: Store, scope: Scope, participantId: string): Promise<Participant> {
-  const item = await store.get(participantKey(scope.projectId, participantId));
+  const item = await store.get(participantKey(scope, participantId));
   if (!item) throw new NotFoundError(`participant ${participantId} is not in the directory`);
   return ParticipantSchema.parse(item);
 }
 
 export async function findParticipants(store: Store, scope: Scope, ids: string[]): Promise<Map<string, Participant>> {
-  const found = await Promise.all(ids.map((id) => store.get(participantKey(scope.projectId, id))));
+  const found = await Promise.all(ids.map((id) => store.get(participantKey(scope, id))));
   return new Map(found.flatMap((item) => (item ? [[String(item.participantId), ParticipantSchema.parse(item)]] : [])));
 }

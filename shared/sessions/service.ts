@@ -1,5 +1,5 @@
 import { NotFoundError } from "../errors.js";
-import type { Scope } from "../gatherings/gathering.js";
+import type { Scope } from "../tenancy.js";
 import { isId } from "../ids.js";
 import { aggregateRootKey } from "../store/keys.js";
 import type { Store } from "../store/store.js";
@@ -7,7 +7,7 @@ import { SessionSchema, type Session } from "./model.js";
 
 export async function getSession(store: Store, scope: Scope, id: string): Promise<Session> {
   if (!isId("session", id)) throw new NotFoundError(`session ${id} not found`);
-  const item = await store.get(aggregateRootKey("session", scope.projectId, id), { consistent: true });
+  const item = await store.get(aggregateRootKey("session", scope, id), { consistent: true });
   if (!item) throw new NotFoundError(`session ${id} not found`);
   return SessionSchema.parse(item);
 }

@@ -73,7 +73,7 @@ export function buildEnvelopes(request: CommitRequest, now: Date): EventEnvelope
 /** Pure: the write operations of a commit, in a fixed order (root first, so failure index 0 = version). */
 export function planCommit(request: CommitRequest, envelopes: EventEnvelope[], options: CommitOptions): WriteOp[] {
   const { aggregate, expectedVersion } = request;
-  const rootKey = aggregateRootKey(aggregate.type, aggregate.projectId, aggregate.id);
+  const rootKey = aggregateRootKey(aggregate.type, aggregate, aggregate.id);
   const version = expectedVersion + envelopes.length;
   const expiresAt = Math.floor(options.now.getTime() / 1000) + options.eventRetentionSeconds;
   const ops: WriteOp[] = [

@@ -1,11 +1,15 @@
+import type { Scope } from "../tenancy.js";
+
 /**
  * The one module that knows key formats. Nothing else concatenates PK/SK strings.
  *
- * Items of one aggregate share a partition, so one Query reads a gathering with its members, invitations
- * and recent events:
- *   PK = P#{projectId}#G#{gatheringId}   SK = #ROOT            the aggregate root (carries `version`)
- *                                        SK = M#{participantId} a member
- *                                        SK = E#{version:012}   an event (outbox + event log)
+ * Every project-owned key starts with its tenant and project, `T#{tenantId}#P#{projectId}#…`, taken from
+ * the authenticated scope: the tenant comes first, so no project id or path id can name a key of another
+ * tenant. Items of one aggregate share a partition, so one Query reads a gathering with its members,
+ * invitations and recent events:
+ *   PK = T#{tenantId}#P#{projectId}#G#{gatheringId}   SK = #ROOT            the root (carries `version`)
+ *                                                     SK = M#{participantId} a member
+ *                                                     SK = E#{version:012}   an event (outbox + event log)
  * Uniqueness markers live in their own partitions and are written in the same transaction.
  */
 export interface ItemKey {
@@ -19,12 +23,17 @@ const AGGREGATE_TAG: Record<AggregateType, string> = { gathering: "G", session: 
 const VERSION_DIGITS = 12;
 export const ROOT_SK = "#ROOT";
 
-export function aggregatePk(type: AggregateType, projectId: string, id: string): string {
-  return `P#${projectId}#${AGGREGATE_TAG[type]}#${id}`;
+/** The prefix of every key a project owns. */
+function owned(scope: Scope): string {
+  return `T#${scope.tenantId}#P#${scope.projectId}`;
 }
 
-export function aggregateRootKey(type: AggregateType, projectId: string, id: string): ItemKey {
-  return { PK: aggregatePk(type, projectId, id), SK: ROOT_SK };
+export function aggregatePk(type: AggregateType, scope: Scope, id: string): string {
+  return `${owned(scope)}#${AGGREGATE_TAG[type]}#${id}`;
+}
+
+export function aggregateRootKey(type: AggregateType, scope: Scope, id: string): ItemKey {
+  return { PK: aggregatePk(type, scope, id), SK: ROOT_SK };
 }
 
 export function eventSk(version: number): string {
@@ -36,16 +45,19 @@ export function eventRangeAfter(after: number): { from: string; to: string } {
   return { from: eventSk(after + 1), to: `E#${"9".repeat(VERSION_DIGITS)}` };
 }
 
-export function memberKey(projectId: string, gatheringId: string, participantId: string): ItemKey {
-  return { PK: aggregatePk("gathering", projectId, gatheringId), SK: `${MEMBER_SK_PREFIX}${participantId}` };
+export function memberKey(scope: Scope, gatheringId: string, participantId: string): ItemKey {
+  return { PK: aggregatePk("gathering", scope, gatheringId), SK: `${MEMBER_SK_PREFIX}${participantId}` };
 }
 
 /** Listing index: a project's gatherings, newest id last (ids are ULIDs, so creation order). */
-export function gatheringListKeys(projectId: string, gatheringId: string): { GSI1PK: string; GSI1SK: string } {
-  return { GSI1PK: `P#${projectId}#GATHERINGS`, GSI1SK: gatheringId };
+export function gatheringListKeys(scope: Scope, gatheringId: string): { GSI1PK: string; GSI1SK: string } {
+  return { GSI1PK: `${owned(scope)}#GATHERINGS`, GSI1SK: gatheringId };
 }
 
-/** Join codes are unique across the whole deployment, so the marker is not project-scoped. */
+/**
+ * Join codes are unique across the whole deployment, so the marker is not project-scoped; it records its
+ * gathering's tenant and project, and a join checks both against the caller's scope.
+ */
 export function joinCodeKey(normalizedCode: string): ItemKey {
   return { PK: `JOINCODE#${normalizedCode}`, SK: "#" };
 }
@@ -56,29 +68,29 @@ export function apiKeyKey(secretHash: string): ItemKey {
 }
 
 /** A consumer's receipt of one event, so redelivered events act once. */
-export function activityKey(projectId: string, eventId: string): ItemKey {
-  return { PK: `P#${projectId}#ACTIVITY`, SK: eventId };
+export function activityKey(scope: Scope, eventId: string): ItemKey {
+  return { PK: activityPk(scope), SK: eventId };
 }
 
-export function activityPk(projectId: string): string {
-  return `P#${projectId}#ACTIVITY`;
+export function activityPk(scope: Scope): string {
+  return `${owned(scope)}#ACTIVITY`;
 }
 
 export const MEMBER_SK_PREFIX = "M#";
 
-/** An idempotency record: one per (project, Idempotency-Key). */
-export function idempotencyKey(projectId: string, key: string): ItemKey {
-  return { PK: `P#${projectId}#IDEM#${key}`, SK: "#" };
+/** An idempotency record: one per (tenant, project, Idempotency-Key). */
+export function idempotencyKey(scope: Scope, key: string): ItemKey {
+  return { PK: `${owned(scope)}#IDEM#${key}`, SK: "#" };
 }
 
 export const INVITATION_SK_PREFIX = "I#";
 
-export function invitationKey(projectId: string, gatheringId: string, invitationId: string): ItemKey {
-  return { PK: aggregatePk("gathering", projectId, gatheringId), SK: `${INVITATION_SK_PREFIX}${invitationId}` };
+export function invitationKey(scope: Scope, gatheringId: string, invitationId: string): ItemKey {
+  return { PK: aggregatePk("gathering", scope, gatheringId), SK: `${INVITATION_SK_PREFIX}${invitationId}` };
 }
 
-export function participantKey(projectId: string, participantId: string): ItemKey {
-  return { PK: `P#${projectId}#PT#${participantId}`, SK: "#" };
+export function participantKey(scope: Scope, participantId: string): ItemKey {
+  return { PK: `${owned(scope)}#PT#${participantId}`, SK: "#" };
 }
 
 /** A generated key (e.g. for signing RSVP links), created on first use and kept in the table. */
@@ -87,33 +99,33 @@ export function signingKeyKey(purpose: string): ItemKey {
 }
 
 /** A project's webhook endpoints share a partition: fan-out reads them with one Query. */
-export function webhookKey(projectId: string, webhookId: string): ItemKey {
-  return { PK: `P#${projectId}#WEBHOOKS`, SK: webhookId };
+export function webhookKey(scope: Scope, webhookId: string): ItemKey {
+  return { PK: webhooksPk(scope), SK: webhookId };
 }
 
-export function webhooksPk(projectId: string): string {
-  return `P#${projectId}#WEBHOOKS`;
+export function webhooksPk(scope: Scope): string {
+  return `${owned(scope)}#WEBHOOKS`;
 }
 
 /** Delivery attempts: by endpoint (table), by event (GSI1), newest last by id. */
-export function webhookAttemptKeys(projectId: string, webhookId: string, eventId: string, attemptId: string) {
+export function webhookAttemptKeys(scope: Scope, webhookId: string, eventId: string, attemptId: string) {
   return {
-    PK: webhookAttemptsPk(projectId, webhookId),
+    PK: webhookAttemptsPk(scope, webhookId),
     SK: attemptId,
-    GSI1PK: eventAttemptsPk(projectId, eventId),
+    GSI1PK: eventAttemptsPk(scope, eventId),
     GSI1SK: attemptId,
   };
 }
 
-export function webhookAttemptsPk(projectId: string, webhookId: string): string {
-  return `P#${projectId}#WHA#${webhookId}`;
+export function webhookAttemptsPk(scope: Scope, webhookId: string): string {
+  return `${owned(scope)}#WHA#${webhookId}`;
 }
 
-export function eventAttemptsPk(projectId: string, eventId: string): string {
-  return `P#${projectId}#EVA#${eventId}`;
+export function eventAttemptsPk(scope: Scope, eventId: string): string {
+  return `${owned(scope)}#EVA#${eventId}`;
 }
 
 /** Marks that an event was handed to an endpoint's delivery queue (fan-out dedupe). */
-export function webhookFanoutKey(projectId: string, webhookId: string, eventId: string): ItemKey {
-  return { PK: `P#${projectId}#WHF#${webhookId}`, SK: eventId };
+export function webhookFanoutKey(scope: Scope, webhookId: string, eventId: string): ItemKey {
+  return { PK: `${owned(scope)}#WHF#${webhookId}`, SK: eventId };
 }

@@ -2,7 +2,7 @@ import { NotFoundError, ValidationError } from "../errors.js";
 import { listActivityEvent } from "../activity/activity.js";
 import type { EventEnvelope } from "../events/envelope.js";
 import { EVENT_TYPES } from "../events/catalog.js";
-import type { Scope } from "../gatherings/gathering.js";
+import type { Scope } from "../tenancy.js";
 import { isId, newId } from "../ids.js";
 import type { Clock } from "../platform/clock.js";
 import {
@@ -35,6 +35,7 @@ import { validateWebhookUrl, type UrlPolicy } from "./url-guard.js";
  * retries; messages that keep failing for infrastructure reasons land in the queue's DLQ.
  */
 export interface DeliveryMessage {
+  tenantId: string;
   projectId: string;
   webhookId: string;
   event: EventEnvelope;
@@ -67,6 +68,8 @@ const DEFAULT_GRACE_SECONDS = 24 * 3600;
 const MAX_QUEUE_DELAY_SECONDS = 900;
 
 interface StoredEndpoint extends WebhookEndpoint {
+  /** Not public (the endpoint's key carries it); kept so the item names its owner. */
+  tenantId: string;
   secrets: EndpointSecret[];
 }
 
@@ -84,15 +87,13 @@ function validate(body: { url?: string; events?: string[] }, config: UrlPolicy):
 
 async function load(store: Store, scope: Scope, webhookId: string): Promise<StoredEndpoint> {
   if (!isId("webhook", webhookId)) throw new NotFoundError(`webhook ${webhookId} not found`);
-  const item = await store.get(webhookKey(scope.projectId, webhookId), { consistent: true });
+  const item = await store.get(webhookKey(scope, webhookId), { consistent: true });
   if (!item) throw new NotFoundError(`webhook ${webhookId} not found`);
   return item as unknown as StoredEndpoint;
 }
 
 async function save(store: Store, endpoint: StoredEndpoint): Promise<void> {
-  await store.transact([
-    { op: "put", item: { ...webhookKey(endpoint.projectId, endpoint.id), kind: "webhook", ...endpoint } },
-  ]);
+  await store.transact([{ op: "put", item: { ...webhookKey(endpoint, endpoint.id), kind: "webhook", ...endpoint } }]);
 }
 
 export async function createWebhook(deps: Omit<WebhookDeps, "queue">, scope: Scope, body: CreateWebhookBody) {
@@ -101,6 +102,7 @@ export async function createWebhook(deps: Omit<WebhookDeps, "queue">, scope: Sco
   const secret = generateWebhookSecret();
   const endpoint: StoredEndpoint = {
     id: newId("webhook"),
+    tenantId: scope.tenantId,
     projectId: scope.projectId,
     url: body.url,
     events: body.events ?? [],
@@ -124,7 +126,7 @@ export async function listWebhooks(
   page: { limit?: number; cursor?: string },
 ): Promise<Page<WebhookEndpoint>> {
   const result = await store.query({
-    pk: webhooksPk(scope.projectId),
+    pk: webhooksPk(scope),
     consistent: true,
     limit: page.limit ?? 50,
     ...(page.cursor !== undefined && { cursor: page.cursor }),
@@ -152,7 +154,7 @@ export async function updateWebhook(
 
 export async function deleteWebhook(store: Store, scope: Scope, webhookId: string): Promise<void> {
   await load(store, scope, webhookId);
-  await store.transact([{ op: "delete", key: webhookKey(scope.projectId, webhookId) }]);
+  await store.transact([{ op: "delete", key: webhookKey(scope, webhookId) }]);
 }
 
 /** A new secret signs from now on; the previous one keeps signing until the grace period ends. */
@@ -186,8 +188,8 @@ export async function listAttempts(
   if ("webhookId" in by) await load(store, scope, by.webhookId);
   const result = await store.query({
     ...("webhookId" in by
-      ? { pk: webhookAttemptsPk(scope.projectId, by.webhookId), consistent: true }
-      : { pk: eventAttemptsPk(scope.projectId, by.eventId), index: "GSI1" }),
+      ? { pk: webhookAttemptsPk(scope, by.webhookId), consistent: true }
+      : { pk: eventAttemptsPk(scope, by.eventId), index: "GSI1" }),
     descending: true,
     limit: page.limit ?? 50,
     ...(page.cursor !== undefined && { cursor: page.cursor }),
@@ -201,9 +203,12 @@ export async function listAttempts(
 /** Delivers one recorded event to an endpoint again, now (attempt numbering starts over, marked replay). */
 export async function replayEvent(deps: WebhookDeps, scope: Scope, webhookId: string, eventId: string): Promise<void> {
   await load(deps.store, scope, webhookId);
-  const event = await listActivityEvent(deps.store, scope.projectId, eventId);
+  const event = await listActivityEvent(deps.store, scope, eventId);
   if (!event) throw new NotFoundError(`event ${eventId} not found (events are kept for the replay window)`);
-  await deps.queue.send({ projectId: scope.projectId, webhookId, event, attempt: 1, replay: true }, 0);
+  await deps.queue.send(
+    { tenantId: scope.tenantId, projectId: scope.projectId, webhookId, event, attempt: 1, replay: true },
+    0,
+  );
 }
 
 /** Fan-out: one delivery message per enabled endpoint whose filters match; a redelivered event is not fanned out twice. */
@@ -214,14 +219,21 @@ export async function fanOut(
   let queued = 0;
   let cursor: string | undefined;
   do {
-    const page = await deps.store.query({ pk: webhooksPk(event.projectId), limit: 100, ...(cursor && { cursor }) });
+    const page = await deps.store.query({ pk: webhooksPk(event), limit: 100, ...(cursor && { cursor }) });
     for (const item of page.items) {
       const endpoint = item as unknown as StoredEndpoint;
       if (!endpoint.enabled || !matchesFilters(endpoint.events, event.type)) continue;
-      const marker = webhookFanoutKey(event.projectId, endpoint.id, event.id);
+      const marker = webhookFanoutKey(event, endpoint.id, event.id);
       if (await deps.store.get(marker)) continue;
       await deps.queue.send(
-        { projectId: event.projectId, webhookId: endpoint.id, event, attempt: 1, replay: false },
+        {
+          tenantId: event.tenantId,
+          projectId: event.projectId,
+          webhookId: endpoint.id,
+          event,
+          attempt: 1,
+          replay: false,
+        },
         0,
       );
       // Written after the send: a crash in between repeats the message (same webhook-id), never loses it.
@@ -249,7 +261,7 @@ export async function attemptDelivery(
     await deps.queue.send(message, Math.min(wait, MAX_QUEUE_DELAY_SECONDS));
     return "deferred";
   }
-  const item = await deps.store.get(webhookKey(message.projectId, message.webhookId), { consistent: true });
+  const item = await deps.store.get(webhookKey(message, message.webhookId), { consistent: true });
   const endpoint = item as unknown as StoredEndpoint | undefined;
   if (!endpoint || !endpoint.enabled) return "skipped";
 
@@ -286,7 +298,7 @@ export async function attemptDelivery(
     {
       op: "put",
       item: {
-        ...webhookAttemptKeys(message.projectId, endpoint.id, message.event.id, attemptId),
+        ...webhookAttemptKeys(message, endpoint.id, message.event.id, attemptId),
         kind: "webhookAttempt",
         ...attempt,
         expiresAt: Math.floor(now.getTime() / 1000) + 30 * 86_400,
@@ -319,7 +331,7 @@ async function updateEndpointIfPresent(
       {
         op: "put",
         item: {
-          ...webhookKey(endpoint.projectId, endpoint.id),
+          ...webhookKey(endpoint, endpoint.id),
           kind: "webhook",
           ...endpoint,
           ...change,

@@ -47,7 +47,7 @@ function nextRequest(id: string, expectedVersion: number): CommitRequest {
 
 async function eventVersions(id: string): Promise<number[]> {
   const page = await table.store.query({
-    pk: aggregatePk("gathering", "p", id),
+    pk: aggregatePk("gathering", { tenantId: "t", projectId: "p" }, id),
     between: eventRangeAfter(0),
     consistent: true,
   });
@@ -94,15 +94,20 @@ describe("commit against DynamoDB Local", () => {
       version++;
     }
     expect(await eventVersions(id)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect((await table.store.get({ PK: aggregatePk("gathering", "p", id), SK: "#ROOT" }))?.version).toBe(6);
+    expect(
+      (await table.store.get({ PK: aggregatePk("gathering", { tenantId: "t", projectId: "p" }, id), SK: "#ROOT" }))
+        ?.version,
+    ).toBe(6);
   });
 
   it("hides items whose TTL has passed even though DynamoDB Local never deletes them", async () => {
     const id = "gth_01aaaaaaaaaaaaaaaaaaaaaaa6";
     await commit(table.store, createRequest(id), { now, eventRetentionSeconds: -1 });
     expect(await eventVersions(id)).toEqual([]);
-    expect((await table.scan()).some((i) => i.PK === aggregatePk("gathering", "p", id) && i.kind === "event")).toBe(
-      true,
-    );
+    expect(
+      (await table.scan()).some(
+        (i) => i.PK === aggregatePk("gathering", { tenantId: "t", projectId: "p" }, id) && i.kind === "event",
+      ),
+    ).toBe(true);
   });
 });

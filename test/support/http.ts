@@ -1,8 +1,13 @@
 import { DynamoDBClient, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { EventEnvelope } from "../../shared/events/envelope.js";
+import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
+import { generateApiKey, storeApiKey } from "../../shared/auth/api-keys.js";
 import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
 import type { RuntimeEndpoints } from "./runtime.js";
+
+/** The tenant of the local runtime's dev key (`local/runtime.ts`). */
+export const DEV_TENANT_ID = "local";
 
 export interface HttpResult<T = any> {
   status: number;
@@ -61,11 +66,27 @@ function dynamo(rt: RuntimeEndpoints) {
   });
 }
 
+/** Mints an API key in the runtime's table, as `scripts/create-api-key.ts` does; `project` omitted = a tenant key. */
+export async function mintApiKey(rt: RuntimeEndpoints, tenantId: string, project?: string): Promise<string> {
+  const secret = generateApiKey();
+  await storeApiKey(new DynamoDbStore({ tableName: "cortex", client: dynamo(rt) }), secret, {
+    tenantId,
+    projectScope: project ?? "*",
+    description: "test key",
+    createdAt: new Date().toISOString(),
+  });
+  return secret;
+}
+
 /**
  * Every item that belongs to a project (its partitions and its join-code markers), minus the activity
  * log (written asynchronously by a consumer) — what "a failed request changes nothing" compares.
  */
-export async function projectItems(rt: RuntimeEndpoints, projectId: string): Promise<Array<Record<string, unknown>>> {
+export async function projectItems(
+  rt: RuntimeEndpoints,
+  projectId: string,
+  tenantId = DEV_TENANT_ID,
+): Promise<Array<Record<string, unknown>>> {
   const client = dynamo(rt);
   const items: Array<Record<string, unknown>> = [];
   let start: Record<string, never> | undefined;
@@ -76,8 +97,12 @@ export async function projectItems(rt: RuntimeEndpoints, projectId: string): Pro
     items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
     start = page.LastEvaluatedKey as Record<string, never> | undefined;
   } while (start);
+  const owned = (i: Record<string, unknown>) => String(i.PK).startsWith(`T#${tenantId}#P#${projectId}#`);
+  // Deployment-wide markers (join codes) name the tenant and project they belong to.
+  const marker = (i: Record<string, unknown>) =>
+    !String(i.PK).startsWith("T#") && i.tenantId === tenantId && i.projectId === projectId;
   return items
-    .filter((i) => String(i.PK).startsWith(`P#${projectId}#`) || i.projectId === projectId)
+    .filter((i) => owned(i) || marker(i))
     .filter((i) => !String(i.PK).endsWith("#ACTIVITY"))
     .sort((a, b) => `${a.PK}|${a.SK}`.localeCompare(`${b.PK}|${b.SK}`));
 }
@@ -98,7 +123,7 @@ export async function committedEvents(
         TableName: "cortex",
         KeyConditionExpression: "PK = :pk AND SK BETWEEN :a AND :b",
         ExpressionAttributeValues: {
-          ":pk": { S: aggregatePk("gathering", projectId, gatheringId) },
+          ":pk": { S: aggregatePk("gathering", { tenantId: DEV_TENANT_ID, projectId }, gatheringId) },
           ":a": { S: range.from },
           ":b": { S: range.to },
         },

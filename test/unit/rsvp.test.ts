@@ -9,7 +9,7 @@ import {
 
 const key = randomBytes(32);
 const now = new Date("2026-06-01T12:00:00Z");
-const claim = { projectId: "p", gatheringId: "gth_1", invitationId: "inv_1", action: "accept" as const };
+const claim = { tenantId: "t", projectId: "p", gatheringId: "gth_1", invitationId: "inv_1", action: "accept" as const };
 
 describe("RSVP tokens", () => {
   it("verify with the key that signed them and carry their one invitation and action", () => {

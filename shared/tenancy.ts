@@ -1,0 +1,12 @@
+/**
+ * Who owns data. Every stored item of a project is keyed under its tenant *and* project (see
+ * `store/keys.ts`), so two tenants that pick the same project id never share a partition, and a query
+ * built from an authenticated scope cannot reach another tenant's items.
+ */
+export interface Scope {
+  tenantId: string;
+  projectId: string;
+}
+
+/** Tenant ids are chosen by the operator when minting keys; `#` (the key delimiter) can never appear. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

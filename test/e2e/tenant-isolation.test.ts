@@ -1,0 +1,218 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROUTES, type RouteDefinition } from "../../shared/http/routes.js";
+import { ApiClient, committedEvents, mintApiKey, projectItems, uniqueProject } from "../support/http.js";
+import { eventually, sharedRuntime } from "../support/runtime.js";
+
+/**
+ * Tenant isolation, generated from the route table: every authenticated route is called with
+ *   - a key of another project of the same tenant → 404 (a key sees nothing outside its project),
+ *   - a tenant key of another tenant that uses the *same project id* → the victim's resources are unknown
+ *     (404), collection routes act on the caller's own, empty project, and nothing of the victim is
+ *     changed or shown,
+ *   - the owner's key → the resource is there (neither 401/403/404 nor 5xx).
+ * A route added to ROUTES without a request below fails the first test, so no route can be forgotten.
+ */
+const rt = sharedRuntime();
+
+type Probe = { body?: unknown };
+/** What each operation is called with; path parameters come from the victim's world by name. */
+const PROBES: Record<string, Probe> = {
+  listGatherings: {},
+  createGathering: { body: { name: "Probe", type: "lobby" } },
+  joinByCode: { body: { joinCode: "{joinCode}", participantId: "intruder" } },
+  getGathering: {},
+  updateGathering: { body: { name: "Renamed by a probe" } },
+  startGathering: { body: {} },
+  endGathering: {},
+  cancelGathering: {},
+  regenerateJoinCode: {},
+  listMembers: {},
+  addMember: { body: { participantId: "intruder" } },
+  getMember: {},
+  removeMember: {},
+  joinMember: {},
+  readyMember: {},
+  unreadyMember: {},
+  leaveMember: {},
+  transferOwnership: { body: { participantId: "p2" } },
+  streamGatheringEvents: {},
+  getSession: {},
+  streamSessionEvents: {},
+  sendInvitations: { body: { participantIds: ["intruder"] } },
+  listInvitations: {},
+  getInvitation: {},
+  acceptInvitation: {},
+  declineInvitation: {},
+  putParticipant: { body: { displayName: "Intruder" } },
+  getParticipant: {},
+  createWebhook: { body: { url: "https://example.com/probe", enabled: false } },
+  listWebhooks: {},
+  getWebhook: {},
+  updateWebhook: { body: { description: "changed by a probe" } },
+  deleteWebhook: {},
+  rotateWebhookSecret: { body: {} },
+  listWebhookAttempts: {},
+  listEventAttempts: {},
+  replayWebhookEvent: { body: { eventId: "{eventId}" } },
+  listActivity: {},
+};
+
+/** Routes that need no key; each is addressed by something other than a key's scope (see its own tests). */
+const PUBLIC = ["getOpenApi", "viewRsvp", "confirmRsvp"];
+
+/**
+ * Under another tenant these address the caller's *own* namespace by design (an upsert, the participant
+ * that upsert made, a listing by an id that the caller's project simply has nothing for): they may succeed,
+ * but only ever with the caller's own data.
+ */
+const OWN_NAMESPACE = new Set(["putParticipant", "getParticipant", "listEventAttempts"]);
+
+interface World {
+  projectId: string;
+  values: Record<string, string>;
+}
+
+/** A victim project with one of everything a route can address. */
+async function buildWorld(projectId: string): Promise<World> {
+  const api = new ApiClient(rt, projectId);
+  const lobby = await api.create({ name: "Victim lobby", type: "lobby", maxMembers: 10 });
+  for (const participantId of ["p1", "p2"]) {
+    expect((await api.post(`/gatherings/${lobby.id}/members`, { participantId })).status).toBe(201);
+  }
+  expect((await api.request("PUT", "/participants/p1", { displayName: "Victim Pat" })).status).toBe(200);
+  const invited = await api.post(`/gatherings/${lobby.id}/invitations`, { participantIds: ["p3"] });
+  expect(invited.status).toBe(201);
+  const invitationId = invited.body.invitations[0].id as string;
+  // The mailer records its outcome on the invitation; wait for it so the world is quiet before the snapshot.
+  await eventually(async () => {
+    const invitation = await api.get(`/gatherings/${lobby.id}/invitations/${invitationId}`);
+    return invitation.body.status !== "pending" ? true : undefined;
+  });
+  const webhook = await api.post("/webhooks", { url: "https://example.com/victim", enabled: false });
+  expect(webhook.status).toBe(201);
+  const started = await api.create({ name: "Victim session", type: "lobby" });
+  const session = await api.post(`/gatherings/${started.id}/start`, { autoStartSession: true, roomId: "room-1" });
+  expect(session.status).toBe(200);
+  const [firstEvent] = await committedEvents(rt, projectId, lobby.id);
+  const fresh = await api.get(`/gatherings/${lobby.id}`);
+  return {
+    projectId,
+    values: {
+      projectId,
+      gatheringId: lobby.id,
+      participantId: "p1",
+      invitationId,
+      webhookId: webhook.body.id,
+      sessionId: session.body.sessionId,
+      eventId: firstEvent!.id,
+      joinCode: fresh.body.joinCode,
+    },
+  };
+}
+
+function fill(template: string, values: Record<string, string>, encode: (s: string) => string): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`the isolation test has no value for {${name}}; add it to buildWorld`);
+    return encode(value);
+  });
+}
+
+/** One call; a streaming route is answered by its status and headers, then closed. */
+async function call(route: RouteDefinition, world: World, apiKey: string) {
+  const probe = PROBES[route.operationId]!;
+  const path = fill(route.path, world.values, encodeURIComponent);
+  const body =
+    probe.body === undefined ? undefined : JSON.parse(fill(JSON.stringify(probe.body), world.values, String));
+  const abort = new AbortController();
+  const response = await fetch(rt.apiUrl + path, {
+    method: route.method,
+    headers: {
+      Authorization: `Bearer ${apiKey}`,
+      ...(body !== undefined && { "Content-Type": "application/json" }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+    signal: abort.signal,
+  });
+  let text = "";
+  if (route.handler === "sse" && response.ok) abort.abort();
+  else text = await response.text();
+  return { status: response.status, text, request: path + JSON.stringify(body ?? null) };
+}
+
+const authenticated = (ROUTES as readonly RouteDefinition[]).filter((r) => !r.public);
+const hasResourceParams = (route: RouteDefinition) =>
+  [...route.path.matchAll(/\{(\w+)\}/g)].some(([, name]) => name !== "projectId");
+
+describe("tenant isolation across every route", () => {
+  let victim: World;
+  let otherProjectKey: string;
+  let otherTenantKey: string;
+
+  beforeAll(async () => {
+    victim = await buildWorld(uniqueProject("victim"));
+    otherProjectKey = await mintApiKey(rt, "local", uniqueProject("neighbour"));
+    // Another tenant that happens to use the very same project id.
+    otherTenantKey = await mintApiKey(rt, "evil");
+  });
+
+  it("every route of the table has a probe, and only the known public routes skip the key", () => {
+    const all = (ROUTES as readonly RouteDefinition[]).map((r) => r.operationId);
+    expect(all.filter((id) => !(id in PROBES) && !PUBLIC.includes(id))).toEqual([]);
+    expect((ROUTES as readonly RouteDefinition[]).filter((r) => r.public).map((r) => r.operationId)).toEqual(PUBLIC);
+  });
+
+  it("a key of another project gets 404 on every route and changes nothing", async () => {
+    const before = await projectItems(rt, victim.projectId);
+    const wrong: string[] = [];
+    for (const route of authenticated) {
+      const { status, text } = await call(route, victim, otherProjectKey);
+      if (status !== 404 || !text.includes('"not_found"')) wrong.push(`${route.operationId}: ${status} ${text}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(await projectItems(rt, victim.projectId)).toEqual(before);
+  });
+
+  it("a key of another tenant using the same project id never sees or changes the victim's data", async () => {
+    const before = await projectItems(rt, victim.projectId);
+    // The victim's ids and names; a 404 may echo an id the caller sent, which shows nothing new.
+    const secrets = [
+      ...Object.entries(victim.values)
+        .filter(([name]) => name !== "projectId" && name !== "participantId")
+        .map(([, value]) => value),
+      "Victim lobby",
+      "Victim Pat",
+    ];
+    const wrong: string[] = [];
+    for (const route of authenticated) {
+      const { status, text, request } = await call(route, victim, otherTenantKey);
+      const expected = hasResourceParams(route) || route.operationId === "joinByCode" ? 404 : undefined;
+      if (OWN_NAMESPACE.has(route.operationId)) {
+        if (status !== 200 && status !== 404) wrong.push(`${route.operationId}: ${status} in its own namespace`);
+      } else if (expected !== undefined && status !== expected) {
+        wrong.push(`${route.operationId}: expected ${expected}, got ${status} ${text}`);
+      } else if (expected === undefined && (status < 200 || status >= 300)) {
+        wrong.push(`${route.operationId}: expected 2xx in its own empty project, got ${status} ${text}`);
+      }
+      const leaked = secrets.filter((value) => text.includes(value) && !request.includes(value));
+      if (leaked.length > 0 || text.includes('"tenantId":"local"')) {
+        wrong.push(`${route.operationId}: the response shows the victim's data (${leaked.join(", ")})`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await projectItems(rt, victim.projectId)).toEqual(before);
+    // What the other tenant created lives in its own partitions, not the victim's.
+    expect((await projectItems(rt, victim.projectId, "evil")).length).toBeGreaterThan(0);
+  });
+
+  it("the owner's key reaches every route's resource", async () => {
+    const wrong: string[] = [];
+    for (const route of authenticated) {
+      // Each route gets a world of its own, so earlier calls (a delete, an end) don't decide later ones.
+      const world = await buildWorld(uniqueProject("owner"));
+      const { status, text } = await call(route, world, rt.apiKey);
+      if ([401, 403, 404].includes(status) || status >= 500) wrong.push(`${route.operationId}: ${status} ${text}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+});
