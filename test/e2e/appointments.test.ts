@@ -294,6 +294,11 @@ describe("RSVP", () => {
       const mails = await emailsTo(rt, address);
       return mails.length > 0 ? mails : undefined;
     });
+    // The mailer records `sent` after SES accepted the mail: wait for it, so the world is quiet from here on.
+    await eventually(async () => {
+      const current = await api.get(`/gatherings/${appt.id}/invitations/${invitation.id}`);
+      return current.body.status === "sent" ? true : undefined;
+    });
     const links = [...mail!.body.text!.matchAll(/https?:\/\/\S+\/v1\/rsvp\/\S+/g)].map((m) => m[0]);
     return { appt, invitation, accept: links[0]!, decline: links[1]! };
   }
