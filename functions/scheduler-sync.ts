@@ -2,9 +2,9 @@ import middy from "@middy/core";
 import type { EventBridgeEvent } from "aws-lambda";
 import { schedulerFromEnv, storeFromEnv } from "#shared/adapters/aws/environment.js";
 import { EventEnvelopeSchema } from "#shared/events/envelope.js";
-import { getGathering } from "#shared/gatherings/service.js";
 import { createLogger } from "#shared/platform/logger.js";
 import { syncSchedules } from "#shared/scheduling/schedules.js";
+import { currentGathering } from "#shared/scheduling/target.js";
 
 const logger = createLogger({ function: "scheduler-sync" });
 const store = storeFromEnv();
@@ -18,7 +18,7 @@ export const handler = middy<EventBridgeEvent<string, unknown>, void>().handler(
   const envelope = EventEnvelopeSchema.parse(event.detail);
   const gatheringId = envelope.resource.replace(/^gathering:/, "");
   const scope = { tenantId: envelope.tenantId, projectId: envelope.projectId };
-  const gathering = await getGathering({ store }, scope, gatheringId).catch(() => undefined);
+  const gathering = await currentGathering({ store }, scope, gatheringId);
   const done = await syncSchedules(scheduler, gathering, gatheringId);
   logger.info("schedules synced", { eventId: envelope.id, gatheringId, done });
 });

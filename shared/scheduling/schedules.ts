@@ -53,6 +53,7 @@ export interface SchedulerPort {
   delete(name: string): Promise<void>;
 }
 
+/** Makes the scheduler match a gathering; `undefined` means the gathering is gone (its schedules go too). */
 export async function syncSchedules(scheduler: SchedulerPort, gathering: Gathering | undefined, gatheringId: string) {
   const desired = gathering ? desiredSchedules(gathering) : { start: undefined, end: undefined };
   const done: Array<[ScheduledAction, "put" | "deleted"]> = [];

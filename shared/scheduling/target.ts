@@ -1,7 +1,30 @@
-import { ConflictError } from "../errors.js";
+import { ConflictError, NotFoundError, PreconditionFailedError, VersionConflictError } from "../errors.js";
 import type { GatheringDeps } from "../gatherings/executor.js";
+import type { Gathering } from "../gatherings/model.js";
 import { getGathering, startGathering, endGathering } from "../gatherings/service.js";
+import type { Scope } from "../tenancy.js";
 import type { ScheduleInput } from "./schedules.js";
+
+/** How often a fired schedule re-reads and tries again when the gathering changed under it. */
+export const SCHEDULED_ACTION_ATTEMPTS = 5;
+
+/**
+ * The gathering as it is now, or undefined when it no longer exists. Only "not found" means gone: any
+ * other failure (throttling, a network error) is thrown, so the caller is retried instead of concluding
+ * that the gathering was deleted.
+ */
+export async function currentGathering(
+  deps: Pick<GatheringDeps, "store">,
+  scope: Scope,
+  gatheringId: string,
+): Promise<Gathering | undefined> {
+  try {
+    return await getGathering(deps, scope, gatheringId);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
 
 /**
  * What a fired schedule does. It re-reads the gathering and acts only if the gathering still asks for it
@@ -10,10 +33,11 @@ import type { ScheduleInput } from "./schedules.js";
 export async function runScheduledAction(
   deps: GatheringDeps,
   input: ScheduleInput,
+  attempt = 1,
 ): Promise<"started" | "ended" | "stale"> {
   const scope = { tenantId: input.tenantId, projectId: input.projectId };
   const ctx = { ...scope, actor: { type: "schedule" as const, id: `${input.gatheringId}-${input.action}` } };
-  const gathering = await getGathering(deps, scope, input.gatheringId).catch(() => undefined);
+  const gathering = await currentGathering(deps, scope, input.gatheringId);
   if (!gathering) return "stale";
   try {
     if (input.action === "start") {
@@ -25,10 +49,13 @@ export async function runScheduledAction(
     await endGathering(deps, ctx, gathering.id, { ifMatch: gathering.version });
     return "ended";
   } catch (error) {
-    // Someone changed the gathering between our read and our write: re-evaluate from the top.
-    if (error instanceof ConflictError || (error as Error).name === "PreconditionFailedError") {
-      return runScheduledAction(deps, input);
-    }
+    // Someone changed the gathering between our read and our write: re-evaluate from the top, a bounded
+    // number of times; past that the invocation fails and the Scheduler's own retry policy takes over.
+    const changed =
+      error instanceof ConflictError ||
+      error instanceof VersionConflictError ||
+      error instanceof PreconditionFailedError;
+    if (changed && attempt < SCHEDULED_ACTION_ATTEMPTS) return runScheduledAction(deps, input, attempt + 1);
     throw error;
   }
 }
