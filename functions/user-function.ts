@@ -5,7 +5,12 @@ import {
   storeFromEnv,
   webhookConfigFromEnv,
 } from "#shared/adapters/aws/environment.js";
-import { bindUserFunctions, createUserFunctionHandler, type UserFunction } from "#shared/functions/user-functions.js";
+import {
+  bindUserFunctions,
+  createUserFunctionHandler,
+  userModuleExports,
+  type UserFunction,
+} from "#shared/functions/user-functions.js";
 import { ENV, requiredEnv } from "#shared/platform/config.js";
 import { systemClock } from "#shared/platform/clock.js";
 
@@ -14,7 +19,8 @@ import { systemClock } from "#shared/platform/clock.js";
  * and tells each Lambda which export it runs.
  */
 const exportName = requiredEnv(ENV.userFunctionExport);
-const module = userModule as unknown as Record<string, unknown>;
+// esbuild gives a CommonJS module (`exports.onX = …`) a `default` beside its named exports.
+const module = userModuleExports(userModule as unknown as Record<string, unknown>);
 bindUserFunctions(module, "cortex-user-functions");
 
 export const handler = createUserFunctionHandler(module[exportName] as UserFunction, exportName, {

@@ -20,13 +20,13 @@ import {
 } from "../shared/adapters/aws/environment.js";
 import {
   bindUserFunctions,
+  importUserModule,
   createUserFunctionHandler,
   DEFAULT_USER_FUNCTIONS_PATH,
   userFunctionRule,
   type UserFunction,
 } from "../shared/functions/user-functions.js";
 import { systemClock } from "../shared/platform/clock.js";
-import { pathToFileURL } from "node:url";
 import { generateApiKey, storeApiKey } from "../shared/auth/api-keys.js";
 import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../shared/events/rules.js";
 import { ENV } from "../shared/platform/config.js";
@@ -113,7 +113,7 @@ async function loadUserFunctions(options: LocalRuntimeOptions) {
     if (options.functionsPath) throw new Error(`user functions module not found: ${options.functionsPath}`);
     return [];
   }
-  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const mod = (await importUserModule(path)).exports;
   const bindings = bindUserFunctions(mod, options.functionsPath ?? DEFAULT_USER_FUNCTIONS_PATH);
   // Handlers are built on first use, after the environment below is set (they create AWS clients).
   return bindings.map((binding) => {

@@ -1,6 +1,6 @@
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
 import { Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
@@ -10,6 +10,7 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import {
   bindUserFunctions,
+  importUserModule,
   DEFAULT_USER_FUNCTIONS_PATH,
   userFunctionRule,
   type UserFunctionBinding,
@@ -35,8 +36,27 @@ export async function loadUserFunctionsModule(path?: string): Promise<UserFuncti
     if (path) throw new Error(`user functions module not found: ${path}`);
     return undefined;
   }
-  const mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
-  return { path: absolute, bindings: bindUserFunctions(mod, path ?? DEFAULT_USER_FUNCTIONS_PATH) };
+  const mod = await importUserModule(absolute);
+  const bindings = bindUserFunctions(mod.exports, path ?? DEFAULT_USER_FUNCTIONS_PATH);
+  return { path: mod.commonJsInEsm ? asCommonJsPackage(absolute) : absolute, bindings };
+}
+
+/**
+ * esbuild, like Node, reads a `.js` file in an ESM package as ESM, where `exports.onX = …` would fail at
+ * run time. The bundle is made from a copy in a folder of its own marked CommonJS. A module that requires
+ * its own neighbours can't be moved; for that one the message says what Node would say: use `.cjs`.
+ */
+function asCommonJsPackage(absolute: string): string {
+  if (/require\(\s*["']\.{1,2}\//.test(readFileSync(absolute, "utf8"))) {
+    throw new Error(
+      `${absolute} is CommonJS in a package whose default is ESM and requires files beside it: rename it to .cjs`,
+    );
+  }
+  const folder = mkdtempSync(join(tmpdir(), "cortex-user-functions-"));
+  writeFileSync(join(folder, "package.json"), JSON.stringify({ type: "commonjs" }));
+  const copy = join(folder, basename(absolute));
+  copyFileSync(absolute, copy);
+  return copy;
 }
 
 export interface UserFunctionsProps {

@@ -1,4 +1,9 @@
 import type { EventBridgeEvent } from "aws-lambda";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, extname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { compileFunction } from "node:vm";
 import { CortexClient, type Project } from "../../sdk/src/index.js";
 import { EventEnvelopeSchema, EVENT_SOURCE, type EventEnvelope } from "../events/envelope.js";
 import { eventTypeForHandlerName, handlerNameFor, EVENT_TYPES, type EventType } from "../events/catalog.js";
@@ -29,6 +34,62 @@ export interface UserFunctionBinding {
 
 /** Default location of the user's functions module (the repo ships an example there). */
 export const DEFAULT_USER_FUNCTIONS_PATH = "user-functions/index.ts";
+
+/**
+ * A user module's exports, whatever its form: ESM (`export const onX = …`) or CommonJS
+ * (`exports.onX = …`, as the seeds write it), whose exports arrive as `default` (and, on newer Node, as
+ * `"module.exports"`) beside the names Node could detect.
+ */
+export function userModuleExports(mod: Record<string, unknown>): Record<string, unknown> {
+  const { default: fallback, "module.exports": commonJs, ...named } = mod;
+  const exportsObject = commonJs ?? fallback;
+  if (exportsObject !== null && typeof exportsObject === "object") {
+    return { ...(exportsObject as Record<string, unknown>), ...named };
+  }
+  return fallback === undefined ? named : mod;
+}
+
+export interface UserModule {
+  exports: Record<string, unknown>;
+  /**
+   * True for a `.js` file written as CommonJS inside a package whose default is ESM: Node refuses to
+   * import it, so it is run as the CommonJS it is (and must be bundled as such).
+   */
+  commonJsInEsm: boolean;
+}
+
+/** Loads the user's functions module from a path (at `npm start` and at synth), in either module form. */
+export async function importUserModule(absolutePath: string): Promise<UserModule> {
+  if (!isCommonJsInEsm(absolutePath)) {
+    const mod = (await import(pathToFileURL(absolutePath).href)) as Record<string, unknown>;
+    return { exports: userModuleExports(mod), commonJsInEsm: false };
+  }
+  const module = { exports: {} as Record<string, unknown> };
+  const wrapper = compileFunction(
+    readFileSync(absolutePath, "utf8"),
+    ["exports", "require", "module", "__filename", "__dirname"],
+    { filename: absolutePath },
+  );
+  wrapper(module.exports, createRequire(absolutePath), module, absolutePath, dirname(absolutePath));
+  return { exports: userModuleExports({ default: module.exports }), commonJsInEsm: true };
+}
+
+/** A `.js` file that assigns `exports`/`module.exports` and has no ESM syntax, in a package whose default is ESM. */
+function isCommonJsInEsm(absolutePath: string): boolean {
+  if (extname(absolutePath) !== ".js") return false;
+  const source = readFileSync(absolutePath, "utf8");
+  const commonJs = /\b(?:module\.exports|exports\.[\w$]+)\s*=/.test(source);
+  const esm = /^\s*(?:import\s|export\s)/m.test(source);
+  return commonJs && !esm && nearestPackageType(dirname(absolutePath)) === "module";
+}
+
+function nearestPackageType(folder: string): string | undefined {
+  for (let dir = folder; ; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, "utf8")) as { type?: string }).type;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
 
 /** Checks every export of a user module names a known event; unknown names fail loudly (at synth and at start). */
 export function bindUserFunctions(mod: Record<string, unknown>, source: string): UserFunctionBinding[] {
