@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient } from "../support/http.js";
@@ -106,14 +108,29 @@ describe("seed 001 (Gatherings)", () => {
 
   it("members & invitations: adds p1, lists the members and keeps both live views open without an error", async () => {
     const gathering = await api().create({ name: "Book club", type: "open" });
-    const sample = runSample("members-watch.ts", rt, { SEED_GATHERING_ID: gathering.id });
+    const trace = join(mkdtempSync(join(tmpdir(), "seed-trace-")), "trace");
+    const sample = runSample("members-watch.ts", rt, { SEED_GATHERING_ID: gathering.id, SEED_TRACE: trace });
+    const lines = () => (existsSync(trace) ? readFileSync(trace, "utf8").split("\n").filter(Boolean) : []);
     try {
       await eventually(async () => {
         const member = await api().get(`/gatherings/${gathering.id}/members/p1`);
         return member.status === 200 ? member.body : undefined;
       });
-      // The watches hold the process open; a view that failed for good would say so on stderr.
-      await new Promise((r) => setTimeout(r, 3000));
+      // Both live views open their streams; later changes are the markers each view must receive.
+      await eventually(async () => (lines().filter((l) => l.startsWith("open ")).length >= 2 ? true : undefined));
+      const marker = await api().post(`/gatherings/${gathering.id}/members`, { participantId: "marker" });
+      await api().post(`/gatherings/${gathering.id}/invitations`, { emails: ["marker@example.com"] });
+      const streams = lines()
+        .filter((l) => l.startsWith("open "))
+        .map((l) => l.slice(5));
+      await eventually(async () =>
+        streams.every((s) =>
+          lines().some((l) => l.startsWith(`${s} `) && Number(l.slice(s.length + 1)) >= marker.body.gathering.version),
+        )
+          ? true
+          : undefined,
+      );
+      // Both views are live past the markers; one that had failed for good would have said so on stderr.
       expect(sample.stderr()).toBe("");
       expect(sample.running()).toBe(true);
     } finally {
