@@ -10,7 +10,7 @@ import {
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseType,
 } from "../../shared/http/gateway-responses.js";
-import { ROUTES } from "../../shared/http/routes.js";
+import { ROUTES, routeMethods } from "../../shared/http/routes.js";
 import type { Data } from "./data.js";
 import { createNodeFunction, type BaseEnvironment } from "./node-function.js";
 import { WEBHOOK_TARGET_POLICY, type Webhooks } from "./webhooks.js";
@@ -119,11 +119,11 @@ export class Api extends Construct {
         timeout: Duration.minutes(15),
       }),
     };
-    for (const route of ROUTES) {
+    for (const [route, httpMethod] of ROUTES.flatMap((r) => routeMethods(r).map((m) => [r, m] as const))) {
       const resource = this.restApi.root.resourceForPath(route.path);
       const isPublic = "public" in route && route.public === true;
-      const method = resource.addMethod(route.method, integrations[route.handler], {
-        operationName: route.operationId,
+      const method = resource.addMethod(httpMethod, integrations[route.handler], {
+        operationName: httpMethod === route.method ? route.operationId : `${route.operationId}Head`,
         ...(isPublic
           ? { authorizationType: apigw.AuthorizationType.NONE }
           : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer: this.authorizer }),

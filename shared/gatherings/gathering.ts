@@ -9,6 +9,10 @@ const INITIAL_STATUS: Record<GatheringType, GatheringStatus> = {
   open: "open",
 };
 
+/** An appointment lasts at least a minute (calendars show whole seconds; a shorter one would end as it starts). */
+export const MIN_APPOINTMENT_MS = 60_000;
+export const MIN_APPOINTMENT_MESSAGE = "must be at least 1 minute after startsAt";
+
 /** Type rules that a schema alone cannot express. Pure: `now` is passed in. */
 export function validateCreate(body: CreateGatheringBody, now: Date): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -17,8 +21,8 @@ export function validateCreate(body: CreateGatheringBody, now: Date): FieldIssue
     if (!body.endsAt) issues.push({ path: "endsAt", message: "is required for an appointment" });
     if (body.startsAt && Date.parse(body.startsAt) <= now.getTime())
       issues.push({ path: "startsAt", message: "must be in the future" });
-    if (body.startsAt && body.endsAt && Date.parse(body.endsAt) <= Date.parse(body.startsAt))
-      issues.push({ path: "endsAt", message: "must be after startsAt" });
+    if (body.startsAt && body.endsAt && Date.parse(body.endsAt) - Date.parse(body.startsAt) < MIN_APPOINTMENT_MS)
+      issues.push({ path: "endsAt", message: MIN_APPOINTMENT_MESSAGE });
   } else {
     for (const field of ["startsAt", "endsAt"] as const)
       if (body[field] !== undefined) issues.push({ path: field, message: `is only allowed for an appointment` });

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { MetadataSchema } from "./metadata.js";
+
+export { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from "./metadata.js";
 
 export const GATHERING_TYPES = ["lobby", "appointment", "open"] as const;
 export const GATHERING_STATUSES = ["scheduled", "open", "started", "ended", "cancelled"] as const;
@@ -9,19 +12,21 @@ export type GatheringStatus = (typeof GATHERING_STATUSES)[number];
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
-export const METADATA_MAX_BYTES = 4096;
 export const MAX_MEMBERS_LIMIT = 100_000;
+
+/** How join codes look and how lookup forgives (shared/gatherings/join-code.ts), for the OpenAPI document. */
+const JOIN_CODE_DISPLAY_PATTERN = "^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$";
+const JOIN_CODE_RULES =
+  "A code is 8 characters of Crockford's base32 (digits and A–Z without I, L, O, U), shown as ABCD-1234 " +
+  `(pattern ${JOIN_CODE_DISPLAY_PATTERN}). Input is forgiving: case, spaces, hyphens, dots and underscores are ` +
+  "ignored, and the look-alikes O→0 and I, L→1 are folded; anything else is a 400.";
 
 const isoUtc = z.iso.datetime({
   offset: false,
   message: "must be an ISO 8601 UTC timestamp, e.g. 2026-07-01T15:00:00Z",
 });
 
-const metadata = z
-  .record(z.string(), z.unknown())
-  .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES, {
-    message: `must serialize to at most ${METADATA_MAX_BYTES} bytes of JSON`,
-  });
+const metadata = MetadataSchema;
 
 /** Participant ids come from the caller's own user system: opaque, but bounded and printable. */
 export const ParticipantIdSchema = z
@@ -50,7 +55,10 @@ export const GatheringSchema = z
     type: z.enum(GATHERING_TYPES),
     status: z.enum(GATHERING_STATUSES),
     version: z.number().int().positive().describe("Increments with every change; use with If-Match and SSE"),
-    joinCode: z.string().describe("Share code, shown grouped (ABCD-1234); lookup ignores case and hyphens"),
+    joinCode: z
+      .string()
+      .meta({ pattern: JOIN_CODE_DISPLAY_PATTERN })
+      .describe(`Share code, shown grouped (ABCD-1234). ${JOIN_CODE_RULES}`),
     startsAt: isoUtc.optional(),
     endsAt: isoUtc.optional(),
     autoStartSession: z.boolean(),
@@ -114,7 +122,7 @@ export const CreateGatheringBodySchema = z
       .string()
       .max(64)
       .optional()
-      .describe("A chosen (vanity) join code, e.g. ABCD-1234; generated when omitted"),
+      .describe(`A chosen (vanity) join code, e.g. ABCD-1234; generated when omitted. ${JOIN_CODE_RULES}`),
   })
   .meta({ id: "CreateGatheringRequest" });
 export type CreateGatheringBody = z.infer<typeof CreateGatheringBodySchema>;
@@ -153,7 +161,7 @@ export type AddMemberBody = z.infer<typeof AddMemberBodySchema>;
 
 export const JoinByCodeBodySchema = z
   .strictObject({
-    joinCode: z.string().min(1, "must not be empty").max(64),
+    joinCode: z.string().min(1, "must not be empty").max(64).describe(`The code to join by. ${JOIN_CODE_RULES}`),
     participantId: ParticipantIdSchema,
     displayName: displayName.optional(),
   })

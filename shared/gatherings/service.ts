@@ -22,7 +22,7 @@ import {
   type State,
   type Step,
 } from "./executor.js";
-import { newGathering } from "./gathering.js";
+import { MIN_APPOINTMENT_MESSAGE, MIN_APPOINTMENT_MS, newGathering } from "./gathering.js";
 import type { Scope } from "../tenancy.js";
 import { formatJoinCode, generateJoinCode, normalizeJoinCode } from "./join-code.js";
 import { applyLifecycle, assertCanPerform } from "./lifecycle.js";
@@ -261,8 +261,13 @@ function updateIssues(current: Gathering, next: Gathering, body: UpdateGathering
   } else {
     if (body.startsAt !== undefined && body.startsAt !== current.startsAt && Date.parse(body.startsAt) <= now.getTime())
       issues.push({ path: "startsAt", message: "must be in the future" });
-    if (next.startsAt && next.endsAt && Date.parse(next.endsAt) <= Date.parse(next.startsAt))
-      issues.push({ path: "endsAt", message: "must be after startsAt" });
+    if (
+      (body.startsAt !== undefined || body.endsAt !== undefined) &&
+      next.startsAt &&
+      next.endsAt &&
+      Date.parse(next.endsAt) - Date.parse(next.startsAt) < MIN_APPOINTMENT_MS
+    )
+      issues.push({ path: "endsAt", message: MIN_APPOINTMENT_MESSAGE });
     if (body.maxMembers !== undefined && body.maxMembers !== null)
       issues.push({ path: "maxMembers", message: "is only allowed for a lobby or an open gathering" });
   }

@@ -73,7 +73,8 @@ import {
   type DeliveryQueue,
   type WebhookConfig,
 } from "../webhooks/service.js";
-import { parseWith } from "./validation.js";
+import { openCursor, sealCursor } from "./cursor.js";
+import { parsePathParams, parseWith } from "./validation.js";
 
 /**
  * The HTTP API, independent of any transport: the Lambda entry (functions/http-api.ts) turns an
@@ -191,6 +192,35 @@ async function mutate(
   );
 }
 
+/**
+ * A list operation: the cursor a client sends is opened (authenticated, and bound to this listing — the
+ * operation, the caller's tenant, the path and the filters) before the store sees it, and the next page's
+ * cursor is sealed the same way (shared/http/cursor.ts). Scope is checked first, so a foreign project is
+ * still a 404.
+ */
+async function paged(
+  request: ApiRequest,
+  deps: ApiDeps,
+  page: { limit?: number | undefined; cursor?: string | undefined },
+  filters: Record<string, unknown>,
+  list: (page: { limit?: number; cursor?: string }) => Promise<{ items: unknown[]; nextCursor?: string }>,
+): Promise<ApiResponse> {
+  scopeOf(request);
+  const key = await signingKey(deps.store, "cursor");
+  const sorted = (record: Record<string, unknown>) =>
+    Object.entries(record)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+  const binding = [request.operationId, request.principal?.tenantId ?? null, sorted(request.params), sorted(filters)];
+  const result = await list({
+    ...(page.limit !== undefined && { limit: page.limit }),
+    ...(page.cursor !== undefined && { cursor: openCursor(key, binding, page.cursor) }),
+  });
+  const body =
+    result.nextCursor === undefined ? result : { ...result, nextCursor: sealCursor(key, binding, result.nextCursor) };
+  return { status: 200, body };
+}
+
 const memberActions = ["join", "ready", "unready", "leave"] as const;
 
 const OPERATIONS: Record<ApiOperationId, Operation> = {
@@ -200,8 +230,9 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
 
   async listGatherings(request, deps) {
     const { limit, cursor, ...filters } = parseWith(ListGatheringsQuerySchema, request.query, "query");
-    const page = await listGatherings(deps, scopeOf(request), filters, { limit, cursor });
-    return { status: 200, body: page };
+    return paged(request, deps, { limit, cursor }, filters, (page) =>
+      listGatherings(deps, scopeOf(request), filters, page),
+    );
   },
 
   async createGathering(request, deps) {
@@ -214,7 +245,8 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
         status: 201,
         body: o.gathering,
         headers: {
-          Location: `/v1/projects/${o.gathering.projectId}/gatherings/${o.gathering.id}`,
+          // Encoded: shaping a response must not be able to fail once the commit happened.
+          Location: `/v1/projects/${encodeURIComponent(o.gathering.projectId)}/gatherings/${encodeURIComponent(o.gathering.id)}`,
           ...etag(o.gathering),
         },
       }),
@@ -285,11 +317,9 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
 
   async listMembers(request, deps) {
     const { limit, cursor, status } = parseWith(ListMembersQuerySchema, request.query, "query");
-    const page = await listMembers(deps, scopeOf(request), request.params.gatheringId!, status ? { status } : {}, {
-      limit,
-      cursor,
-    });
-    return { status: 200, body: page };
+    return paged(request, deps, { limit, cursor }, { status }, (page) =>
+      listMembers(deps, scopeOf(request), request.params.gatheringId!, status ? { status } : {}, page),
+    );
   },
 
   async addMember(request, deps) {
@@ -360,11 +390,9 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
 
   async listInvitations(request, deps) {
     const { limit, cursor, status } = parseWith(ListInvitationsQuerySchema, request.query, "query");
-    const page = await listInvitations(deps, scopeOf(request), request.params.gatheringId!, status ? { status } : {}, {
-      limit,
-      cursor,
-    });
-    return { status: 200, body: page };
+    return paged(request, deps, { limit, cursor }, { status }, (page) =>
+      listInvitations(deps, scopeOf(request), request.params.gatheringId!, status ? { status } : {}, page),
+    );
   },
 
   async getInvitation(request, deps) {
@@ -458,7 +486,7 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
 
   async listWebhooks(request, deps) {
     const query = parseWith(PageQuerySchema, request.query, "query");
-    return { status: 200, body: await listWebhooks(deps.store, scopeOf(request), query) };
+    return paged(request, deps, query, {}, (page) => listWebhooks(deps.store, scopeOf(request), page));
   },
 
   async getWebhook(request, deps) {
@@ -496,14 +524,16 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
 
   async listWebhookAttempts(request, deps) {
     const query = parseWith(PageQuerySchema, request.query, "query");
-    const page = await listAttempts(deps.store, scopeOf(request), { webhookId: request.params.webhookId! }, query);
-    return { status: 200, body: page };
+    return paged(request, deps, query, {}, (page) =>
+      listAttempts(deps.store, scopeOf(request), { webhookId: request.params.webhookId! }, page),
+    );
   },
 
   async listEventAttempts(request, deps) {
     const query = parseWith(PageQuerySchema, request.query, "query");
-    const page = await listAttempts(deps.store, scopeOf(request), { eventId: request.params.eventId! }, query);
-    return { status: 200, body: page };
+    return paged(request, deps, query, {}, (page) =>
+      listAttempts(deps.store, scopeOf(request), { eventId: request.params.eventId! }, page),
+    );
   },
 
   async replayWebhookEvent(request, deps) {
@@ -521,7 +551,7 @@ const OPERATIONS: Record<ApiOperationId, Operation> = {
   async listActivity(request, deps) {
     const scope = scopeOf(request);
     const query = parseWith(PageQuerySchema, request.query, "query");
-    return { status: 200, body: await listActivity(deps.store, scope, query) };
+    return paged(request, deps, query, {}, (page) => listActivity(deps.store, scope, page));
   },
 };
 
@@ -555,9 +585,10 @@ async function once(request: ApiRequest, deps: ApiDeps, run: () => Promise<ApiRe
   );
 }
 
-export function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const operation = OPERATIONS[request.operationId as ApiOperationId];
   if (!operation) throw new Error(`${request.operationId} is not served by the API function`);
+  parsePathParams(request.operationId, request.params);
   return operation(request, deps);
 }
 

@@ -1,5 +1,6 @@
 import { handleApiRequest, type ApiDeps, type Principal } from "./api.js";
 import { PROBLEM_CONTENT_TYPE } from "./gateway-responses.js";
+import { parseJsonBody } from "./json-body.js";
 import { toProblem } from "./problem.js";
 import { findRoute, type OperationId } from "./routes.js";
 
@@ -32,7 +33,7 @@ export function inProcessFetch(deps: ApiDeps, principal: Principal) {
           params: found.params,
           query: Object.fromEntries(url.searchParams),
           headers,
-          body: text ? (JSON.parse(text) as unknown) : undefined,
+          body: text ? parseJsonBody(text) : undefined,
           principal,
           requestId: `in-process-${Date.now().toString(36)}`,
         },

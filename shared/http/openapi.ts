@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PROBLEM_CONTENT_TYPE } from "./gateway-responses.js";
-import { ROUTES, type RouteDefinition } from "./routes.js";
+import { PATH_PARAMS, ROUTES, type PathParamName, type RouteDefinition } from "./routes.js";
 
 /**
  * The OpenAPI 3.1 document, generated from the same route table and zod schemas that validate requests,
@@ -15,12 +15,10 @@ function schemaRef(schema: z.ZodType): Record<string, unknown> {
 }
 
 function operation(route: RouteDefinition): Record<string, unknown> {
-  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-    name: m[1],
-    in: "path",
-    required: true,
-    schema: { type: "string" },
-  }));
+  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => {
+    const { $schema: _, ...schema } = z.toJSONSchema(PATH_PARAMS[m[1] as PathParamName], { io: "input" });
+    return { name: m[1], in: "path", required: true, schema };
+  });
   const queryParams = route.query
     ? Object.entries(route.query.shape).map(([name, schema]) => ({
         name,

@@ -27,6 +27,7 @@ import {
   JoinResultSchema,
   MEMBER_STATUSES,
   MemberSchema,
+  ParticipantIdSchema,
   StartGatheringBodySchema,
   TransferOwnershipBodySchema,
   UpdateGatheringBodySchema,
@@ -37,7 +38,7 @@ import {
  * authorizer unless `public`), the local server matches requests against the same table, the API
  * handler dispatches on `operationId`, and the OpenAPI document is generated from it.
  */
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface RouteDefinition {
   operationId: string;
@@ -70,6 +71,38 @@ export const ProblemSchema = z
   })
   .meta({ id: "Problem" });
 
+/**
+ * Path parameters, declared once by name: every route's parameters are validated against these before
+ * any work (`parsePathParams`), and the OpenAPI document shows the same rules.
+ */
+export const ProjectIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  )
+  .describe("Your project's id, e.g. `demo`: 1–64 letters, digits, `.`, `_`, `-`, starting with a letter or digit");
+
+/** Ids this API issues (`gth_…`, `inv_…`, …). A well-formed id that does not exist is a 404. */
+const ResourceIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an id this API returned (1–64 letters, digits, '_' or '-')");
+
+export const PATH_PARAMS = {
+  projectId: ProjectIdSchema,
+  gatheringId: ResourceIdSchema.describe("Gathering id (gth_…)"),
+  participantId: ParticipantIdSchema,
+  invitationId: ResourceIdSchema.describe("Invitation id (inv_…)"),
+  sessionId: ResourceIdSchema.describe("Session id (sess_…)"),
+  webhookId: ResourceIdSchema.describe("Webhook endpoint id (whk_…)"),
+  eventId: ResourceIdSchema.describe("Event id (evt_…)"),
+  token: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,1024}$/, "must be the token of an emailed link")
+    .describe("The signed token of an emailed accept/decline link"),
+} as const satisfies Record<string, z.ZodType<string>>;
+export type PathParamName = keyof typeof PATH_PARAMS;
+
 const page = {
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(2048).optional(),
@@ -83,7 +116,15 @@ export const ListGatheringsQuerySchema = z.object({
   listed: z.stringbool().optional(),
 });
 export const EventStreamQuerySchema = z.object({
-  after: z.coerce.number().int().min(0).optional().describe("Stream events after this version"),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      "Stream events after this version (Last-Event-ID wins over it; neither: from now). A version beyond the " +
+        "current one, or older than the replay window, is answered with `event: reset` (reload the snapshot).",
+    ),
   types: z
     .string()
     .max(2000)
@@ -299,7 +340,11 @@ export const ROUTES = [
     handler: "sse",
     query: EventStreamQuerySchema,
     responses: {
-      200: { description: "text/event-stream; `id:` is the version; `event: reset` means reload the snapshot" },
+      200: {
+        description:
+          "text/event-stream; `id:` is the version; `event: reset` (when the requested version is beyond the current " +
+          "one or older than the replay window) means reload the snapshot; `event: end` means reconnect",
+      },
       400: badRequest,
       404: notFound,
     },
@@ -320,7 +365,11 @@ export const ROUTES = [
     handler: "sse",
     query: EventStreamQuerySchema,
     responses: {
-      200: { description: "text/event-stream; `id:` is the version; `event: reset` means reload the snapshot" },
+      200: {
+        description:
+          "text/event-stream; `id:` is the version; `event: reset` (when the requested version is beyond the current " +
+          "one or older than the replay window) means reload the snapshot; `event: end` means reconnect",
+      },
       400: badRequest,
       404: notFound,
     },
@@ -384,7 +433,11 @@ export const ROUTES = [
     summary: "The page an emailed accept/decline link opens (confirms with a button; GET changes nothing)",
     handler: "api",
     public: true,
-    responses: { 200: { description: "text/html confirmation page" }, 400: { description: "text/html: invalid link" } },
+    responses: {
+      200: { description: "text/html confirmation page" },
+      400: { description: "text/html: invalid, altered or expired link" },
+      404: { description: "text/html: the gathering no longer exists" },
+    },
   },
   {
     operationId: "confirmRsvp",
@@ -393,7 +446,14 @@ export const ROUTES = [
     summary: "Confirms an emailed accept/decline link",
     handler: "api",
     public: true,
-    responses: { 200: { description: "text/html: done" }, 400: { description: "text/html: invalid or used link" } },
+    responses: {
+      200: { description: "text/html: done" },
+      400: { description: "text/html: invalid, altered or expired link" },
+      404: { description: "text/html: the gathering or invitation no longer exists" },
+      409: {
+        description: "text/html: the invitation can no longer be answered (e.g. the gathering ended or was cancelled)",
+      },
+    },
   },
   {
     operationId: "putParticipant",
@@ -516,6 +576,14 @@ export type OperationId = (typeof ROUTES)[number]["operationId"];
 export type ApiOperationId = Extract<(typeof ROUTES)[number], { handler: "api" }>["operationId"];
 
 /**
+ * The HTTP methods a route answers: its own, and HEAD for the API's GET routes (the same response without
+ * its body; the CDK stack declares it too). Streams (SSE) have no HEAD.
+ */
+export function routeMethods(route: Pick<RouteDefinition, "method" | "handler">): HttpMethod[] {
+  return route.method === "GET" && route.handler === "api" ? ["GET", "HEAD"] : [route.method];
+}
+
+/**
  * The route a request resolves to, with its path parameters. Like API Gateway, a literal segment beats a
  * path parameter (`/gatherings/join` before `/gatherings/{gatheringId}`).
  */
@@ -525,7 +593,7 @@ export function findRoute(
 ): { route: RouteDefinition; params: Record<string, string> } | undefined {
   let best: { route: RouteDefinition; params: Record<string, string> } | undefined;
   for (const route of ROUTES as readonly RouteDefinition[]) {
-    if (route.method !== method) continue;
+    if (!(routeMethods(route) as string[]).includes(method)) continue;
     const params = matchPath(route.path, path);
     if (params && (!best || Object.keys(params).length < Object.keys(best.params).length)) best = { route, params };
   }

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ValidationError, type FieldIssue } from "../errors.js";
+import { PATH_PARAMS, ROUTES, type PathParamName, type RouteDefinition } from "./routes.js";
 
 /** Parses with a zod schema; failures become a 400 naming every offending field path. */
 export function parseWith<S extends z.ZodType>(
@@ -21,6 +22,30 @@ export function parseWith<S extends z.ZodType>(
   const summary = first.path ? `${first.path}: ${first.message}` : first.message;
   throw new ValidationError(
     `The request ${where} is not valid (${summary}${issues.length > 1 ? `, and ${issues.length - 1} more` : ""})`,
+    issues,
+  );
+}
+
+const routeById = new Map((ROUTES as readonly RouteDefinition[]).map((route) => [route.operationId, route]));
+
+/**
+ * Validates an operation's path parameters against the schemas the route table declares for them
+ * (`PATH_PARAMS`), before any work: every transport and every route, API and streaming, goes through here.
+ */
+export function parsePathParams(operationId: string, params: Record<string, string>): void {
+  const route = routeById.get(operationId);
+  if (!route) throw new Error(`unknown operation ${operationId}`);
+  const issues: FieldIssue[] = [];
+  for (const [, name] of route.path.matchAll(/\{(\w+)\}/g)) {
+    const schema: z.ZodType | undefined = PATH_PARAMS[name as PathParamName];
+    if (!schema) throw new Error(`${route.path}: path parameter {${name}} has no schema in PATH_PARAMS`);
+    const result = schema.safeParse(params[name!]);
+    if (!result.success) issues.push({ path: name!, message: result.error.issues[0]?.message ?? "is not valid" });
+  }
+  if (issues.length === 0) return;
+  const first = issues[0]!;
+  throw new ValidationError(
+    `The request path is not valid (${first.path}: ${first.message}${issues.length > 1 ? `, and ${issues.length - 1} more` : ""})`,
     issues,
   );
 }

@@ -37,8 +37,11 @@ const EMAIL = /^[^\s@"<>(),;:\\[\]]+@[^\s@"<>(),;:\\[\]]+$/;
 
 export function buildCalendar(input: CalendarInput): string {
   const start = instant(input.startsAt, "startsAt");
-  const end = instant(input.endsAt, "endsAt");
-  if (end <= start) throw new Error("calendar: endsAt must be after startsAt");
+  const requestedEnd = instant(input.endsAt, "endsAt");
+  if (requestedEnd <= start) throw new Error("calendar: endsAt must be after startsAt");
+  // DTSTART/DTEND have whole seconds: an event shorter than that would end as it starts, which clients
+  // reject or hide. (The API refuses appointments under a minute; this guards older data.)
+  const end = Math.max(requestedEnd, Math.floor(start / 1000) * 1000 + 1000);
   if (input.uid === "" || ANY_CONTROL.test(input.uid))
     throw new Error("calendar: uid must be non-empty printable text");
   if (!Number.isInteger(input.sequence) || input.sequence < 0) {

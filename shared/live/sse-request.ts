@@ -3,7 +3,7 @@ import { EVENT_TYPES } from "../events/catalog.js";
 import type { ApiRequest } from "../http/api.js";
 import { scopeOf } from "../http/api.js";
 import { EventStreamQuerySchema } from "../http/routes.js";
-import { parseWith } from "../http/validation.js";
+import { parsePathParams, parseWith } from "../http/validation.js";
 import { getGathering } from "../gatherings/service.js";
 import { getSession } from "../sessions/service.js";
 import type { AggregateType } from "../store/keys.js";
@@ -23,6 +23,7 @@ export interface PreparedStream {
  * now) and the type filter.
  */
 export async function prepareEventStream(request: ApiRequest, store: Store): Promise<PreparedStream> {
+  parsePathParams(request.operationId, request.params);
   const scope = scopeOf(request);
   const query = parseWith(EventStreamQuerySchema, request.query, "query");
   const lastEventId = parseVersion(request.headers["last-event-id"]);

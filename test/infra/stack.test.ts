@@ -300,7 +300,18 @@ describe("REST API", () => {
 
   it("has one method per route, proxied to its function (API or streaming SSE), behind the authorizer unless public", () => {
     const methods = ofType("AWS::ApiGateway::Method").map(([, m]) => m.Properties);
-    expect(methods).toHaveLength(ROUTES.length);
+    const gets = ROUTES.filter((r) => r.method === "GET" && r.handler === "api");
+    // Plus HEAD on the API's GET routes (the same integration; the platform drops the body).
+    expect(methods).toHaveLength(ROUTES.length + gets.length);
+    for (const route of gets) {
+      const head = methods.find(
+        (m) => m.HttpMethod === "HEAD" && resourcePath(m.ResourceId.Ref as string) === route.path,
+      );
+      expect(head, `HEAD ${route.path}`).toBeDefined();
+      expect(JSON.stringify(head!.Integration.Uri)).toContain(JSON.stringify(handlerArn));
+      expect(head!.AuthorizationType).toBe("public" in route && route.public ? "NONE" : "CUSTOM");
+    }
+    expect(methods.filter((m) => m.HttpMethod === "HEAD")).toHaveLength(gets.length);
     for (const route of ROUTES) {
       const method = methods.find(
         (m) => m.HttpMethod === route.method && resourcePath(m.ResourceId.Ref as string) === route.path,

@@ -36,7 +36,7 @@ describe("creating a gathering", () => {
       ),
     ).toEqual([
       { path: "startsAt", message: "must be in the future" },
-      { path: "endsAt", message: "must be after startsAt" },
+      { path: "endsAt", message: "must be at least 1 minute after startsAt" },
     ]);
   });
 

@@ -6,7 +6,6 @@ import {
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
-  type QueryCommandInput,
   type TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
@@ -50,21 +49,35 @@ function keyOf(key: ItemKey) {
   return marshall({ [TABLE.partitionKey]: key.PK, [TABLE.sortKey]: key.SK });
 }
 
-/** Cursors are opaque to clients: base64url JSON of DynamoDB's LastEvaluatedKey. */
+/**
+ * The store's cursor: base64url JSON of the last returned item's key. The HTTP API seals it (authenticated,
+ * bound to the listing: shared/http/cursor.ts) before a client sees it; here it is still checked to be a
+ * key of the queried partition and index, so a malformed cursor is a 400 and never reaches DynamoDB.
+ */
 function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }
 
-function decodeCursor(cursor: string): QueryCommandInput["ExclusiveStartKey"] {
+function decodeCursor(cursor: string, keyNames: string[], pk: { name: string; value: string }) {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
-    return marshall(parsed as Record<string, unknown>);
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
+    parsed = undefined;
+  }
+  const valid =
+    typeof parsed === "object" &&
+    parsed !== null &&
+    !Array.isArray(parsed) &&
+    Object.keys(parsed).length === keyNames.length &&
+    keyNames.every((k) => typeof (parsed as Record<string, unknown>)[k] === "string") &&
+    (parsed as Record<string, unknown>)[pk.name] === pk.value;
+  if (!valid) {
     throw new ValidationError("The cursor is not valid", [
       { path: "cursor", message: "is not a cursor this API returned" },
     ]);
   }
+  return marshall(parsed as Record<string, string>);
 }
 
 export interface DynamoDbStoreOptions {
@@ -157,7 +170,13 @@ export class DynamoDbStore implements Store {
     });
     const limit = options.limit ?? 100;
     const items: Item[] = [];
-    let start = options.cursor !== undefined ? decodeCursor(options.cursor) : undefined;
+    const keyNames = [
+      ...new Set([TABLE.partitionKey, TABLE.sortKey, ...(index ? [index.partitionKey, index.sortKey] : [])]),
+    ];
+    let start =
+      options.cursor !== undefined
+        ? decodeCursor(options.cursor, keyNames, { name: pkName, value: options.pk })
+        : undefined;
     // Read one item past the page: a cursor is returned only when more items exist, so the last page is
     // never followed by an empty one. With a filter DynamoDB may return short pages; keep reading until
     // enough matches or the end. The cursor is the last returned item's key, so nothing is skipped.
@@ -185,7 +204,6 @@ export class DynamoDbStore implements Store {
         items.push(item);
         if (items.length > limit) {
           const last = items[limit - 1]!;
-          const keyNames = [TABLE.partitionKey, TABLE.sortKey, ...(index ? [index.partitionKey, index.sortKey] : [])];
           return {
             items: items.slice(0, limit),
             nextCursor: encodeCursor(Object.fromEntries(keyNames.map((k) => [k, last[k]]))),

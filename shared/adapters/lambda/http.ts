@@ -1,8 +1,9 @@
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../../errors.js";
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from "../../errors.js";
 import type { ApiRequest, ApiResponse, Principal } from "../../http/api.js";
 import { PROBLEM_CONTENT_TYPE } from "../../http/gateway-responses.js";
+import { parseJsonBody } from "../../http/json-body.js";
 import { toProblem } from "../../http/problem.js";
 import { ROUTES, type OperationId, type RouteDefinition } from "../../http/routes.js";
 import type { Logger } from "../../platform/logger.js";
@@ -30,13 +31,7 @@ function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string>)
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
     throw new UnsupportedMediaTypeError("Send the request body as application/json");
   }
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch (error) {
-    throw new ValidationError(`The request body is not valid JSON (${(error as Error).message})`, [
-      { path: "", message: "is not valid JSON" },
-    ]);
-  }
+  return parseJsonBody(raw);
 }
 
 function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
@@ -46,7 +41,8 @@ function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
 }
 
 export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
-  const route = routeByKey.get(`${event.httpMethod} ${event.resource}`);
+  // HEAD is GET without the body (the platform drops the body of a HEAD response).
+  const route = routeByKey.get(`${event.httpMethod === "HEAD" ? "GET" : event.httpMethod} ${event.resource}`);
   if (!route) throw new Error(`no operation for ${event.httpMethod} ${event.resource}`);
   const operationId = route.operationId as OperationId;
   const headers = lowerCaseHeaders(event.headers);
