@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "../../errors.js";
+import { PayloadTooLargeError, retryAfterHeader, UnsupportedMediaTypeError, ValidationError } from "../../errors.js";
 import type { ApiRequest, ApiResponse, Principal } from "../../http/api.js";
 import { PROBLEM_CONTENT_TYPE } from "../../http/gateway-responses.js";
 import { toProblem } from "../../http/problem.js";
@@ -94,7 +94,7 @@ export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyE
       else logger.info("request rejected", fields);
       request.response = {
         statusCode: problem.status,
-        headers: { "Content-Type": PROBLEM_CONTENT_TYPE },
+        headers: { "Content-Type": PROBLEM_CONTENT_TYPE, ...retryAfterHeader(request.error) },
         body: JSON.stringify({ ...problem, requestId: request.event.requestContext.requestId }),
       };
     },
