@@ -4,6 +4,7 @@ import { toApiRequest } from "#shared/adapters/lambda/http.js";
 import type { HttpResponsePrelude } from "#shared/adapters/lambda/streaming.js";
 import { PROBLEM_CONTENT_TYPE } from "#shared/http/gateway-responses.js";
 import { toProblem } from "#shared/http/problem.js";
+import { retryAfterHeader } from "#shared/errors.js";
 import { streamEvents } from "#shared/live/event-stream.js";
 import { prepareEventStream } from "#shared/live/sse-request.js";
 import { numberEnv } from "#shared/platform/config.js";
@@ -26,7 +27,7 @@ export const handler = awslambda.streamifyResponse<APIGatewayProxyEvent>(async (
     if (problem.status >= 500) logger.error("stream failed to open", { error });
     const prelude: HttpResponsePrelude = {
       statusCode: problem.status,
-      headers: { "Content-Type": PROBLEM_CONTENT_TYPE },
+      headers: { "Content-Type": PROBLEM_CONTENT_TYPE, ...retryAfterHeader(error) },
     };
     const out = awslambda.HttpResponseStream.from(responseStream, { ...prelude });
     out.end(JSON.stringify({ ...problem, requestId: event.requestContext.requestId }));

@@ -41,6 +41,10 @@ try {
       functionsPath: values.functions ?? process.env.CORTEX_FUNCTIONS,
     }),
     log,
+    onFatal: (error) => {
+      process.stderr.write(`\n[local] ${error.message}. Everything the runtime started is stopped; exiting.\n`);
+      process.exit(1);
+    },
   });
 } catch (error) {
   if (
@@ -74,6 +78,8 @@ process.stdout.write(`
   Try:  curl -s -X POST ${runtime.apiUrl}/v1/projects/demo/gatherings \\
           -H "Authorization: Bearer ${runtime.apiKey}" -H "Content-Type: application/json" \\
           -d '{"name":"Ranked 5v5","type":"lobby"}'
+
+  Health      ${runtime.apiUrl}/health   (dead letters: npm run redrive)
 
   Ctrl-C stops everything.
 `);

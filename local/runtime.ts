@@ -1,6 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { GetQueueAttributesCommand, SQSClient, StartMessageMoveTaskCommand } from "@aws-sdk/client-sqs";
 import { join, resolve } from "node:path";
 import type {
   APIGatewayAuthorizerResult,
@@ -34,7 +35,7 @@ import { STREAM_FILTER_PATTERN } from "../shared/store/table.js";
 import { startLocalApi } from "./api/server.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb/server.js";
 import { ensureTable } from "./dynamodb/table.js";
-import { startLocalEventBridge, type RuleTarget } from "./eventbridge/server.js";
+import { startLocalEventBridge, type LocalEventBridge, type RuleTarget } from "./eventbridge/server.js";
 import { invokeLambda, type LambdaHandler } from "./lambda.js";
 import { installAwsLambdaGlobal } from "./lambda-streaming.js";
 import { freePort } from "./ports.js";
@@ -45,6 +46,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { startStreamPoller } from "./streams/poller.js";
 import { startLocalSes } from "./ses.js";
 import { demoRoutes } from "./demo/server.js";
+import { adminRoutes, type ConsumerHealth, type HealthReport } from "./admin.js";
 
 /**
  * The whole stack on one machine (DESIGN.md §3). Handlers are the same modules Lambda runs; they reach
@@ -64,6 +66,11 @@ export interface LocalRuntimeOptions {
   /** The user functions module; default user-functions/index.ts when it exists. */
   functionsPath?: string;
   log: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Something the runtime cannot recover from happened after it started (DynamoDB Local cannot be
+   * restarted). The runtime has stopped what it could; `npm start` exits non-zero.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 export interface LocalRuntime {
@@ -101,10 +108,32 @@ function localDefaults(apiUrl: string): Record<string, string> {
 
 type FunctionModule<E, R> = { handler: LambdaHandler<E, R> };
 
-async function loadFunction<E, R>(entry: string): Promise<LambdaHandler<E, R>> {
-  const mod = (await import(`../functions/${entry}.ts`)) as FunctionModule<E, R>;
-  if (typeof mod.handler !== "function") throw new Error(`functions/${entry}.ts does not export a handler`);
-  return mod.handler;
+const loadedFunctions = new Map<string, Promise<LambdaHandler<never, unknown>>>();
+const failedLoads = new Map<string, number>();
+
+/**
+ * Loads functions/<entry>.ts once, like a Lambda cold start — but a load that fails (a module throws at
+ * import, e.g. on a missing setting) is not kept: the next invocation loads the module again, as a new
+ * Lambda execution environment would. Node keeps a failed import's error for its URL, so a retry imports
+ * it under a new one.
+ */
+function loadFunction<E, R>(entry: string): Promise<LambdaHandler<E, R>> {
+  let pending = loadedFunctions.get(entry);
+  if (!pending) {
+    const failures = failedLoads.get(entry) ?? 0;
+    const url = new URL(`../functions/${entry}.ts`, import.meta.url).href + (failures > 0 ? `?load=${failures}` : "");
+    const loading = (import(url) as Promise<FunctionModule<never, unknown>>).then((mod) => {
+      if (typeof mod.handler !== "function") throw new Error(`functions/${entry}.ts does not export a handler`);
+      return mod.handler;
+    });
+    pending = loading;
+    loadedFunctions.set(entry, loading);
+    loading.catch(() => {
+      if (loadedFunctions.get(entry) === loading) loadedFunctions.delete(entry);
+      failedLoads.set(entry, failures + 1);
+    });
+  }
+  return pending as Promise<LambdaHandler<E, R>>;
 }
 
 async function loadUserFunctions(options: LocalRuntimeOptions) {
@@ -148,40 +177,69 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const dataDir = resolve(options.dataDir);
   if (!options.inMemory) mkdirSync(dataDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  let stopped: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopped ??= (async () => {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    })());
+  // No handler runs before the environment below is set: deliveries replayed from the journal, queued
+  // messages and due schedules all wait for this (handler modules read their settings at import).
+  let markReady!: () => void;
+  let markFailed!: (error: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
+  ready.catch(() => undefined);
+  let bus: LocalEventBridge | undefined;
+  const fatal = (error: Error) => {
+    options.log(`fatal: ${error.message}`);
+    void stopAll().then(() => options.onFatal?.(error));
   };
   try {
-    const dynamodb: DynamoDbLocal = await startDynamoDbLocal(
-      options.inMemory ? {} : { dataDir: join(dataDir, "dynamodb") },
-    );
+    const dynamodb: DynamoDbLocal = await startDynamoDbLocal({
+      ...(!options.inMemory && { dataDir: join(dataDir, "dynamodb") }),
+      onExit: ({ code, signal }) =>
+        options.log(
+          `DynamoDB Local exited on its own (${signal ?? `code ${code}`}); requests answer 503 until it is back` +
+            (options.inMemory ? "" : "; restarting it on the same port and data"),
+        ),
+      onRestart: ({ restarts }) => options.log("DynamoDB Local restarted", { restarts }),
+      onGiveUp: fatal,
+    });
     stops.push(() => dynamodb.stop());
 
     const ses = await startLocalSes({ inboxPort: options.sesPort ?? (await freePort()), frontPort: await freePort() });
     stops.push(() => ses.stop());
 
     // Consumers are loaded lazily: their modules must see the environment set below.
-    const consumers = new Map<string, LambdaHandler<EventBridgeEvent<string, unknown>, void>>();
     const targets: Record<string, { invoke: RuleTarget; retryAttempts: number }> = {};
     for (const rule of RULES) {
       const consumer = CONSUMERS[rule.consumer];
       targets[rule.id] = {
         retryAttempts: consumer.handlerRetryAttempts,
         invoke: async (event) => {
-          let handler = consumers.get(consumer.entry);
-          if (!handler) consumers.set(consumer.entry, (handler = await loadFunction(consumer.entry)));
+          await ready;
+          const handler = await loadFunction<EventBridgeEvent<string, unknown>, void>(consumer.entry);
           await invokeLambda(handler, event, { functionName: consumer.entry, timeoutSeconds: consumer.timeoutSeconds });
         },
       };
     }
     const userRules = userFunctions.map(({ binding }) => userFunctionRule(binding));
+    const functionOfRule = new Map<string, string>([
+      ...RULES.map((rule) => [rule.id, CONSUMERS[rule.consumer].entry] as const),
+      ...userFunctions.map(({ binding }) => [userFunctionRule(binding).id, binding.exportName] as const),
+    ]);
     for (const { binding, run } of userFunctions) {
       targets[userFunctionRule(binding).id] = {
         retryAttempts: 2, // Lambda's asynchronous invoke retries, as on AWS
-        invoke: (event) => invokeLambda(run(), event, { functionName: binding.exportName, timeoutSeconds: 30 }),
+        invoke: async (event) => {
+          await ready;
+          await invokeLambda(run(), event, { functionName: binding.exportName, timeoutSeconds: 30 });
+        },
       };
     }
-    const bus = await startLocalEventBridge({
+    const eventBus = (bus = await startLocalEventBridge({
       busName: BUS_NAME,
       rules: [...RULES, ...userRules],
       targets,
@@ -190,9 +248,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         journalDir: join(dataDir, "eventbridge-journal"),
         deadLetterFile: join(dataDir, "dead-letters.jsonl"),
       }),
+      onDeadLetter: ({ rule, error, event }) =>
+        options.log(
+          `consumer ${functionOfRule.get(rule) ?? rule} failed on an event after its retries; dead-lettered ` +
+            "(GET /health lists the dead letters; npm run redrive delivers them again)",
+          { rule, eventId: event.id, error },
+        ),
       log: options.log,
-    });
-    stops.push(() => bus.stop());
+    }));
+    stops.push(() => eventBus.stop());
 
     // The emulators keep their own tables in the same DynamoDB Local.
     const localDb = new DynamoDBClient({
@@ -210,6 +274,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       invokeTarget: async ({ arn, input }) => {
         const name = /:function:([\w-]+)$/.exec(arn)?.[1];
         if (!name) throw new Error(`schedule target ${arn} is not a Lambda function ARN`);
+        await ready;
         const handler = await loadFunction<unknown, unknown>(name);
         await invokeLambda(handler, input === undefined ? {} : (JSON.parse(input) as unknown), {
           functionName: name,
@@ -232,6 +297,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           maxReceiveCount: deliveries.maxReceiveCount,
           deadLetterQueue: `${deliveries.name}-dlq`,
           consumer: async (event) => {
+            await ready;
             const handler = await loadFunction<SQSEvent, SQSBatchResponse>(deliveries.entry);
             return invokeLambda(handler, event, {
               functionName: deliveries.entry,
@@ -257,7 +323,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
       [ENV.tableName]: TABLE_NAME,
@@ -280,6 +346,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
 
     installAwsLambdaGlobal();
+    markReady();
     const publisher = await loadFunction<DynamoDBStreamEvent, DynamoDBBatchResponse>("stream-publisher");
     const poller = startStreamPoller({
       client: new DynamoDBStreamsClient({}),
@@ -295,13 +362,86 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(() => poller.stop());
 
+    // GET /health and POST /local/redrive (local/admin.ts); the live lobby page at /demo/lobby.
+    const sqsClient = new SQSClient({ endpoint: sqs.endpoint });
+    const deadLetterQueue = `${deliveries.name}-dlq`;
+    const streamFailureFile = options.inMemory ? undefined : join(dataDir, "stream-failures.jsonl");
+    const webhookDeadLetters = async () => {
+      const { Attributes } = await sqsClient.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: sqs.queueUrl(deadLetterQueue),
+          AttributeNames: ["ApproximateNumberOfMessages"],
+        }),
+      );
+      return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+    };
+    const health = async (): Promise<HealthReport> => {
+      const problems: string[] = [];
+      const dynamodbUp = dynamodb.isUp();
+      if (!dynamodbUp) problems.push("DynamoDB Local is down");
+      const consumers = new Map<string, ConsumerHealth>();
+      for (const deadLetter of eventBus.deadLetters()) {
+        const entry = consumers.get(deadLetter.rule) ?? {
+          rule: deadLetter.rule,
+          function: functionOfRule.get(deadLetter.rule) ?? deadLetter.rule,
+          deadLetters: 0,
+        };
+        entry.deadLetters++;
+        entry.lastError = deadLetter.error;
+        if (deadLetter.failedAt) entry.lastFailedAt = deadLetter.failedAt;
+        consumers.set(deadLetter.rule, entry);
+      }
+      const webhookFailures = dynamodbUp ? await webhookDeadLetters().catch(() => 0) : 0;
+      if (webhookFailures > 0) {
+        consumers.set(deliveries.name, {
+          rule: deliveries.name,
+          function: deliveries.entry,
+          deadLetters: webhookFailures,
+        });
+      }
+      for (const c of consumers.values()) {
+        problems.push(
+          `${c.function} (${c.rule}): ${c.deadLetters} dead letter(s)${c.lastError ? `, last error: ${c.lastError}` : ""}`,
+        );
+      }
+      const streamFailures =
+        streamFailureFile && existsSync(streamFailureFile)
+          ? readFileSync(streamFailureFile, "utf8")
+              .split("\n")
+              .filter((l) => l.trim() !== "").length
+          : 0;
+      if (streamFailures > 0) problems.push(`stream-publisher: ${streamFailures} stream batch(es) given up on`);
+      return {
+        status: problems.length === 0 ? "ok" : "unhealthy",
+        dynamodb: { up: dynamodbUp, restarts: dynamodb.restarts() },
+        consumers: [...consumers.values()],
+        streamFailures,
+        problems,
+      };
+    };
+    const admin = adminRoutes({
+      apiKey,
+      health,
+      redrive: async (filter) => {
+        const events = eventBus.redrive(filter);
+        let webhookDeliveries = 0;
+        if (filter.rule === undefined || filter.rule === deliveries.name) {
+          webhookDeliveries = await webhookDeadLetters();
+          if (webhookDeliveries > 0) {
+            await sqsClient.send(new StartMessageMoveTaskCommand({ SourceArn: sqs.queueArn(deadLetterQueue) }));
+          }
+        }
+        options.log("dead letters re-driven", { events, webhookDeliveries });
+        return { events, webhookDeliveries };
+      },
+    });
+    const demo = demoRoutes();
     const api = await startLocalApi({
       port: apiPort,
       apiHandler: await loadFunction<APIGatewayProxyEvent, APIGatewayProxyResult>("http-api"),
       authorizer: await loadFunction<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>("authorizer"),
       sseHandler: (await loadFunction<APIGatewayProxyEvent, void>("sse")) as never,
-      // The live lobby page (built on the SDK) at /demo/lobby.
-      extra: demoRoutes(),
+      extra: async (req, res) => (await admin(req, res)) || demo(req, res),
       log: options.log,
     });
     stops.push(() => api.stop());
@@ -314,6 +454,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       stop: stopAll,
     };
   } catch (error) {
+    // Deliveries waiting for the environment stay journaled for the next start, not dead-lettered.
+    const busStopping = bus?.stop();
+    markFailed(new Error("the local runtime did not start"));
+    await busStopping?.catch(() => undefined);
     await stopAll();
     throw error;
   }

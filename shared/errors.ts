@@ -112,3 +112,24 @@ export class UnsupportedMediaTypeError extends DomainError {
   readonly code = "unsupported_media_type";
   readonly title = "Unsupported media type";
 }
+
+/**
+ * A dependency (the data store) cannot be reached right now — a network error, or the service says it is
+ * unavailable. Not the caller's fault and not a bug: a 503 with `Retry-After`.
+ */
+export class ServiceUnavailableError extends DomainError {
+  readonly status = 503;
+  readonly code = "service_unavailable";
+  readonly title = "Service unavailable";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** The `Retry-After` header an error's response carries, if any. */
+export function retryAfterHeader(error: unknown): Record<string, string> {
+  return error instanceof ServiceUnavailableError ? { "Retry-After": String(error.retryAfterSeconds) } : {};
+}

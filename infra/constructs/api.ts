@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import {
   GATEWAY_RESPONSES,
   gatewayProblemBody,
+  gatewayResponseHeaders,
   type GatewayResponseDefinition,
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseType,
@@ -147,7 +148,10 @@ export class Api extends Construct {
       this.restApi.addGatewayResponse(`Response-${type}`, {
         type: apigw.ResponseType.of(type),
         ...(status !== undefined && { statusCode: String(status) }),
-        responseHeaders: { "Content-Type": `'${PROBLEM_CONTENT_TYPE}'` },
+        responseHeaders: {
+          "Content-Type": `'${PROBLEM_CONTENT_TYPE}'`,
+          ...Object.fromEntries(Object.entries(gatewayResponseHeaders(type)).map(([k, v]) => [k, `'${v}'`])),
+        },
         templates: { "application/json": JSON.stringify(gatewayProblemBody(type)) },
       });
     }

@@ -9,6 +9,7 @@ import type {
 } from "aws-lambda";
 import {
   gatewayProblemBody,
+  gatewayResponseHeaders,
   GATEWAY_RESPONSES,
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseType,
@@ -49,6 +50,7 @@ function sendGatewayResponse(
   res.writeHead(GATEWAY_RESPONSES[type].status, {
     "Content-Type": PROBLEM_CONTENT_TYPE,
     "x-amzn-RequestId": requestId,
+    ...gatewayResponseHeaders(type),
   });
   res.end(JSON.stringify(gatewayProblemBody(type)));
 }
@@ -104,7 +106,7 @@ export async function startLocalApi(
       if (!token) return sendGatewayResponse(res, "UNAUTHORIZED", requestId);
       const result = await authorize(token, methodArn);
       if (result === "unauthorized") return sendGatewayResponse(res, "UNAUTHORIZED", requestId);
-      if (result === "error") return sendGatewayResponse(res, "DEFAULT_5XX", requestId);
+      if (result === "error") return sendGatewayResponse(res, "AUTHORIZER_FAILURE", requestId);
       const allowed = result.policyDocument.Statement.some((s) => "Effect" in s && s.Effect === "Allow");
       if (!allowed) return sendGatewayResponse(res, "ACCESS_DENIED", requestId);
       authorizerContext = { ...result.context, principalId: result.principalId };

@@ -11,6 +11,10 @@ import { freePort } from "../ports.js";
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** False from the moment the Java process exits on its own until a restart is ready. */
+  isUp(): boolean;
+  /** How many times it was restarted after exiting on its own. */
+  restarts(): number;
   stop(): Promise<void>;
 }
 
@@ -19,6 +23,16 @@ export interface DynamoDbLocalOptions {
   dataDir?: string;
   port?: number;
   root?: string;
+  /**
+   * Called when the Java process exits on its own (killed, crashed). With a data directory it is then
+   * restarted on the same port and data; in memory it is not (its data is gone), and `onGiveUp` is called.
+   */
+  onExit?: (info: { code: number | null; signal: NodeJS.Signals | null }) => void;
+  onRestart?: (info: { restarts: number }) => void;
+  /** Restarting failed (or is pointless): the endpoint stays down. */
+  onGiveUp?: (error: Error) => void;
+  /** Restarts allowed within 60 s before giving up. Default 5. */
+  maxRestartsPerMinute?: number;
 }
 
 export class JavaMissingError extends Error {
@@ -48,28 +62,88 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     join(home, "DynamoDBLocal.jar"),
     join(home, "DynamoDBLocal_lib", "*"),
   ].join(delimiter);
-  const child = spawn(
-    "java",
-    [
-      `-Djava.library.path=${join(home, "DynamoDBLocal_lib")}`,
-      "-Xms64m",
-      "-cp",
-      classpath,
-      "LoopbackDynamoDBLocal",
-      "-port",
-      String(port),
-      "-sharedDb",
-      "-disableTelemetry",
-      ...storage,
-    ],
-    // cwd: DynamoDB Local drops a metadata file into its working directory.
-    { stdio: ["pipe", "pipe", "pipe"], cwd: home },
-  );
+  const launch = () =>
+    spawn(
+      "java",
+      [
+        `-Djava.library.path=${join(home, "DynamoDBLocal_lib")}`,
+        "-Xms64m",
+        "-cp",
+        classpath,
+        "LoopbackDynamoDBLocal",
+        "-port",
+        String(port),
+        "-sharedDb",
+        "-disableTelemetry",
+        ...storage,
+      ],
+      // cwd: DynamoDB Local drops a metadata file into its working directory.
+      { stdio: ["pipe", "pipe", "pipe"], cwd: home },
+    );
+  let child = launch();
   await waitForReady(child);
+
+  let stopping = false;
+  let up = true;
+  let restarts = 0;
+  const recentRestarts: number[] = [];
+  const maxPerMinute = options.maxRestartsPerMinute ?? 5;
+  const giveUp = (error: Error) => {
+    up = false;
+    options.onGiveUp?.(error);
+  };
+  const supervise = (current: ChildProcess) =>
+    current.once("exit", (code, signal) => {
+      if (stopping) return;
+      up = false;
+      options.onExit?.({ code, signal });
+      if (!dataDir) {
+        giveUp(new Error("DynamoDB Local (in memory) exited; its data is gone, so it is not restarted"));
+        return;
+      }
+      void restart();
+    });
+  async function restart(): Promise<void> {
+    for (;;) {
+      if (stopping) return;
+      const now = Date.now();
+      while (recentRestarts.length > 0 && recentRestarts[0]! < now - 60_000) recentRestarts.shift();
+      if (recentRestarts.length >= maxPerMinute) {
+        giveUp(
+          new Error(`DynamoDB Local exited ${recentRestarts.length + 1} times within a minute; not restarting it`),
+        );
+        return;
+      }
+      recentRestarts.push(now);
+      const next = launch();
+      try {
+        await waitForReady(next);
+      } catch {
+        await new Promise((r) => setTimeout(r, 1_000));
+        continue;
+      }
+      if (stopping) {
+        await stopChild(next);
+        return;
+      }
+      child = next;
+      up = true;
+      restarts++;
+      supervise(child);
+      options.onRestart?.({ restarts });
+      return;
+    }
+  }
+  supervise(child);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    stop: () => stopChild(child),
+    isUp: () => up,
+    restarts: () => restarts,
+    stop: () => {
+      stopping = true;
+      return stopChild(child);
+    },
   };
 }
 

@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
-import { appendFile } from "node:fs/promises";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { EventBridgeEvent } from "aws-lambda";
@@ -16,7 +24,7 @@ import { assertSupportedPattern, matchesPattern } from "./pattern.js";
  * A local EventBridge: the PutEvents API (AWS JSON 1.1, as @aws-sdk/client-eventbridge sends it) on
  * 127.0.0.1, with the service's limits (10 entries, 256 KB), routing every accepted entry through the
  * shared rules to their targets. Delivery is asynchronous and retried like EventBridge's retry policy;
- * what still fails goes to a dead-letter file.
+ * what still fails goes to a dead-letter file, from which `redrive` delivers it again.
  */
 export type RuleTarget = (event: EventBridgeEvent<string, unknown>) => Promise<void>;
 
@@ -34,11 +42,28 @@ export interface LocalEventBridgeOptions {
    * delivery loses nothing (EventBridge itself is durable). Omitted = in memory only.
    */
   journalDir?: string;
+  /** Called when a delivery is dead-lettered (after it is recorded). */
+  onDeadLetter?: (deadLetter: DeadLetter) => void;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** A delivery that failed after its retries: the rule, the last error and the event, as it is re-driven. */
+export interface DeadLetter {
+  rule: string;
+  error: string;
+  failedAt?: string;
+  event: EventBridgeEvent<string, unknown>;
 }
 
 export interface LocalEventBridge {
   endpoint: string;
+  /** The dead letters not re-driven yet (those of earlier runs too, when a dead-letter file is kept). */
+  deadLetters(): readonly DeadLetter[];
+  /**
+   * Delivers the dead letters again to their rule's target (journaled first, so a crash loses none) and
+   * removes them from the dead letters; those that fail again come back. Returns how many were re-driven.
+   */
+  redrive(filter?: { rule?: string }): number;
   /** Resolves when every delivery started so far has finished (succeeded or dead-lettered). */
   drain(): Promise<void>;
   stop(): Promise<void>;
@@ -78,6 +103,29 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   if (journal) mkdirSync(journal, { recursive: true });
   const journalFile = (ruleId: string, eventId: string) => join(journal!, `${eventId}.${ruleId}.json`);
 
+  // Dead letters survive restarts in the dead-letter file (one JSON object a line); in memory otherwise.
+  const deadLetterFile = options.deadLetterFile;
+  const deadLetters: DeadLetter[] = [];
+  if (deadLetterFile && existsSync(deadLetterFile)) {
+    const text = readFileSync(deadLetterFile, "utf8");
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      try {
+        deadLetters.push(JSON.parse(line) as DeadLetter);
+      } catch {
+        // a line cut short by a crash while it was appended
+      }
+    }
+    if (text !== "" && !text.endsWith("\n")) rewriteDeadLetters(deadLetters);
+  }
+
+  function rewriteDeadLetters(kept: readonly DeadLetter[]): void {
+    if (!deadLetterFile) return;
+    const temporary = `${deadLetterFile}.tmp`;
+    writeFileSync(temporary, kept.map((d) => JSON.stringify(d) + "\n").join(""));
+    renameSync(temporary, deadLetterFile);
+  }
+
   async function deliver(rule: LocalRule, event: EventBridgeEvent<string, unknown>): Promise<void> {
     const target = options.targets[rule.id]!;
     for (let attempt = 0; ; attempt++) {
@@ -87,20 +135,41 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
         if (journal) unlinkSync(journalFile(rule.id, event.id));
         return;
       } catch (error) {
+        if (stopping) return; // failed because the runtime is stopping: journaled, delivered after the next start
         if (attempt >= target.retryAttempts) {
-          log("delivery failed, dead-lettered", { rule: rule.id, eventId: event.id, error: (error as Error).message });
-          if (options.deadLetterFile) {
-            await appendFile(
-              options.deadLetterFile,
-              JSON.stringify({ rule: rule.id, error: (error as Error).message, event }) + "\n",
-            );
-          }
+          const message = (error as Error).message;
+          const deadLetter: DeadLetter = { rule: rule.id, error: message, failedAt: new Date().toISOString(), event };
+          deadLetters.push(deadLetter);
+          // Synchronous, like the rewrite in redrive(): the two never interleave.
+          if (deadLetterFile) appendFileSync(deadLetterFile, JSON.stringify(deadLetter) + "\n");
           if (journal) unlinkSync(journalFile(rule.id, event.id));
+          options.onDeadLetter?.(deadLetter);
+          log("delivery failed, dead-lettered", { rule: rule.id, eventId: event.id, error: message });
           return;
         }
         await new Promise((r) => setTimeout(r, retryDelay(attempt + 1)));
       }
     }
+  }
+
+  function redrive(filter: { rule?: string } = {}): number {
+    const chosen = deadLetters.filter((d) => filter.rule === undefined || d.rule === filter.rule);
+    const kept = deadLetters.filter((d) => !chosen.includes(d));
+    const deliveries: Array<[LocalRule, EventBridgeEvent<string, unknown>]> = [];
+    for (const deadLetter of chosen) {
+      const rule = options.rules.find((r) => r.id === deadLetter.rule);
+      if (!rule) {
+        kept.push(deadLetter); // its rule is gone: kept for the operator to look at
+        continue;
+      }
+      // Journaled before it leaves the dead letters: a crash in between delivers it (at least once).
+      if (journal) writeFileSync(journalFile(rule.id, deadLetter.event.id), JSON.stringify(deadLetter.event));
+      deliveries.push([rule, deadLetter.event]);
+    }
+    rewriteDeadLetters(kept);
+    deadLetters.splice(0, deadLetters.length, ...kept);
+    for (const [rule, event] of deliveries) startDelivery(rule, event);
+    return deliveries.length;
   }
 
   function route(entry: Required<Pick<WireEntry, "Source" | "DetailType" | "Detail">> & WireEntry): string {
@@ -224,6 +293,8 @@ export async function startLocalEventBridge(options: LocalEventBridgeOptions): P
   };
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
+    deadLetters: () => [...deadLetters],
+    redrive,
     drain,
     async stop() {
       stopping = true;

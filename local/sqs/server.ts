@@ -492,6 +492,36 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     return { Attributes: attributes };
   }
 
+  /**
+   * Dead-letter queue redrive, as `StartMessageMoveTask`: moves the messages of a dead-letter queue back to
+   * the queue each came from (or to DestinationArn). AWS runs the task in the background; here it is done
+   * before the answer.
+   */
+  async function startMessageMoveTask(input: Body): Promise<Body> {
+    const byArn = (arn: unknown, parameter: string) => {
+      if (typeof arn !== "string" || arn === "") {
+        throw sqsError("MissingParameter", `The request must contain the parameter ${parameter}.`);
+      }
+      const queue = [...queues.values()].find((q) => q.arn === arn);
+      if (!queue) throw sqsError("InvalidParameterValue", `Value ${arn} for parameter ${parameter} is invalid.`);
+      return queue;
+    };
+    const source = byArn(input.SourceArn, "SourceArn");
+    if (![...queues.values()].some((q) => q.deadLetterQueue === source.name)) {
+      throw sqsError("InvalidParameterValue", "Source queue must be configured as a Dead Letter Queue.");
+    }
+    const destination = input.DestinationArn === undefined ? undefined : byArn(input.DestinationArn, "DestinationArn");
+    const nowMs = now();
+    let moved = 0;
+    for (const item of await table.listAll(source.name)) {
+      const target = destination ?? [...queues.values()].find((q) => q.arn === item.deadLetterSourceArn);
+      if (!target) continue; // not moved here by a redrive policy: stays
+      if (await table.moveBack(item, target.name, nowMs)) moved++;
+    }
+    log("local sqs: dead-letter queue redriven", { queue: source.name, moved });
+    return { TaskHandle: Buffer.from(JSON.stringify({ source: source.arn, at: nowMs })).toString("base64url") };
+  }
+
   const operations: Record<string, (input: Body) => Body | Promise<Body>> = {
     SendMessage: sendMessage,
     SendMessageBatch: sendMessageBatch,
@@ -501,6 +531,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     GetQueueUrl: getQueueUrl,
     ListQueues: listQueues,
     GetQueueAttributes: getQueueAttributes,
+    StartMessageMoveTask: startMessageMoveTask,
   };
 
   // ---- HTTP ----

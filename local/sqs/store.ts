@@ -254,6 +254,49 @@ export class MessageTable {
     );
   }
 
+  /** Every message of a queue, oldest first (StartMessageMoveTask). */
+  async listAll(queue: string): Promise<MessageItem[]> {
+    return (await this.queryAll(queue, {})).sort(bySentAt);
+  }
+
+  /**
+   * A dead-letter queue redrive (StartMessageMoveTask): moves a message, unchanged since it was read, to
+   * `queue` in one transaction; it keeps its id, body and attributes and is visible there at once, with its
+   * receive count started over.
+   */
+  async moveBack(item: MessageItem, queue: string, nowMs: number): Promise<boolean> {
+    const { deadLetterSourceArn: _source, receiptHandle: _handle, firstReceivedAt: _first, ...kept } = item;
+    const moved: MessageItem = { ...kept, PK: queueKey(queue), queue, visibleAt: nowMs, receiveCount: 0 };
+    return conditionalWrite(
+      this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: marshall({ PK: item.PK, SK: item.SK }),
+                ConditionExpression: "#count = :seenCount AND #visible = :seenVisible",
+                ExpressionAttributeNames: { "#count": "receiveCount", "#visible": "visibleAt" },
+                ExpressionAttributeValues: marshall({
+                  ":seenCount": item.receiveCount,
+                  ":seenVisible": item.visibleAt,
+                }),
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: marshall(moved, MARSHALL),
+                ConditionExpression: "attribute_not_exists(#pk)",
+                ExpressionAttributeNames: { "#pk": "PK" },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  }
+
   /** Deletes a message if `receiptHandle` is still its latest. Returns false if not (or it is gone). */
   async deleteReceived(queue: string, messageId: string, receiptHandle: string): Promise<boolean> {
     return conditionalWrite(

@@ -8,6 +8,8 @@ export interface GatewayResponseDefinition {
   code: string;
   title: string;
   detail: string;
+  /** Sent as a `Retry-After` header (seconds). */
+  retryAfterSeconds?: number;
 }
 
 export const GATEWAY_RESPONSES = {
@@ -24,6 +26,14 @@ export const GATEWAY_RESPONSES = {
     code: "unauthorized",
     title: "Missing or invalid API key",
     detail: "The API key is not valid.",
+  },
+  /** The authorizer failed (it did not reject the key): e.g. the key store was unreachable. */
+  AUTHORIZER_FAILURE: {
+    status: 503,
+    code: "service_unavailable",
+    title: "Service unavailable",
+    detail: "The API key could not be checked right now; retry shortly.",
+    retryAfterSeconds: 1,
   },
   /** API Gateway's answer for a path or method that has no route. */
   MISSING_AUTHENTICATION_TOKEN: {
@@ -63,6 +73,12 @@ export type GatewayResponseType = keyof typeof GATEWAY_RESPONSES;
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 /** Problem `type` URIs are URNs: stable identifiers that do not pretend to be a resolvable page. */
 export const PROBLEM_TYPE_BASE = "urn:cortex:problem:";
+
+/** The headers of a gateway response besides its body's Content-Type. */
+export function gatewayResponseHeaders(type: GatewayResponseType): Record<string, string> {
+  const r: GatewayResponseDefinition = GATEWAY_RESPONSES[type];
+  return r.retryAfterSeconds === undefined ? {} : { "Retry-After": String(r.retryAfterSeconds) };
+}
 
 export function gatewayProblemBody(type: GatewayResponseType): Record<string, unknown> {
   const r: GatewayResponseDefinition = GATEWAY_RESPONSES[type];

@@ -2,6 +2,7 @@ import { handleApiRequest, type ApiDeps, type Principal } from "./api.js";
 import { PROBLEM_CONTENT_TYPE } from "./gateway-responses.js";
 import { parseJsonBody } from "./json-body.js";
 import { toProblem } from "./problem.js";
+import { retryAfterHeader } from "../errors.js";
 import { findRoute, type OperationId } from "./routes.js";
 
 /**
@@ -43,7 +44,7 @@ export function inProcessFetch(deps: ApiDeps, principal: Principal) {
       return json(response.status, response.body, "application/json", response.headers);
     } catch (error) {
       const problem = toProblem(error, url.pathname);
-      return json(problem.status, problem, PROBLEM_CONTENT_TYPE);
+      return json(problem.status, problem, PROBLEM_CONTENT_TYPE, retryAfterHeader(error));
     }
   };
 }

@@ -7,6 +7,7 @@ import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../../shared/events/r
 import {
   GATEWAY_RESPONSES,
   gatewayProblemBody,
+  gatewayResponseHeaders,
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseDefinition,
 } from "../../shared/http/gateway-responses.js";
@@ -348,6 +349,12 @@ describe("REST API", () => {
       expect(response!.StatusCode).toBe(definition.status === undefined ? undefined : String(definition.status));
       expect(response!.ResponseParameters).toEqual({
         "gatewayresponse.header.Content-Type": `'${PROBLEM_CONTENT_TYPE}'`,
+        ...Object.fromEntries(
+          Object.entries(gatewayResponseHeaders(type as keyof typeof GATEWAY_RESPONSES)).map(([k, v]) => [
+            `gatewayresponse.header.${k}`,
+            `'${v}'`,
+          ]),
+        ),
       });
       const body: unknown = JSON.parse(response!.ResponseTemplates["application/json"] as string);
       expect(body).toEqual(gatewayProblemBody(type as keyof typeof GATEWAY_RESPONSES));

@@ -9,7 +9,7 @@ import {
   type TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { ValidationError } from "../../errors.js";
+import { ServiceUnavailableError, ValidationError } from "../../errors.js";
 import { systemClock } from "../../platform/clock.js";
 import type { ItemKey } from "../../store/keys.js";
 import {
@@ -25,6 +25,53 @@ import { TABLE } from "../../store/table.js";
 
 const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 const CONTENTION_CODES = new Set(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"]);
+
+/** Socket-level failures: nothing answered (refused, reset, unreachable, timed out). */
+const NETWORK_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+/** Errors the SDK or the service raise when DynamoDB is unavailable for the moment. */
+const UNAVAILABLE_ERROR_NAMES = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "InternalServerError",
+]);
+
+/**
+ * True when an error from the DynamoDB client means the store could not be reached or is unavailable
+ * (after the SDK's own retries), rather than that the request was wrong.
+ */
+export function isStoreUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== "object" || error === null || depth > 3) return false;
+  const e = error as { code?: unknown; name?: unknown; errors?: unknown; cause?: unknown };
+  if (typeof e.code === "string" && NETWORK_ERROR_CODES.has(e.code)) return true;
+  if (typeof e.name === "string" && UNAVAILABLE_ERROR_NAMES.has(e.name)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isStoreUnavailable(inner, depth + 1))) return true;
+  return isStoreUnavailable(e.cause, depth + 1);
+}
+
+/** An unreachable store becomes a ServiceUnavailableError (503 with Retry-After); anything else as it was. */
+function rethrow(error: unknown): never {
+  throw isStoreUnavailable(error) ? unavailable(error) : error;
+}
+
+function unavailable(error: unknown): ServiceUnavailableError {
+  // The client sees a generic detail; the cause (host, port, error code) goes to the log with the error.
+  const mapped = new ServiceUnavailableError("The data store cannot be reached right now; retry shortly.");
+  mapped.cause = error;
+  return mapped;
+}
 
 function conditionExpression(condition: Condition | undefined): Partial<TransactWriteItem["Put"] & object> {
   if (!condition) return {};
@@ -132,14 +179,16 @@ export class DynamoDbStore implements Store {
         const contention = reasons.some((r) => r.Code !== undefined && CONTENTION_CODES.has(r.Code));
         throw new TransactionCancelledError(failed, contention);
       }
-      throw error;
+      throw isStoreUnavailable(error) ? unavailable(error) : error;
     }
   }
 
   async get(key: ItemKey, options: { consistent?: boolean } = {}): Promise<Item | undefined> {
-    const result = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: options.consistent ?? true }),
-    );
+    const result = await this.client
+      .send(
+        new GetItemCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: options.consistent ?? true }),
+      )
+      .catch(rethrow);
     if (!result.Item) return undefined;
     const item = unmarshall(result.Item) as Item;
     return this.isExpired(item) ? undefined : item;
@@ -181,23 +230,25 @@ export class DynamoDbStore implements Store {
     // never followed by an empty one. With a filter DynamoDB may return short pages; keep reading until
     // enough matches or the end. The cursor is the last returned item's key, so nothing is skipped.
     do {
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          ...(index && { IndexName: index.indexName }),
-          KeyConditionExpression: condition,
-          ...(filterEntries.length > 0 && {
-            FilterExpression: filterEntries.map((_, i) => `#f${i} = :f${i}`).join(" AND "),
+      const result = await this.client
+        .send(
+          new QueryCommand({
+            TableName: this.tableName,
+            ...(index && { IndexName: index.indexName }),
+            KeyConditionExpression: condition,
+            ...(filterEntries.length > 0 && {
+              FilterExpression: filterEntries.map((_, i) => `#f${i} = :f${i}`).join(" AND "),
+            }),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: marshall(values),
+            Limit: filterEntries.length > 0 ? Math.max(limit + 1, 50) : limit + 1 - items.length,
+            ...(start && { ExclusiveStartKey: start }),
+            ScanIndexForward: !options.descending,
+            // GSIs only support eventually consistent reads.
+            ConsistentRead: index ? false : (options.consistent ?? false),
           }),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: marshall(values),
-          Limit: filterEntries.length > 0 ? Math.max(limit + 1, 50) : limit + 1 - items.length,
-          ...(start && { ExclusiveStartKey: start }),
-          ScanIndexForward: !options.descending,
-          // GSIs only support eventually consistent reads.
-          ConsistentRead: index ? false : (options.consistent ?? false),
-        }),
-      );
+        )
+        .catch(rethrow);
       for (const raw of result.Items ?? []) {
         const item = unmarshall(raw) as Item;
         if (this.isExpired(item)) continue;

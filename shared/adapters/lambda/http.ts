@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from "../../errors.js";
+import { PayloadTooLargeError, retryAfterHeader, UnsupportedMediaTypeError } from "../../errors.js";
 import type { ApiRequest, ApiResponse, Principal } from "../../http/api.js";
 import { PROBLEM_CONTENT_TYPE } from "../../http/gateway-responses.js";
 import { parseJsonBody } from "../../http/json-body.js";
@@ -90,7 +90,7 @@ export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyE
       else logger.info("request rejected", fields);
       request.response = {
         statusCode: problem.status,
-        headers: { "Content-Type": PROBLEM_CONTENT_TYPE },
+        headers: { "Content-Type": PROBLEM_CONTENT_TYPE, ...retryAfterHeader(request.error) },
         body: JSON.stringify({ ...problem, requestId: request.event.requestContext.requestId }),
       };
     },

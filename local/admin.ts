@@ -1,0 +1,80 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/**
+ * The local runtime's own routes on the API server (never on AWS, where CloudWatch alarms on the
+ * dead-letter queues and the documented redrives take their place):
+ *
+ * - `GET /health` — 200 when every part is up and nothing is dead-lettered; 503 otherwise, naming the
+ *   consumer that failed, how many dead letters wait, and whether DynamoDB Local is down.
+ * - `POST /local/redrive` (with the dev API key) — delivers every dead letter again; `npm run redrive`.
+ */
+export interface ConsumerHealth {
+  /** The rule (or queue) whose target failed. */
+  rule: string;
+  /** The function behind it. */
+  function: string;
+  deadLetters: number;
+  lastError?: string;
+  lastFailedAt?: string;
+}
+
+export interface HealthReport {
+  status: "ok" | "unhealthy";
+  dynamodb: { up: boolean; restarts: number };
+  consumers: ConsumerHealth[];
+  /** Stream batches the publisher gave up on (`stream-failures.jsonl`). */
+  streamFailures: number;
+  problems: string[];
+}
+
+export interface RedriveReport {
+  events: number;
+  webhookDeliveries: number;
+}
+
+export interface AdminOptions {
+  health: () => Promise<HealthReport>;
+  redrive: (filter: { rule?: string }) => Promise<RedriveReport>;
+  apiKey: string;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers });
+  res.end(JSON.stringify(body, null, 2) + "\n");
+}
+
+function sameKey(header: string | undefined, apiKey: string): boolean {
+  const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1] ?? "");
+  const expected = Buffer.from(apiKey);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function adminRoutes(options: AdminOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/health") {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        sendJson(res, 405, { error: "GET /health" }, { Allow: "GET, HEAD" });
+        return true;
+      }
+      const report = await options.health();
+      sendJson(res, report.status === "ok" ? 200 : 503, report);
+      return true;
+    }
+    if (url.pathname === "/local/redrive") {
+      if (req.method !== "POST") {
+        sendJson(res, 405, { error: "POST /local/redrive" }, { Allow: "POST" });
+        return true;
+      }
+      if (!sameKey(req.headers.authorization, options.apiKey)) {
+        sendJson(res, 401, { error: "send the dev API key: Authorization: Bearer <key>" });
+        return true;
+      }
+      const rule = url.searchParams.get("rule");
+      sendJson(res, 200, await options.redrive(rule ? { rule } : {}));
+      return true;
+    }
+    return false;
+  };
+}
