@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Server as NetServer } from "node:net";
 import type {
   Context,
   APIGatewayAuthorizerResult,
@@ -13,8 +14,8 @@ import {
   GATEWAY_RESPONSES,
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseType,
-} from "../../shared/http/gateway-responses.js";
-import { findRoute } from "../../shared/http/routes.js";
+} from "../../shared/app/http/gateway-responses.js";
+import { findRoute } from "../../shared/app/http/routes.js";
 import type { LambdaHandler } from "../lambda.js";
 import { invokeLambda, lambdaContext } from "../lambda.js";
 import { LocalResponseStream } from "../lambda-streaming.js";
@@ -25,7 +26,8 @@ import { LocalResponseStream } from "../lambda-streaming.js";
  * proxy events for the same API handler, and answers with the same gateway responses.
  */
 export interface LocalApiOptions {
-  port: number;
+  /** The port to bind, or a socket already listening (see `reservePort`) to serve on. */
+  port: number | NetServer;
   host?: string;
   apiHandler: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
   authorizer: LambdaHandler<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>;
@@ -189,10 +191,11 @@ export async function startLocalApi(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
+    if (typeof options.port === "number") server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
+    else server.listen(options.port, () => resolve());
   });
   const address = server.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
+  const port = typeof address === "object" && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
     server,

@@ -143,8 +143,11 @@ describe("the local runtime's durability and shutdown", () => {
         const found = await activityFor(second, "proj_kill", created.body.id);
         return found.length > 0 ? found : undefined;
       });
-      // Give a possible redelivery time to arrive, then check the target acted once.
-      await new Promise((r) => setTimeout(r, 1500));
+      // A change after the restart is the marker: once it is recorded, a redelivery of the first had its chance.
+      const marker = await api(second, "POST", "/v1/projects/proj_kill/gatherings", { name: "Marker", type: "lobby" });
+      await eventually(async () =>
+        (await activityFor(second, "proj_kill", marker.body.id)).length > 0 ? true : undefined,
+      );
       expect((await activityFor(second, "proj_kill", created.body.id)).map((e) => e.type)).toEqual([
         "gathering.created",
       ]);

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createConnection } from "node:net";
 import { inject } from "vitest";
-import { freePort } from "../../local/ports.js";
 
 /**
  * The runtime the global setup started for the whole run (in memory, default settings). Tests isolate
@@ -29,9 +28,10 @@ export interface RunningRuntime extends RuntimeEndpoints {
 }
 
 export async function startRuntime(args: string[], env: Record<string, string> = {}): Promise<RunningRuntime> {
-  const port = await freePort();
+  // Port 0: the API binds a port the OS picks at that moment and the banner names it. A port chosen here
+  // and bound seconds later, once the runtime is up, could be taken by another runtime in between.
   const child = spawn(process.execPath, ["--import", "tsx", "local/cli.ts", ...args], {
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", ...env },
+    env: { ...process.env, PORT: "0", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
