@@ -1,6 +1,9 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** The layers of shared/, lowest first (see README, "Architecture"). */
+const SHARED_LAYERS = ["kernel", "store", "domain", "events", "consumers", "app", "adapters"];
+
 export default tseslint.config(
   { ignores: ["node_modules/", "cdk.out/", ".cache/", ".data/", "bench/results/", "coverage/"] },
   js.configs.recommended,
@@ -17,7 +20,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["**/local/**", "#local/*"],
+              group: ["**/local/**"],
               message: "functions/ and shared/ must not know about the local runtime",
             },
           ],
@@ -25,22 +28,36 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // The domain talks to AWS only through adapters.
-    files: ["shared/**/*.ts"],
-    ignores: ["shared/adapters/**"],
+  // shared/ is layered, lowest first; a layer imports only from the layers below it (and itself).
+  ...SHARED_LAYERS.map((layer, i) => ({
+    files: [`shared/${layer}/**/*.ts`],
     rules: {
       "no-restricted-imports": [
         "error",
         {
           patterns: [
-            { group: ["@aws-sdk/*"], message: "shared/ domain code must not import an AWS SDK; add a port + adapter" },
-            { group: ["**/local/**", "#local/*"], message: "shared/ must not know about the local runtime" },
+            ...(layer === "adapters"
+              ? []
+              : [
+                  {
+                    group: ["@aws-sdk/*"],
+                    message: "only shared/adapters/ may import an AWS SDK; add a port + adapter",
+                  },
+                ]),
+            ...SHARED_LAYERS.slice(i + 1).map((above) => ({
+              group: [`**/${above}/**`],
+              message: `shared/${layer}/ sits below shared/${above}/ and must not import it (layers: ${SHARED_LAYERS.join(" → ")})`,
+            })),
+            {
+              group: ["**/local/**", "**/functions/**", "**/infra/**", "**/sdk/**"],
+              message:
+                "shared/ knows nothing of the local runtime, the Lambda entries, the stack or the SDK: inject it",
+            },
           ],
         },
       ],
     },
-  },
+  })),
   {
     files: ["local/**/*.ts", "test/**/*.ts", "bench/**/*.ts", "scripts/**", "infra/**/*.ts"],
     rules: { "no-restricted-imports": "off" },

@@ -1,9 +1,9 @@
 import middy from "@middy/core";
 import type { EventBridgeEvent } from "aws-lambda";
-import { eventRetentionSecondsFromEnv, storeFromEnv } from "#shared/adapters/aws/environment.js";
-import { recordActivity } from "#shared/activity/activity.js";
-import { EventEnvelopeSchema } from "#shared/events/envelope.js";
-import { createLogger } from "#shared/platform/logger.js";
+import { eventRetentionSecondsFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { recordActivity } from "../shared/consumers/activity.js";
+import { EventEnvelopeSchema } from "../shared/kernel/envelope.js";
+import { createLogger } from "../shared/kernel/logger.js";
 
 const logger = createLogger({ function: "activity-recorder" });
 const store = storeFromEnv();

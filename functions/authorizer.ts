@@ -1,7 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from "aws-lambda";
-import { storeFromEnv } from "#shared/adapters/aws/environment.js";
-import { bearerSecret, resolveApiKey } from "#shared/auth/api-keys.js";
-import { createLogger } from "#shared/platform/logger.js";
+import { storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { bearerSecret, resolveApiKey } from "../shared/domain/auth/api-keys.js";
+import { createLogger } from "../shared/kernel/logger.js";
 
 const logger = createLogger({ function: "authorizer" });
 const store = storeFromEnv();

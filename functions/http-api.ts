@@ -5,11 +5,11 @@ import {
   eventRetentionSecondsFromEnv,
   storeFromEnv,
   webhookConfigFromEnv,
-} from "#shared/adapters/aws/environment.js";
-import { problemResponses, toApiRequest, toProxyResult } from "#shared/adapters/lambda/http.js";
-import { handleApiRequest, type ApiDeps } from "#shared/http/api.js";
-import { systemClock } from "#shared/platform/clock.js";
-import { createLogger } from "#shared/platform/logger.js";
+} from "../shared/adapters/aws/environment.js";
+import { problemResponses, toApiRequest, toProxyResult } from "../shared/adapters/lambda/http.js";
+import { handleApiRequest, type ApiDeps } from "../shared/app/http/api.js";
+import { systemClock } from "../shared/kernel/clock.js";
+import { createLogger } from "../shared/kernel/logger.js";
 
 const logger = createLogger({ function: "http-api" });
 const deps: ApiDeps = {

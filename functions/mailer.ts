@@ -5,11 +5,11 @@ import {
   mailerFromEnv,
   mailingConfigFromEnv,
   storeFromEnv,
-} from "#shared/adapters/aws/environment.js";
-import { EventEnvelopeSchema } from "#shared/events/envelope.js";
-import { mailForEvent, type MailingDeps } from "#shared/invitations/mailing.js";
-import { systemClock } from "#shared/platform/clock.js";
-import { createLogger } from "#shared/platform/logger.js";
+} from "../shared/adapters/aws/environment.js";
+import { EventEnvelopeSchema } from "../shared/kernel/envelope.js";
+import { mailForEvent, type MailingDeps } from "../shared/consumers/mailing.js";
+import { systemClock } from "../shared/kernel/clock.js";
+import { createLogger } from "../shared/kernel/logger.js";
 
 const logger = createLogger({ function: "mailer" });
 const deps: MailingDeps = {

@@ -1,10 +1,10 @@
 import middy from "@middy/core";
 import type { EventBridgeEvent } from "aws-lambda";
-import { schedulerFromEnv, storeFromEnv } from "#shared/adapters/aws/environment.js";
-import { EventEnvelopeSchema } from "#shared/events/envelope.js";
-import { createLogger } from "#shared/platform/logger.js";
-import { syncSchedules } from "#shared/scheduling/schedules.js";
-import { currentGathering } from "#shared/scheduling/target.js";
+import { schedulerFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { EventEnvelopeSchema } from "../shared/kernel/envelope.js";
+import { createLogger } from "../shared/kernel/logger.js";
+import { syncSchedules } from "../shared/domain/scheduling/schedules.js";
+import { currentGathering } from "../shared/domain/scheduling/target.js";
 
 const logger = createLogger({ function: "scheduler-sync" });
 const store = storeFromEnv();

@@ -1,9 +1,9 @@
 import middy from "@middy/core";
-import { eventRetentionSecondsFromEnv, storeFromEnv } from "#shared/adapters/aws/environment.js";
-import { systemClock } from "#shared/platform/clock.js";
-import { createLogger } from "#shared/platform/logger.js";
-import type { ScheduleInput } from "#shared/scheduling/schedules.js";
-import { runScheduledAction } from "#shared/scheduling/target.js";
+import { eventRetentionSecondsFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { systemClock } from "../shared/kernel/clock.js";
+import { createLogger } from "../shared/kernel/logger.js";
+import type { ScheduleInput } from "../shared/domain/scheduling/schedules.js";
+import { runScheduledAction } from "../shared/domain/scheduling/target.js";
 
 const logger = createLogger({ function: "scheduler-target" });
 const deps = { store: storeFromEnv(), clock: systemClock, eventRetentionSeconds: eventRetentionSecondsFromEnv() };

@@ -1,14 +1,14 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { storeFromEnv } from "#shared/adapters/aws/environment.js";
-import { toApiRequest } from "#shared/adapters/lambda/http.js";
-import type { HttpResponsePrelude } from "#shared/adapters/lambda/streaming.js";
-import { PROBLEM_CONTENT_TYPE } from "#shared/http/gateway-responses.js";
-import { toProblem } from "#shared/http/problem.js";
-import { retryAfterHeader } from "#shared/errors.js";
-import { streamEvents } from "#shared/live/event-stream.js";
-import { prepareEventStream } from "#shared/live/sse-request.js";
-import { numberEnv } from "#shared/platform/config.js";
-import { createLogger } from "#shared/platform/logger.js";
+import { storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { toApiRequest } from "../shared/adapters/lambda/http.js";
+import type { HttpResponsePrelude } from "../shared/adapters/lambda/streaming.js";
+import { PROBLEM_CONTENT_TYPE } from "../shared/app/http/gateway-responses.js";
+import { toProblem } from "../shared/app/http/problem.js";
+import { retryAfterHeader } from "../shared/kernel/errors.js";
+import { streamEvents } from "../shared/app/live/event-stream.js";
+import { prepareEventStream } from "../shared/app/live/sse-request.js";
+import { numberEnv } from "../shared/kernel/config.js";
+import { createLogger } from "../shared/kernel/logger.js";
 
 const logger = createLogger({ function: "sse" });
 const store = storeFromEnv();

@@ -1,12 +1,12 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
-import { EventBridgeBus } from "#shared/adapters/aws/eventbridge-bus.js";
-import { EventEnvelopeSchema, type EventEnvelope } from "#shared/events/envelope.js";
-import { publishEvents } from "#shared/events/publisher.js";
-import { ENV, requiredEnv } from "#shared/platform/config.js";
-import { createLogger } from "#shared/platform/logger.js";
-import { EVENT_ITEM_KIND } from "#shared/store/table.js";
+import { EventBridgeBus } from "../shared/adapters/aws/eventbridge-bus.js";
+import { EventEnvelopeSchema, type EventEnvelope } from "../shared/kernel/envelope.js";
+import { publishEvents } from "../shared/events/publisher.js";
+import { ENV, requiredEnv } from "../shared/kernel/config.js";
+import { createLogger } from "../shared/kernel/logger.js";
+import { EVENT_ITEM_KIND } from "../shared/store/table.js";
 
 const logger = createLogger({ function: "stream-publisher" });
 const bus = new EventBridgeBus(requiredEnv(ENV.eventBusName));

@@ -1,8 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { deliveryQueueFromEnv, storeFromEnv, webhookConfigFromEnv } from "#shared/adapters/aws/environment.js";
-import { systemClock } from "#shared/platform/clock.js";
-import { createLogger } from "#shared/platform/logger.js";
-import { attemptDelivery, type DeliveryMessage } from "#shared/webhooks/service.js";
+import { deliveryQueueFromEnv, storeFromEnv, webhookConfigFromEnv } from "../shared/adapters/aws/environment.js";
+import { systemClock } from "../shared/kernel/clock.js";
+import { createLogger } from "../shared/kernel/logger.js";
+import { attemptDelivery, type DeliveryMessage } from "../shared/consumers/webhooks/service.js";
 
 const logger = createLogger({ function: "webhook-deliver" });
 const deps = {

@@ -1,10 +1,10 @@
 import middy from "@middy/core";
 import type { EventBridgeEvent } from "aws-lambda";
-import { deliveryQueueFromEnv, storeFromEnv } from "#shared/adapters/aws/environment.js";
-import { EventEnvelopeSchema } from "#shared/events/envelope.js";
-import { systemClock } from "#shared/platform/clock.js";
-import { createLogger } from "#shared/platform/logger.js";
-import { fanOut } from "#shared/webhooks/service.js";
+import { deliveryQueueFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { EventEnvelopeSchema } from "../shared/kernel/envelope.js";
+import { systemClock } from "../shared/kernel/clock.js";
+import { createLogger } from "../shared/kernel/logger.js";
+import { fanOut } from "../shared/consumers/webhooks/service.js";
 
 const logger = createLogger({ function: "webhook-fanout" });
 const deps = { store: storeFromEnv(), queue: deliveryQueueFromEnv(), clock: systemClock };

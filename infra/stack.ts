@@ -1,7 +1,7 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { EVENT_SOURCE } from "../shared/events/envelope.js";
-import { DEFAULT_REPLAY_WINDOW_DAYS } from "../shared/platform/config.js";
+import { EVENT_SOURCE } from "../shared/kernel/envelope.js";
+import { DEFAULT_REPLAY_WINDOW_DAYS } from "../shared/kernel/config.js";
 import { Api, type ApiThrottle } from "./constructs/api.js";
 import { Data } from "./constructs/data.js";
 import { Events } from "./constructs/events.js";

@@ -19,6 +19,7 @@ import {
   storeFromEnv,
   webhookConfigFromEnv,
 } from "../shared/adapters/aws/environment.js";
+import { inProcessProject, type Project } from "../sdk/src/index.js";
 import {
   bindUserFunctions,
   importUserModule,
@@ -26,11 +27,11 @@ import {
   DEFAULT_USER_FUNCTIONS_PATH,
   userFunctionRule,
   type UserFunction,
-} from "../shared/functions/user-functions.js";
-import { systemClock } from "../shared/platform/clock.js";
-import { generateApiKey, storeApiKey } from "../shared/auth/api-keys.js";
+} from "../shared/app/user-function-host.js";
+import { systemClock } from "../shared/kernel/clock.js";
+import { generateApiKey, storeApiKey } from "../shared/domain/auth/api-keys.js";
 import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../shared/events/rules.js";
-import { ENV } from "../shared/platform/config.js";
+import { ENV } from "../shared/kernel/config.js";
 import { STREAM_FILTER_PATTERN } from "../shared/store/table.js";
 import { startLocalApi } from "./api/server.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb/server.js";
@@ -38,7 +39,7 @@ import { ensureTable } from "./dynamodb/table.js";
 import { startLocalEventBridge, type LocalEventBridge, type RuleTarget } from "./eventbridge/server.js";
 import { invokeLambda, type LambdaHandler } from "./lambda.js";
 import { installAwsLambdaGlobal } from "./lambda-streaming.js";
-import { freePort } from "./ports.js";
+import { freePort, reservePort } from "./ports.js";
 import { startLocalScheduler } from "./scheduler/server.js";
 import { startLocalSqs } from "./sqs/server.js";
 import { CreateScheduleGroupCommand, ConflictException, SchedulerClient } from "@aws-sdk/client-scheduler";
@@ -150,12 +151,17 @@ async function loadUserFunctions(options: LocalRuntimeOptions) {
     return {
       binding,
       run: () =>
-        (handler ??= createUserFunctionHandler(mod[binding.exportName] as UserFunction, binding.exportName, {
-          store: storeFromEnv(),
-          clock: systemClock,
-          eventRetentionSeconds: eventRetentionSecondsFromEnv(),
-          webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
-        })),
+        (handler ??= createUserFunctionHandler(
+          mod[binding.exportName] as UserFunction<Project>,
+          binding.exportName,
+          {
+            store: storeFromEnv(),
+            clock: systemClock,
+            eventRetentionSeconds: eventRetentionSecondsFromEnv(),
+            webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
+          },
+          inProcessProject,
+        )),
     };
   });
 }
@@ -311,7 +317,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(() => sqs.stop());
 
-    const apiPort = options.port === 0 ? await freePort() : options.port;
+    // Port 0: bind now and keep it, so the URL the functions are told is the one the API will serve on.
+    const reserved = options.port === 0 ? await reservePort() : undefined;
+    if (reserved) stops.push(() => new Promise<void>((r) => reserved.server.close(() => r())));
+    const apiPort = reserved?.port ?? options.port;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     for (const [name, value] of Object.entries(localDefaults(apiUrl))) process.env[name] ??= value;
 
@@ -437,7 +446,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     const demo = demoRoutes();
     const api = await startLocalApi({
-      port: apiPort,
+      port: reserved?.server ?? apiPort,
       apiHandler: await loadFunction<APIGatewayProxyEvent, APIGatewayProxyResult>("http-api"),
       authorizer: await loadFunction<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>("authorizer"),
       sseHandler: (await loadFunction<APIGatewayProxyEvent, void>("sse")) as never,

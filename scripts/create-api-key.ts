@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { DynamoDbStore } from "../shared/adapters/aws/dynamodb-store.js";
-import { generateApiKey, storeApiKey } from "../shared/auth/api-keys.js";
+import { generateApiKey, storeApiKey } from "../shared/domain/auth/api-keys.js";
 
 const { values } = parseArgs({
   options: {

@@ -7,20 +7,11 @@
  * `ctx.client` is an SDK client bound to the event's project; `ctx.logger` writes structured logs.
  * Events are delivered at least once: make handlers idempotent (dedupe on `event.id` if it matters).
  */
-import type { UserFunction } from "../shared/functions/user-functions.js";
-
-interface GatheringSnapshot {
-  id: string;
-  type: string;
-  status: string;
-  memberCount: number;
-  readyCount: number;
-  autoStart?: unknown;
-}
+import type { GatheringData, Member, UserFunction } from "../sdk/src/index.js";
 
 /** Tells the host another player is ready, and starts a lobby once at least two are present and all are ready. */
 export const onGatheringMemberReady: UserFunction = async (event, ctx) => {
-  const { gathering, member } = event.data as { gathering: GatheringSnapshot; member: { participantId: string } };
+  const { gathering, member } = event.data as { gathering: GatheringData; member: Member };
   ctx.logger.info("member ready", {
     gatheringId: gathering.id,
     participantId: member.participantId,

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
-import { BASE_ENV, ENV, FUNCTION_ENV, type EnvName } from "../../shared/platform/config.js";
+import { BASE_ENV, ENV, FUNCTION_ENV, type EnvName } from "../../shared/kernel/config.js";
 import { fmt, median, percentile, round } from "../lib/stats.js";
 import { progress, type Report } from "../lib/report.js";
 

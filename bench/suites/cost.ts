@@ -1,4 +1,4 @@
-import { createLogger } from "../../shared/platform/logger.js";
+import { createLogger } from "../../shared/kernel/logger.js";
 import { fmt } from "../lib/stats.js";
 import type { Report } from "../lib/report.js";
 import type { CapacityResult } from "./capacity.js";

@@ -7,8 +7,8 @@ import {
   type TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { formatJoinCode, generateJoinCode, normalizeJoinCode } from "../../shared/gatherings/join-code.js";
-import { newId } from "../../shared/ids.js";
+import { formatJoinCode, generateJoinCode, normalizeJoinCode } from "../../shared/domain/gatherings/join-code.js";
+import { newId } from "../../shared/kernel/ids.js";
 import {
   aggregatePk,
   aggregateRootKey,

@@ -5,7 +5,7 @@
  * exported here: the runtime rejects any export that names no event.
  */
 import { appendFileSync } from "node:fs";
-import type { UserFunction } from "../../shared/functions/user-functions.js";
+import type { UserFunction } from "../../sdk/src/index.js";
 
 const file = process.env.BENCH_EVENTS_FILE;
 

@@ -10,8 +10,8 @@ import {
   type GatewayResponseDefinition,
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseType,
-} from "../../shared/http/gateway-responses.js";
-import { ROUTES, routeMethods } from "../../shared/http/routes.js";
+} from "../../shared/app/http/gateway-responses.js";
+import { ROUTES, routeMethods } from "../../shared/app/http/routes.js";
 import type { Data } from "./data.js";
 import { createNodeFunction, type BaseEnvironment } from "./node-function.js";
 import { WEBHOOK_TARGET_POLICY, type Webhooks } from "./webhooks.js";
@@ -52,7 +52,7 @@ export class Api extends Construct {
 
     this.handler = createNodeFunction(this, "Handler", {
       entry: "http-api",
-      description: "The HTTP API (every route in shared/http/routes.ts)",
+      description: "The HTTP API (every route in shared/app/http/routes.ts)",
       environment: {
         ...props.environment,
         ...WEBHOOK_TARGET_POLICY,
@@ -138,7 +138,7 @@ export class Api extends Construct {
       if (isPublic) {
         Validations.of(method).acknowledge({
           id: "AwsSolutions-APIG4",
-          reason: `${route.operationId} is public by design (shared/http/routes.ts marks it public: true).`,
+          reason: `${route.operationId} is public by design (shared/app/http/routes.ts marks it public: true).`,
         });
       }
     }

@@ -7,7 +7,7 @@ import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources"
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { EVENT_SOURCE } from "../../shared/events/envelope.js";
+import { EVENT_SOURCE } from "../../shared/kernel/envelope.js";
 import { CONSUMERS, RULES } from "../../shared/events/rules.js";
 import { STREAM_FILTER_PATTERN } from "../../shared/store/table.js";
 import type { Data } from "./data.js";

@@ -5,7 +5,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { BASE_ENV, ENV, FUNCTION_ENV, type EnvName } from "../../shared/platform/config.js";
+import { BASE_ENV, ENV, FUNCTION_ENV, type EnvName } from "../../shared/kernel/config.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FUNCTIONS_DIR = fileURLToPath(new URL("../../functions/", import.meta.url));

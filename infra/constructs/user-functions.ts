@@ -14,7 +14,7 @@ import {
   DEFAULT_USER_FUNCTIONS_PATH,
   userFunctionRule,
   type UserFunctionBinding,
-} from "../../shared/functions/user-functions.js";
+} from "../../shared/app/user-function-host.js";
 import type { Data } from "./data.js";
 import { deadLetterQueue } from "./dead-letter-queue.js";
 import { createNodeFunction, type FunctionEnvironment } from "./node-function.js";

@@ -52,7 +52,7 @@ export class Webhooks extends Construct {
     });
 
     // Outbound HTTPS to user-supplied URLs, from outside any VPC (there is nothing private to reach from
-    // here). SSRF protection is in code (shared/webhooks/url-guard.ts checks the URL and every resolved
+    // here). SSRF protection is in code (shared/consumers/webhooks/url-guard.ts checks the URL and every resolved
     // address at connect time), and WEBHOOK_TARGET_POLICY refuses private and plain-http targets on AWS.
     this.deliverer = createNodeFunction(this, "Deliverer", {
       entry: definition.entry,

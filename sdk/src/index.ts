@@ -27,3 +27,5 @@ export type { CallOptions, FetchLike } from "./transport.js";
 export type * from "./types.js";
 export { verifyWebhook, Webhooks } from "./webhooks.js";
 export type { VerifyWebhookOptions, WebhookHeaders } from "./webhooks.js";
+export { inProcessProject } from "./functions.js";
+export type { UserFunction, UserFunctionContext, UserFunctionLogger } from "./functions.js";

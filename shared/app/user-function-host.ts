@@ -4,28 +4,33 @@ import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { compileFunction } from "node:vm";
-import { CortexClient, type Project } from "../../sdk/src/index.js";
-import { EventEnvelopeSchema, EVENT_SOURCE, type EventEnvelope } from "../events/envelope.js";
+import { EventEnvelopeSchema, EVENT_SOURCE, type EventEnvelope } from "../kernel/envelope.js";
 import { eventTypeForHandlerName, handlerNameFor, EVENT_TYPES, type EventType } from "../events/catalog.js";
 import type { RuleDefinition } from "../events/rules.js";
-import type { ApiDeps } from "../http/api.js";
-import { inProcessFetch } from "../http/in-process-fetch.js";
-import { createLogger, type Logger } from "../platform/logger.js";
+import type { ApiDeps } from "./http/api.js";
+import { inProcessFetch } from "./http/in-process-fetch.js";
+import { createLogger, type Logger } from "../kernel/logger.js";
 
 /**
  * User functions: one module exporting handlers named after events (`onGatheringMemberReady` ↔
  * `gathering.member.ready`). Each export becomes its own Lambda with an EventBridge rule on AWS, and a
  * rule target in the local runtime; both run it through `createUserFunctionHandler`.
  */
-export interface UserFunctionContext {
+export interface UserFunctionContext<Client> {
   /** The envelope's metadata (everything but `data`). */
   event: Omit<EventEnvelope, "data">;
   logger: Logger;
-  /** An SDK client bound to the event's project. */
-  client: Project;
+  /** A client bound to the event's project (the SDK's; injected by the entry point, so shared/ needs no SDK). */
+  client: Client;
 }
 
-export type UserFunction = (event: EventEnvelope, ctx: UserFunctionContext) => Promise<void> | void;
+export type UserFunction<Client> = (event: EventEnvelope, ctx: UserFunctionContext<Client>) => Promise<void> | void;
+
+/** Builds the client a function gets from a fetch that serves the API in-process for a project. */
+export type ClientFactory<Client> = (
+  fetch: (input: string, init?: RequestInit) => Promise<Response>,
+  projectId: string,
+) => Client;
 
 export interface UserFunctionBinding {
   exportName: string;
@@ -147,20 +152,24 @@ export function userFunctionRule(binding: UserFunctionBinding): Omit<RuleDefinit
 }
 
 /** The Lambda handler around a user function: parse the envelope, build `ctx`, call it. */
-export function createUserFunctionHandler(fn: UserFunction, exportName: string, deps: ApiDeps) {
+export function createUserFunctionHandler<Client>(
+  fn: UserFunction<Client>,
+  exportName: string,
+  deps: ApiDeps,
+  makeClient: ClientFactory<Client>,
+) {
   return async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
     const envelope = EventEnvelopeSchema.parse(event.detail);
     const { data: _data, ...metadata } = envelope;
-    const client = new CortexClient({
-      baseUrl: "http://in-process.local",
-      apiKey: "in-process",
-      fetch: inProcessFetch(deps, {
+    const client = makeClient(
+      inProcessFetch(deps, {
         tenantId: envelope.tenantId,
         projectScope: envelope.projectId,
         keyId: exportName,
         actorType: "function",
       }),
-    }).project(envelope.projectId);
+      envelope.projectId,
+    );
     const logger = createLogger({ function: exportName, eventId: envelope.id, projectId: envelope.projectId });
     await fn(envelope, { event: metadata, logger, client });
   };

@@ -1,6 +1,6 @@
-import { EventEnvelopeSchema, type EventEnvelope } from "../events/envelope.js";
+import { EventEnvelopeSchema, type EventEnvelope } from "../kernel/envelope.js";
 import { activityKey, activityPk } from "../store/keys.js";
-import type { Scope } from "../tenancy.js";
+import type { Scope } from "../kernel/tenancy.js";
 import { TransactionCancelledError, type Page, type Store } from "../store/store.js";
 
 /**

@@ -1,15 +1,15 @@
-import { signingKey } from "../auth/signing-key.js";
-import type { EventEnvelope } from "../events/envelope.js";
-import type { GatheringDeps } from "../gatherings/executor.js";
-import type { Gathering } from "../gatherings/model.js";
-import { buildCalendar } from "./calendar.js";
-import { renderInvitationEmail } from "./email-content.js";
-import { MailRejectedError, sendWithRetry, type Mailer } from "./mailer.js";
-import { buildInvitationMime } from "./mime.js";
-import type { Invitation } from "./model.js";
-import { createRsvpToken } from "./rsvp.js";
-import { getGathering } from "../gatherings/service.js";
-import { getInvitation, listInvitations, recordDelivery } from "./service.js";
+import { signingKey } from "../domain/auth/signing-key.js";
+import type { EventEnvelope } from "../kernel/envelope.js";
+import type { GatheringDeps } from "../domain/gatherings/executor.js";
+import type { Gathering } from "../domain/gatherings/model.js";
+import { buildCalendar } from "../domain/mail/calendar.js";
+import { renderInvitationEmail } from "../domain/mail/email-content.js";
+import { MailRejectedError, sendWithRetry, type Mailer } from "../domain/mail/mailer.js";
+import { buildInvitationMime } from "../domain/mail/mime.js";
+import type { Invitation } from "../domain/gatherings/invitation-model.js";
+import { createRsvpToken } from "../domain/mail/rsvp.js";
+import { getGathering } from "../domain/gatherings/service.js";
+import { getInvitation, listInvitations, recordDelivery } from "../domain/gatherings/invitations.js";
 
 /**
  * The mailer consumer's logic. Each invitation is mailed on its own — one bad address or SES error is

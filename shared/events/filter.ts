@@ -1,4 +1,4 @@
-import type { FieldIssue } from "../errors.js";
+import type { FieldIssue } from "../kernel/errors.js";
 
 /**
  * Which events an endpoint receives. A filter is `*` (everything), an exact event type

@@ -1,5 +1,5 @@
-import type { EventEnvelope } from "./envelope.js";
-import { EVENT_SOURCE } from "./envelope.js";
+import type { EventEnvelope } from "../kernel/envelope.js";
+import { EVENT_SOURCE } from "../kernel/envelope.js";
 
 /**
  * From committed event items to the event bus, within the PutEvents limits: at most 10 entries and

@@ -1,4 +1,4 @@
-import { EVENT_SOURCE } from "./envelope.js";
+import { EVENT_SOURCE } from "../kernel/envelope.js";
 
 /**
  * Which consumer hears which events: the EventBridge rules, defined once. The CDK stack creates one

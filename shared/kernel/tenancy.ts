@@ -8,5 +8,15 @@ export interface Scope {
   projectId: string;
 }
 
+/** Who is calling, as the authorizer resolved the credential. */
+export interface Principal {
+  tenantId: string;
+  /** The project this key may use, or "*" for a tenant key. */
+  projectScope: string;
+  keyId: string;
+  /** Who the key stands for in events; an API key unless the caller is a user function. */
+  actorType?: "apiKey" | "function";
+}
+
 /** Tenant ids are chosen by the operator when minting keys; `#` (the key delimiter) can never appear. */
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

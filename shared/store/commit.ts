@@ -1,7 +1,7 @@
-import { UniqueConstraintError, VersionConflictError } from "../errors.js";
-import type { Actor, EventEnvelope } from "../events/envelope.js";
-import { EVENT_CATALOG, type EventType } from "../events/catalog.js";
-import { newId } from "../ids.js";
+import { UniqueConstraintError, VersionConflictError } from "../kernel/errors.js";
+import type { Actor, EventEnvelope } from "../kernel/envelope.js";
+import type { z } from "zod";
+import { newId } from "../kernel/ids.js";
 import { aggregateRootKey, eventSk, type AggregateType, type ItemKey } from "./keys.js";
 import { TransactionCancelledError, type Condition, type Item, type Store, type WriteOp } from "./store.js";
 import { EVENT_ITEM_KIND } from "./table.js";
@@ -13,7 +13,14 @@ import { EVENT_ITEM_KIND } from "./table.js";
  * it produced — so every aggregate has a gapless, ordered event log, and the stream publishes exactly
  * what was committed (the transactional outbox).
  */
-export interface EventDraft<T extends EventType = EventType> {
+/** What a module declares of each of its events; commits are validated against these definitions. */
+export interface EventDefinition {
+  aggregate: AggregateType;
+  description: string;
+  data: z.ZodType;
+}
+
+export interface EventDraft<T extends string = string> {
   type: T;
   data: unknown;
   actor?: Actor;
@@ -42,15 +49,22 @@ export interface CommitResult {
 
 export interface CommitOptions {
   now: Date;
+  /** The events the committing module may write (its own, and those of aggregates it commits with). */
+  events: Readonly<Record<string, EventDefinition>>;
   /** Seconds event items are kept for replay (SSE resume, audits) before TTL removes them. */
   eventRetentionSeconds: number;
 }
 
 /** Pure: the envelopes a commit produces. */
-export function buildEnvelopes(request: CommitRequest, now: Date): EventEnvelope[] {
+export function buildEnvelopes(
+  request: CommitRequest,
+  now: Date,
+  definitions: CommitOptions["events"],
+): EventEnvelope[] {
   const { aggregate } = request;
   return request.events.map((draft, i) => {
-    const entry = EVENT_CATALOG[draft.type];
+    const entry = definitions[draft.type];
+    if (!entry) throw new Error(`event ${draft.type} is not declared by the committing module`);
     if (entry.aggregate !== aggregate.type) {
       throw new Error(`event ${draft.type} does not belong to a ${aggregate.type}`);
     }
@@ -116,7 +130,7 @@ export async function commit(
   const requests = Array.isArray(request) ? request : [request];
   const planned = requests.map((req) => {
     if (req.events.length === 0) throw new Error("a commit must carry at least one event");
-    const envelopes = buildEnvelopes(req, options.now);
+    const envelopes = buildEnvelopes(req, options.now, options.events);
     return { req, envelopes, ops: planCommit(req, envelopes, options) };
   });
   const ops = [...planned.flatMap((p) => p.ops), ...extraOps];

@@ -1,4 +1,4 @@
-import type { Scope } from "../tenancy.js";
+import type { Scope } from "../kernel/tenancy.js";
 
 /**
  * The one module that knows key formats. Nothing else concatenates PK/SK strings.

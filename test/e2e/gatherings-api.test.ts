@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ROUTES } from "../../shared/http/routes.js";
+import { ROUTES } from "../../shared/app/http/routes.js";
 import { ApiClient, committedEvents, projectItems, uniqueProject } from "../support/http.js";
 import { sharedRuntime } from "../support/runtime.js";
 

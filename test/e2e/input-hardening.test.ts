@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ROUTES, type RouteDefinition } from "../../shared/http/routes.js";
+import { ROUTES, type RouteDefinition } from "../../shared/app/http/routes.js";
 import { ApiClient, projectItems, uniqueProject } from "../support/http.js";
 import { sharedRuntime } from "../support/runtime.js";
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { newId } from "../../shared/ids.js";
+import { newId } from "../../shared/kernel/ids.js";
 import { eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
 
 /**

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateWebhookSecret, isValidWebhook, webhookHeaders } from "../../shared/webhooks/signature.js";
+import { generateWebhookSecret, isValidWebhook, webhookHeaders } from "../../shared/consumers/webhooks/signature.js";
 import { CortexClient, CortexError, verifyWebhook, WebhookVerificationError } from "../../sdk/src/index.js";
 import { uniqueProject } from "../support/http.js";
 import { eventually, sharedRuntime } from "../support/runtime.js";

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ROUTES, type RouteDefinition } from "../../shared/http/routes.js";
+import { ROUTES, type RouteDefinition } from "../../shared/app/http/routes.js";
 import { ApiClient, committedEvents, mintApiKey, projectItems, uniqueProject } from "../support/http.js";
 import { eventually, sharedRuntime } from "../support/runtime.js";
 

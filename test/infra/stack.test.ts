@@ -2,7 +2,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import type { FunctionEntry } from "../../infra/constructs/node-function.js";
-import { EVENT_SOURCE } from "../../shared/events/envelope.js";
+import { EVENT_SOURCE } from "../../shared/kernel/envelope.js";
 import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../../shared/events/rules.js";
 import {
   GATEWAY_RESPONSES,
@@ -10,9 +10,9 @@ import {
   gatewayResponseHeaders,
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseDefinition,
-} from "../../shared/http/gateway-responses.js";
-import { ROUTES } from "../../shared/http/routes.js";
-import { BASE_ENV, ENV, FUNCTION_ENV } from "../../shared/platform/config.js";
+} from "../../shared/app/http/gateway-responses.js";
+import { ROUTES } from "../../shared/app/http/routes.js";
+import { BASE_ENV, ENV, FUNCTION_ENV } from "../../shared/kernel/config.js";
 import { STREAM_FILTER_PATTERN, TABLE } from "../../shared/store/table.js";
 import { exampleUserFunctions, logicalId, synthesize, unacknowledgedFindings } from "./stack.js";
 

@@ -1,6 +1,7 @@
+import { EVENT_CATALOG } from "../../shared/events/catalog.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UniqueConstraintError, VersionConflictError } from "../../shared/errors.js";
-import { newGathering } from "../../shared/gatherings/gathering.js";
+import { UniqueConstraintError, VersionConflictError } from "../../shared/kernel/errors.js";
+import { newGathering } from "../../shared/domain/gatherings/gathering.js";
 import { commit, type CommitRequest } from "../../shared/store/commit.js";
 import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
 import { createTestTable, type TestTable } from "../support/dynamodb.js";
@@ -12,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => table.drop());
 
 const now = new Date();
-const options = { now, eventRetentionSeconds: 3600 };
+const options = { now, eventRetentionSeconds: 3600, events: EVENT_CATALOG };
 
 function createRequest(id: string, joinCode = id.slice(-8).toUpperCase()): CommitRequest {
   const gathering = newGathering(
@@ -102,7 +103,7 @@ describe("commit against DynamoDB Local", () => {
 
   it("hides items whose TTL has passed even though DynamoDB Local never deletes them", async () => {
     const id = "gth_01aaaaaaaaaaaaaaaaaaaaaaa6";
-    await commit(table.store, createRequest(id), { now, eventRetentionSeconds: -1 });
+    await commit(table.store, createRequest(id), { now, eventRetentionSeconds: -1, events: EVENT_CATALOG });
     expect(await eventVersions(id)).toEqual([]);
     expect(
       (await table.scan()).some(

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalScheduler, type LocalScheduler } from "../../local/scheduler/server.js";
 import { EventBridgeScheduler } from "../../shared/adapters/aws/eventbridge-scheduler.js";
-import type { DesiredSchedule } from "../../shared/scheduling/schedules.js";
+import type { DesiredSchedule } from "../../shared/domain/scheduling/schedules.js";
 import { dynamodbClient } from "../support/dynamodb.js";
 
 /**

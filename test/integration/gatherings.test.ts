@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { normalizeJoinCode } from "../../shared/gatherings/join-code.js";
-import { createGathering, joinByCode } from "../../shared/gatherings/service.js";
+import { normalizeJoinCode } from "../../shared/domain/gatherings/join-code.js";
+import { createGathering, joinByCode } from "../../shared/domain/gatherings/service.js";
 import { joinCodeKey } from "../../shared/store/keys.js";
 import { createTestTable, type TestTable } from "../support/dynamodb.js";
 

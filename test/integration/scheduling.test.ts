@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGathering, getGathering } from "../../shared/gatherings/service.js";
-import { syncSchedules, type DesiredSchedule, type SchedulerPort } from "../../shared/scheduling/schedules.js";
-import { currentGathering, runScheduledAction, SCHEDULED_ACTION_ATTEMPTS } from "../../shared/scheduling/target.js";
+import { createGathering, getGathering } from "../../shared/domain/gatherings/service.js";
+import { syncSchedules, type DesiredSchedule, type SchedulerPort } from "../../shared/domain/scheduling/schedules.js";
+import {
+  currentGathering,
+  runScheduledAction,
+  SCHEDULED_ACTION_ATTEMPTS,
+} from "../../shared/domain/scheduling/target.js";
 import { TransactionCancelledError, type Store } from "../../shared/store/store.js";
 import { createTestTable, type TestTable } from "../support/dynamodb.js";
 

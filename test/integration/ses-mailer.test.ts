@@ -9,16 +9,16 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../../local/ports.js";
 import { SesMailer } from "../../shared/adapters/aws/ses-mailer.js";
-import { buildCalendar } from "../../shared/invitations/calendar.js";
-import { renderInvitationEmail } from "../../shared/invitations/email-content.js";
+import { buildCalendar } from "../../shared/domain/mail/calendar.js";
+import { renderInvitationEmail } from "../../shared/domain/mail/email-content.js";
 import {
   MailRejectedError,
   MailThrottledError,
   sendWithRetry,
   type Mailer,
   type OutgoingMail,
-} from "../../shared/invitations/mailer.js";
-import { buildInvitationMime } from "../../shared/invitations/mime.js";
+} from "../../shared/domain/mail/mailer.js";
+import { buildInvitationMime } from "../../shared/domain/mail/mime.js";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 const SENDER = "invites@gatherings.example.com";

@@ -2,9 +2,9 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
-import { ServiceUnavailableError } from "../../shared/errors.js";
+import { ServiceUnavailableError } from "../../shared/kernel/errors.js";
 import { problemResponses } from "../../shared/adapters/lambda/http.js";
-import { createLogger } from "../../shared/platform/logger.js";
+import { createLogger } from "../../shared/kernel/logger.js";
 import { dynamodbClient } from "../support/dynamodb.js";
 
 /** A 127.0.0.1 port with nothing listening on it (bound, then closed). */

@@ -1,3 +1,4 @@
+import { EVENT_CATALOG } from "../../shared/events/catalog.js";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, EventBridgeEvent } from "aws-lambda";
 import { mkdtempSync } from "node:fs";
@@ -7,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { startLocalEventBridge, type LocalEventBridge } from "../../local/eventbridge/server.js";
 import { startStreamPoller } from "../../local/streams/poller.js";
-import type { EventEnvelope } from "../../shared/events/envelope.js";
+import type { EventEnvelope } from "../../shared/kernel/envelope.js";
 import { RULES } from "../../shared/events/rules.js";
-import { newGathering } from "../../shared/gatherings/gathering.js";
+import { newGathering } from "../../shared/domain/gatherings/gathering.js";
 import { commit } from "../../shared/store/commit.js";
 import { STREAM_FILTER_PATTERN } from "../../shared/store/table.js";
 import { createTestTable, streamsClient, type TestTable } from "../support/dynamodb.js";
@@ -83,7 +84,7 @@ async function createGatherings(count: number, prefix: string): Promise<string[]
         root: { name: gathering.name },
         events: [{ type: "gathering.created", data: { gathering } }],
       },
-      { now: now(), eventRetentionSeconds: 3600 },
+      { now: now(), eventRetentionSeconds: 3600, events: EVENT_CATALOG },
     );
     ids.push(id);
   }

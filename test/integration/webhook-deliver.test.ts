@@ -8,9 +8,9 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { deliverWebhook, WEBHOOK_USER_AGENT } from "../../shared/webhooks/deliver.js";
-import { generateWebhookSecret, webhookHeaders } from "../../shared/webhooks/signature.js";
-import { isPrivateAddress } from "../../shared/webhooks/url-guard.js";
+import { deliverWebhook, WEBHOOK_USER_AGENT } from "../../shared/consumers/webhooks/deliver.js";
+import { generateWebhookSecret, webhookHeaders } from "../../shared/consumers/webhooks/signature.js";
+import { isPrivateAddress } from "../../shared/consumers/webhooks/url-guard.js";
 
 interface Received {
   method: string;

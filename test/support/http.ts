@@ -1,8 +1,8 @@
 import { DynamoDBClient, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { EventEnvelope } from "../../shared/events/envelope.js";
+import type { EventEnvelope } from "../../shared/kernel/envelope.js";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
-import { generateApiKey, storeApiKey } from "../../shared/auth/api-keys.js";
+import { generateApiKey, storeApiKey } from "../../shared/domain/auth/api-keys.js";
 import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
 import type { RuntimeEndpoints } from "./runtime.js";
 

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
-import type { EventEnvelopeSchema } from "../../shared/events/envelope.js";
+import type { EventEnvelopeSchema } from "../../shared/kernel/envelope.js";
 import type {
   AddMemberBodySchema,
   CreateGatheringBodySchema,
@@ -9,18 +9,18 @@ import type {
   MemberSchema,
   StartGatheringBodySchema,
   UpdateGatheringBodySchema,
-} from "../../shared/gatherings/model.js";
-import type { ProblemSchema } from "../../shared/http/routes.js";
-import type { InvitationSchema, SendInvitationsBodySchema } from "../../shared/invitations/model.js";
-import type { ParticipantSchema, PutParticipantBodySchema } from "../../shared/participants/model.js";
-import type { SessionSchema } from "../../shared/sessions/model.js";
+} from "../../shared/domain/gatherings/model.js";
+import type { ProblemSchema } from "../../shared/app/http/routes.js";
+import type { InvitationSchema, SendInvitationsBodySchema } from "../../shared/domain/gatherings/invitation-model.js";
+import type { ParticipantSchema, PutParticipantBodySchema } from "../../shared/domain/participants/model.js";
+import type { SessionSchema } from "../../shared/domain/sessions/model.js";
 import type {
   CreateWebhookBodySchema,
   DeliveryAttemptSchema,
   UpdateWebhookBodySchema,
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
-} from "../../shared/webhooks/model.js";
+} from "../../shared/consumers/webhooks/model.js";
 import type * as Sdk from "../../sdk/src/index.js";
 
 /**

@@ -1,6 +1,6 @@
 import ICAL from "ical.js";
 import { describe, expect, it, vi } from "vitest";
-import { buildCalendar, type CalendarInput } from "../../shared/invitations/calendar.js";
+import { buildCalendar, type CalendarInput } from "../../shared/domain/mail/calendar.js";
 
 const base: CalendarInput = {
   uid: "gth_01J0000000000000000000000@gatherings.example.com",

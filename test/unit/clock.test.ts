@@ -9,7 +9,7 @@ function nowWith(env: Record<string, string>): { status: number | null; out: str
       "--import",
       "tsx",
       "-e",
-      'import("./shared/platform/clock.ts").then((m) => console.log(m.systemClock.now().toISOString()))',
+      'import("./shared/kernel/clock.ts").then((m) => console.log(m.systemClock.now().toISOString()))',
     ],
     { env: { ...process.env, ...env }, encoding: "utf8" },
   );

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { buildEnvelopes, planCommit, type CommitRequest } from "../../shared/store/commit.js";
 import { eventSk } from "../../shared/store/keys.js";
-import { handlerNameFor, eventTypeForHandlerName } from "../../shared/events/catalog.js";
-import { newGathering } from "../../shared/gatherings/gathering.js";
+import { EVENT_CATALOG, handlerNameFor, eventTypeForHandlerName } from "../../shared/events/catalog.js";
+import { newGathering } from "../../shared/domain/gatherings/gathering.js";
 
 const now = new Date("2026-06-01T12:00:00Z");
 const gathering = newGathering(
@@ -25,13 +25,21 @@ function request(expectedVersion: number, events = 1): CommitRequest {
 describe("the commit plan", () => {
   it("creates the root only if absent and moves the version by the number of events", () => {
     const req = request(0, 2);
-    const ops = planCommit(req, buildEnvelopes(req, now), { now, eventRetentionSeconds: 60 });
+    const ops = planCommit(req, buildEnvelopes(req, now, EVENT_CATALOG), {
+      now,
+      eventRetentionSeconds: 60,
+      events: EVENT_CATALOG,
+    });
     expect(ops[0]).toMatchObject({ op: "put", item: { version: 2, SK: "#ROOT" }, condition: { kind: "notExists" } });
   });
 
   it("updates the root only at the version the caller read", () => {
     const req = request(5);
-    const ops = planCommit(req, buildEnvelopes(req, now), { now, eventRetentionSeconds: 60 });
+    const ops = planCommit(req, buildEnvelopes(req, now, EVENT_CATALOG), {
+      now,
+      eventRetentionSeconds: 60,
+      events: EVENT_CATALOG,
+    });
     expect(ops[0]).toMatchObject({
       item: { version: 6 },
       condition: { kind: "equals", attribute: "version", value: 5 },
@@ -40,8 +48,8 @@ describe("the commit plan", () => {
 
   it("writes one event item per event, keyed by consecutive versions, marked for the stream and expiring", () => {
     const req = request(3, 3);
-    const envelopes = buildEnvelopes(req, now);
-    const ops = planCommit(req, envelopes, { now, eventRetentionSeconds: 60 });
+    const envelopes = buildEnvelopes(req, now, EVENT_CATALOG);
+    const ops = planCommit(req, envelopes, { now, eventRetentionSeconds: 60, events: EVENT_CATALOG });
     const events = ops.filter((o) => o.op === "put" && o.item.kind === "event");
     expect(events.map((o) => (o.op === "put" ? o.item.SK : ""))).toEqual([eventSk(4), eventSk(5), eventSk(6)]);
     expect(envelopes.map((e) => e.version)).toEqual([4, 5, 6]);
@@ -57,7 +65,7 @@ describe("the commit plan", () => {
   });
 
   it("builds envelopes with the resource, tenant, project and time, and validates data against the catalog", () => {
-    const [envelope] = buildEnvelopes(request(0), now);
+    const [envelope] = buildEnvelopes(request(0), now, EVENT_CATALOG);
     expect(envelope).toMatchObject({
       type: "gathering.created",
       version: 1,
@@ -68,7 +76,7 @@ describe("the commit plan", () => {
     });
     expect(envelope!.id).toMatch(/^evt_/);
     const bad = { ...request(0), events: [{ type: "gathering.created" as const, data: { gathering: { id: 1 } } }] };
-    expect(() => buildEnvelopes(bad, now)).toThrow();
+    expect(() => buildEnvelopes(bad, now, EVENT_CATALOG)).toThrow();
   });
 });
 

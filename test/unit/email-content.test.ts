@@ -4,7 +4,7 @@ import {
   formatUtcRange,
   renderInvitationEmail,
   type InvitationEmailInput,
-} from "../../shared/invitations/email-content.js";
+} from "../../shared/domain/mail/email-content.js";
 
 const acceptUrl = "https://app.example.com/invitations/inv_01/accept?token=a&b=1";
 const declineUrl = "https://app.example.com/invitations/inv_01/decline?token=a&b=1";

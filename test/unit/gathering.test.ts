@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../shared/errors.js";
-import { newGathering, validateCreate } from "../../shared/gatherings/gathering.js";
+import { ValidationError } from "../../shared/kernel/errors.js";
+import { newGathering, validateCreate } from "../../shared/domain/gatherings/gathering.js";
 
 const now = new Date("2026-06-01T12:00:00Z");
 const scope = { tenantId: "t1", projectId: "p1" };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../shared/errors.js";
-import { METADATA_MAX_DEPTH, metadataIssues } from "../../shared/gatherings/metadata.js";
-import { CreateGatheringBodySchema } from "../../shared/gatherings/model.js";
-import { openCursor, sealCursor } from "../../shared/http/cursor.js";
-import { jsonNestingDepth, MAX_BODY_DEPTH, parseJsonBody } from "../../shared/http/json-body.js";
-import { PATH_PARAMS, ProjectIdSchema, ROUTES, type RouteDefinition } from "../../shared/http/routes.js";
-import { parsePathParams } from "../../shared/http/validation.js";
-import { buildCalendar } from "../../shared/invitations/calendar.js";
+import { ValidationError } from "../../shared/kernel/errors.js";
+import { METADATA_MAX_DEPTH, metadataIssues } from "../../shared/domain/gatherings/metadata.js";
+import { CreateGatheringBodySchema } from "../../shared/domain/gatherings/model.js";
+import { openCursor, sealCursor } from "../../shared/app/http/cursor.js";
+import { jsonNestingDepth, MAX_BODY_DEPTH, parseJsonBody } from "../../shared/app/http/json-body.js";
+import { PATH_PARAMS, ProjectIdSchema, ROUTES, type RouteDefinition } from "../../shared/app/http/routes.js";
+import { parsePathParams } from "../../shared/app/http/validation.js";
+import { buildCalendar } from "../../shared/domain/mail/calendar.js";
 
 const issuePaths = (value: Record<string, unknown>) => metadataIssues(value).map((i) => i.path.join("."));
 

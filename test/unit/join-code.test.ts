@@ -4,7 +4,7 @@ import {
   generateJoinCode,
   JOIN_CODE_ALPHABET,
   normalizeJoinCode,
-} from "../../shared/gatherings/join-code.js";
+} from "../../shared/domain/gatherings/join-code.js";
 
 describe("join codes", () => {
   it("are 8 characters from an alphabet without the look-alikes I, L, O and U", () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ConflictError } from "../../shared/errors.js";
-import { newGathering } from "../../shared/gatherings/gathering.js";
+import { ConflictError } from "../../shared/kernel/errors.js";
+import { newGathering } from "../../shared/domain/gatherings/gathering.js";
 import {
   applyLifecycle,
   assertCanPerform,
   canPerform,
   type GatheringAction,
-} from "../../shared/gatherings/lifecycle.js";
+} from "../../shared/domain/gatherings/lifecycle.js";
 import {
   applyMemberStatus,
   autoStartDue,
@@ -14,8 +14,8 @@ import {
   newMember,
   successor,
   type MemberAction,
-} from "../../shared/gatherings/members.js";
-import type { Gathering, GatheringStatus, GatheringType, MemberStatus } from "../../shared/gatherings/model.js";
+} from "../../shared/domain/gatherings/members.js";
+import type { Gathering, GatheringStatus, GatheringType, MemberStatus } from "../../shared/domain/gatherings/model.js";
 
 const at = "2026-06-01T12:00:00.000Z";
 function gathering(type: GatheringType, status: GatheringStatus, extra: Partial<Gathering> = {}): Gathering {

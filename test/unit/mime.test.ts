@@ -1,8 +1,8 @@
 // @ts-expect-error mailparser ships no type declarations; the shape used here is typed below.
 import { simpleParser as untypedSimpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
-import { buildCalendar } from "../../shared/invitations/calendar.js";
-import { buildInvitationMime, InvalidHeaderError, type InvitationMimeInput } from "../../shared/invitations/mime.js";
+import { buildCalendar } from "../../shared/domain/mail/calendar.js";
+import { buildInvitationMime, InvalidHeaderError, type InvitationMimeInput } from "../../shared/domain/mail/mime.js";
 
 interface ParsedAttachment {
   partId: string;

@@ -1,16 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatEvent, parseVersion } from "../../shared/live/event-stream.js";
+import { formatEvent, parseVersion } from "../../shared/app/live/event-stream.js";
 import {
   formatJoinCode,
   generateJoinCode,
   JOIN_CODE_ALPHABET,
   normalizeJoinCode,
-} from "../../shared/gatherings/join-code.js";
-import { matchPath } from "../../shared/http/routes.js";
-import { atExpression } from "../../shared/scheduling/schedules.js";
+} from "../../shared/domain/gatherings/join-code.js";
+import { matchPath } from "../../shared/app/http/routes.js";
+import { atExpression } from "../../shared/domain/scheduling/schedules.js";
 import { readEventStream } from "../../sdk/src/sse.js";
-import type { EventEnvelope } from "../../shared/events/envelope.js";
+import type { EventEnvelope } from "../../shared/kernel/envelope.js";
 
 /** Property tests on the pure parsers that stand between the outside world and the domain. */
 const canonicalCode = fc

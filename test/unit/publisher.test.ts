@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { EventEnvelope } from "../../shared/events/envelope.js";
+import type { EventEnvelope } from "../../shared/kernel/envelope.js";
 import {
   chunkEntries,
   entrySize,

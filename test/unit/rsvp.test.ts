@@ -5,7 +5,7 @@ import {
   RSVP_TOKEN_TTL_SECONDS,
   rsvpConfirmPage,
   verifyRsvpToken,
-} from "../../shared/invitations/rsvp.js";
+} from "../../shared/domain/mail/rsvp.js";
 
 const key = randomBytes(32);
 const now = new Date("2026-06-01T12:00:00Z");

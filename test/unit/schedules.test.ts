@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { newGathering } from "../../shared/gatherings/gathering.js";
-import type { Gathering } from "../../shared/gatherings/model.js";
+import { newGathering } from "../../shared/domain/gatherings/gathering.js";
+import type { Gathering } from "../../shared/domain/gatherings/model.js";
 import {
   atExpression,
   desiredSchedules,
   syncSchedules,
   type DesiredSchedule,
   type SchedulerPort,
-} from "../../shared/scheduling/schedules.js";
+} from "../../shared/domain/scheduling/schedules.js";
 
 const appointment = (extra: Partial<Gathering> = {}): Gathering => ({
   ...newGathering(

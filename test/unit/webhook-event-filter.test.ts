@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EVENT_TYPES } from "../../shared/events/catalog.js";
-import { matchesFilters, MAX_EVENT_FILTERS, validateEventFilters } from "../../shared/webhooks/event-filter.js";
+import { matchesFilters, MAX_EVENT_FILTERS, validateEventFilters } from "../../shared/events/filter.js";
 
 const known = [
   "gathering.created",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_ATTEMPTS, RETRY_SCHEDULE_MS, retryDelayMs } from "../../shared/webhooks/retry-schedule.js";
+import { MAX_ATTEMPTS, RETRY_SCHEDULE_MS, retryDelayMs } from "../../shared/consumers/webhooks/retry-schedule.js";
 
 const s = 1000;
 const min = 60 * s;

@@ -9,7 +9,7 @@ import {
   verifyWebhook,
   WebhookVerificationError,
   webhookHeaders,
-} from "../../shared/webhooks/signature.js";
+} from "../../shared/consumers/webhooks/signature.js";
 
 const payload = JSON.stringify({ id: "evt_01", type: "gathering.created", data: { name: "Café ☕" } });
 const nowSeconds = () => Math.floor(Date.now() / 1000);

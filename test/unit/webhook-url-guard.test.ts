@@ -7,7 +7,7 @@ import {
   isPrivateAddress,
   PrivateAddressError,
   validateWebhookUrl,
-} from "../../shared/webhooks/url-guard.js";
+} from "../../shared/consumers/webhooks/url-guard.js";
 
 describe("private address detection", () => {
   it.each([

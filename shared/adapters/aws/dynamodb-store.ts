@@ -9,8 +9,8 @@ import {
   type TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import { ServiceUnavailableError, ValidationError } from "../../errors.js";
-import { systemClock } from "../../platform/clock.js";
+import { ServiceUnavailableError, ValidationError } from "../../kernel/errors.js";
+import { systemClock } from "../../kernel/clock.js";
 import type { ItemKey } from "../../store/keys.js";
 import {
   TransactionCancelledError,
@@ -98,7 +98,7 @@ function keyOf(key: ItemKey) {
 
 /**
  * The store's cursor: base64url JSON of the last returned item's key. The HTTP API seals it (authenticated,
- * bound to the listing: shared/http/cursor.ts) before a client sees it; here it is still checked to be a
+ * bound to the listing: shared/app/http/cursor.ts) before a client sees it; here it is still checked to be a
  * key of the queried partition and index, so a malformed cursor is a 400 and never reaches DynamoDB.
  */
 function encodeCursor(key: Record<string, unknown>): string {

@@ -1,6 +1,6 @@
-import { DEFAULT_REPLAY_WINDOW_DAYS, ENV, numberEnv, optionalEnv, requiredEnv } from "../../platform/config.js";
-import type { MailingConfig } from "../../invitations/mailing.js";
-import type { WebhookConfig } from "../../webhooks/service.js";
+import { DEFAULT_REPLAY_WINDOW_DAYS, ENV, numberEnv, optionalEnv, requiredEnv } from "../../kernel/config.js";
+import type { MailingConfig } from "../../consumers/mailing.js";
+import type { WebhookConfig } from "../../consumers/webhooks/service.js";
 import { EventBridgeScheduler } from "./eventbridge-scheduler.js";
 import { SesMailer } from "./ses-mailer.js";
 import { SqsDeliveryQueue } from "./sqs-delivery-queue.js";

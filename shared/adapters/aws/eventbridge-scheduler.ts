@@ -7,7 +7,7 @@ import {
   UpdateScheduleCommand,
   type CreateScheduleCommandInput,
 } from "@aws-sdk/client-scheduler";
-import { atExpression, type DesiredSchedule, type SchedulerPort } from "../../scheduling/schedules.js";
+import { atExpression, type DesiredSchedule, type SchedulerPort } from "../../domain/scheduling/schedules.js";
 
 export interface EventBridgeSchedulerOptions {
   groupName: string;

@@ -1,5 +1,5 @@
 import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
-import { MailRejectedError, MailThrottledError, type Mailer, type OutgoingMail } from "../../invitations/mailer.js";
+import { MailRejectedError, MailThrottledError, type Mailer, type OutgoingMail } from "../../domain/mail/mailer.js";
 
 /** SES v2 errors that mean "not now". (The SDK has already retried these a few times on its own.) */
 const THROTTLED = new Set(["TooManyRequestsException", "LimitExceededException", "Throttling", "ThrottlingException"]);

@@ -1,5 +1,5 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { DeliveryMessage, DeliveryQueue } from "../../webhooks/service.js";
+import type { DeliveryMessage, DeliveryQueue } from "../../consumers/webhooks/service.js";
 
 /** The webhook delivery queue on SQS (a delay of up to 15 minutes per message). */
 export class SqsDeliveryQueue implements DeliveryQueue {

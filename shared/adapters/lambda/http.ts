@@ -1,12 +1,13 @@
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { PayloadTooLargeError, retryAfterHeader, UnsupportedMediaTypeError } from "../../errors.js";
-import type { ApiRequest, ApiResponse, Principal } from "../../http/api.js";
-import { PROBLEM_CONTENT_TYPE } from "../../http/gateway-responses.js";
-import { parseJsonBody } from "../../http/json-body.js";
-import { toProblem } from "../../http/problem.js";
-import { ROUTES, type OperationId, type RouteDefinition } from "../../http/routes.js";
-import type { Logger } from "../../platform/logger.js";
+import { PayloadTooLargeError, retryAfterHeader, UnsupportedMediaTypeError } from "../../kernel/errors.js";
+import type { ApiRequest, ApiResponse } from "../../app/http/request.js";
+import type { Principal } from "../../kernel/tenancy.js";
+import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
+import { parseJsonBody } from "../../app/http/json-body.js";
+import { toProblem } from "../../app/http/problem.js";
+import { ROUTES, type OperationId, type RouteDefinition } from "../../app/http/routes.js";
+import type { Logger } from "../../kernel/logger.js";
 
 /** API Gateway REST (v1 proxy) events ↔ transport-neutral ApiRequest/ApiResponse. */
 export const MAX_BODY_BYTES = 256 * 1024;

@@ -1,6 +1,7 @@
-import { listActivity } from "../activity/activity.js";
-import { DomainError, NotFoundError, ValidationError } from "../errors.js";
-import type { Actor } from "../events/envelope.js";
+import type { ApiRequest, ApiResponse } from "./request.js";
+import { listActivity } from "../../consumers/activity.js";
+import { DomainError, NotFoundError, ValidationError } from "../../kernel/errors.js";
+import type { Actor } from "../../kernel/envelope.js";
 import {
   ParticipantIdSchema,
   AddMemberBodySchema,
@@ -10,7 +11,7 @@ import {
   TransferOwnershipBodySchema,
   UpdateGatheringBodySchema,
   type Gathering,
-} from "../gatherings/model.js";
+} from "../../domain/gatherings/model.js";
 import {
   addMember,
   cancelGathering,
@@ -30,8 +31,8 @@ import {
   type CommandOptions,
   type GatheringDeps,
   type Outcome,
-} from "../gatherings/service.js";
-import type { WriteOp } from "../store/store.js";
+} from "../../domain/gatherings/service.js";
+import type { WriteOp } from "../../store/store.js";
 import { fingerprint, idempotently, validateIdempotencyKey } from "./idempotency.js";
 import { openApiDocument } from "./openapi.js";
 import {
@@ -40,27 +41,26 @@ import {
   ListMembersQuerySchema,
   PageQuerySchema,
   type ApiOperationId,
-  type OperationId,
 } from "./routes.js";
-import { getSession } from "../sessions/service.js";
-import { signingKey } from "../auth/signing-key.js";
-import { SendInvitationsBodySchema } from "../invitations/model.js";
-import { rsvpConfirmPage, rsvpDonePage, rsvpInvalidPage, verifyRsvpToken } from "../invitations/rsvp.js";
+import { getSession } from "../../domain/sessions/service.js";
+import { signingKey } from "../../domain/auth/signing-key.js";
+import { SendInvitationsBodySchema } from "../../domain/gatherings/invitation-model.js";
+import { rsvpConfirmPage, rsvpDonePage, rsvpInvalidPage, verifyRsvpToken } from "../../domain/mail/rsvp.js";
 import {
   getInvitation,
   listInvitations,
   respondToInvitation,
   sendInvitations,
   type InvitationOutcome,
-} from "../invitations/service.js";
-import { PutParticipantBodySchema } from "../participants/model.js";
-import { getParticipant, putParticipant } from "../participants/service.js";
+} from "../../domain/gatherings/invitations.js";
+import { PutParticipantBodySchema } from "../../domain/participants/model.js";
+import { getParticipant, putParticipant } from "../../domain/participants/service.js";
 import {
   CreateWebhookBodySchema,
   ReplayBodySchema,
   RotateSecretBodySchema,
   UpdateWebhookBodySchema,
-} from "../webhooks/model.js";
+} from "../../consumers/webhooks/model.js";
 import {
   createWebhook,
   deleteWebhook,
@@ -72,7 +72,7 @@ import {
   updateWebhook,
   type DeliveryQueue,
   type WebhookConfig,
-} from "../webhooks/service.js";
+} from "../../consumers/webhooks/service.js";
 import { openCursor, sealCursor } from "./cursor.js";
 import { parsePathParams, parseWith } from "./validation.js";
 
@@ -80,31 +80,6 @@ import { parsePathParams, parseWith } from "./validation.js";
  * The HTTP API, independent of any transport: the Lambda entry (functions/http-api.ts) turns an
  * API Gateway event into an ApiRequest and the result back. Each operation: parse → domain → shape.
  */
-export interface Principal {
-  tenantId: string;
-  /** The project this key may use, or "*" for a tenant key. */
-  projectScope: string;
-  keyId: string;
-  /** Who the key stands for in events; an API key unless the caller is a user function. */
-  actorType?: "apiKey" | "function";
-}
-
-export interface ApiRequest {
-  operationId: OperationId;
-  params: Record<string, string>;
-  query: Record<string, string>;
-  /** Lower-cased header names. */
-  headers: Record<string, string>;
-  body: unknown;
-  principal?: Principal;
-  requestId: string;
-}
-
-export interface ApiResponse {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
 
 export interface ApiDeps extends GatheringDeps {
   webhooks: { queue: DeliveryQueue; config: WebhookConfig };
@@ -195,7 +170,7 @@ async function mutate(
 /**
  * A list operation: the cursor a client sends is opened (authenticated, and bound to this listing — the
  * operation, the caller's tenant, the path and the filters) before the store sees it, and the next page's
- * cursor is sealed the same way (shared/http/cursor.ts). Scope is checked first, so a foreign project is
+ * cursor is sealed the same way (shared/app/http/cursor.ts). Scope is checked first, so a foreign project is
  * still a 404.
  */
 async function paged(

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { ValidationError } from "../errors.js";
+import { ValidationError } from "../../kernel/errors.js";
 
 /**
  * The cursors clients see: the store's cursor with a MAC (HMAC-SHA256 under a generated key kept in the

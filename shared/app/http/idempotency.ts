@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { IdempotencyKeyReusedError, ValidationError } from "../errors.js";
-import { ExtraOpFailedError } from "../store/commit.js";
-import { idempotencyKey } from "../store/keys.js";
-import { TransactionCancelledError, type Store, type WriteOp } from "../store/store.js";
-import type { ApiResponse } from "./api.js";
+import { IdempotencyKeyReusedError, ValidationError } from "../../kernel/errors.js";
+import { ExtraOpFailedError } from "../../store/commit.js";
+import { idempotencyKey } from "../../store/keys.js";
+import { TransactionCancelledError, type Store, type WriteOp } from "../../store/store.js";
+import type { ApiResponse } from "./request.js";
 
 /**
  * `Idempotency-Key` on POST: a retry returns the first response and the effect happens once.

@@ -1,8 +1,9 @@
-import { handleApiRequest, type ApiDeps, type Principal } from "./api.js";
+import type { Principal } from "../../kernel/tenancy.js";
+import { handleApiRequest, type ApiDeps } from "./api.js";
 import { PROBLEM_CONTENT_TYPE } from "./gateway-responses.js";
 import { parseJsonBody } from "./json-body.js";
 import { toProblem } from "./problem.js";
-import { retryAfterHeader } from "../errors.js";
+import { retryAfterHeader } from "../../kernel/errors.js";
 import { findRoute, type OperationId } from "./routes.js";
 
 /**

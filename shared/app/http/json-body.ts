@@ -1,4 +1,4 @@
-import { ValidationError } from "../errors.js";
+import { ValidationError } from "../../kernel/errors.js";
 
 /**
  * How deeply a request body may nest objects and arrays. JSON.parse copes with any depth, but everything

@@ -1,4 +1,4 @@
-import { DomainError } from "../errors.js";
+import { DomainError } from "../../kernel/errors.js";
 import { PROBLEM_TYPE_BASE } from "./gateway-responses.js";
 
 export interface Problem {

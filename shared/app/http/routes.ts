@@ -1,13 +1,13 @@
 import { z } from "zod";
-import { EventEnvelopeSchema } from "../events/envelope.js";
-import { SessionSchema } from "../sessions/model.js";
+import { EventEnvelopeSchema } from "../../kernel/envelope.js";
+import { SessionSchema } from "../../domain/sessions/model.js";
 import {
   InvitationListSchema,
   InvitationSchema,
   INVITATION_STATUSES,
   SendInvitationsBodySchema,
-} from "../invitations/model.js";
-import { ParticipantSchema, PutParticipantBodySchema } from "../participants/model.js";
+} from "../../domain/gatherings/invitation-model.js";
+import { ParticipantSchema, PutParticipantBodySchema } from "../../domain/participants/model.js";
 import {
   CreateWebhookBodySchema,
   DeliveryAttemptSchema,
@@ -16,7 +16,7 @@ import {
   UpdateWebhookBodySchema,
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
-} from "../webhooks/model.js";
+} from "../../consumers/webhooks/model.js";
 import {
   AddMemberBodySchema,
   CreateGatheringBodySchema,
@@ -31,7 +31,7 @@ import {
   StartGatheringBodySchema,
   TransferOwnershipBodySchema,
   UpdateGatheringBodySchema,
-} from "../gatherings/model.js";
+} from "../../domain/gatherings/model.js";
 
 /**
  * The HTTP API, defined once: the CDK stack creates one API Gateway method per route (all behind the

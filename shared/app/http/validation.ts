@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ValidationError, type FieldIssue } from "../errors.js";
+import { ValidationError, type FieldIssue } from "../../kernel/errors.js";
 import { PATH_PARAMS, ROUTES, type PathParamName, type RouteDefinition } from "./routes.js";
 
 /** Parses with a zod schema; failures become a 400 naming every offending field path. */

@@ -1,6 +1,6 @@
-import { EventEnvelopeSchema, type EventEnvelope } from "../events/envelope.js";
-import { aggregatePk, aggregateRootKey, eventRangeAfter, type AggregateType } from "../store/keys.js";
-import type { Store } from "../store/store.js";
+import { EventEnvelopeSchema, type EventEnvelope } from "../../kernel/envelope.js";
+import { aggregatePk, aggregateRootKey, eventRangeAfter, type AggregateType } from "../../store/keys.js";
+import type { Store } from "../../store/store.js";
 
 /**
  * Server-sent events for one aggregate: everything after a version, in version order, then live.

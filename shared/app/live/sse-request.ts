@@ -1,14 +1,14 @@
-import { ValidationError } from "../errors.js";
-import { EVENT_TYPES } from "../events/catalog.js";
-import type { ApiRequest } from "../http/api.js";
+import { ValidationError } from "../../kernel/errors.js";
+import { EVENT_TYPES } from "../../events/catalog.js";
+import type { ApiRequest } from "../http/request.js";
 import { scopeOf } from "../http/api.js";
 import { EventStreamQuerySchema } from "../http/routes.js";
 import { parsePathParams, parseWith } from "../http/validation.js";
-import { getGathering } from "../gatherings/service.js";
-import { getSession } from "../sessions/service.js";
-import type { AggregateType } from "../store/keys.js";
-import type { Store } from "../store/store.js";
-import { matchesFilters, validateEventFilters } from "../webhooks/event-filter.js";
+import { getGathering } from "../../domain/gatherings/service.js";
+import { getSession } from "../../domain/sessions/service.js";
+import type { AggregateType } from "../../store/keys.js";
+import type { Store } from "../../store/store.js";
+import { matchesFilters, validateEventFilters } from "../../events/filter.js";
 import { parseVersion } from "./event-stream.js";
 
 export interface PreparedStream {

@@ -1,10 +1,10 @@
-import { NotFoundError, ValidationError } from "../errors.js";
-import { listActivityEvent } from "../activity/activity.js";
-import type { EventEnvelope } from "../events/envelope.js";
-import { EVENT_TYPES } from "../events/catalog.js";
-import type { Scope } from "../tenancy.js";
-import { isId, newId } from "../ids.js";
-import type { Clock } from "../platform/clock.js";
+import { NotFoundError, ValidationError } from "../../kernel/errors.js";
+import { listActivityEvent } from "../activity.js";
+import type { EventEnvelope } from "../../kernel/envelope.js";
+import { EVENT_TYPES } from "../../events/catalog.js";
+import type { Scope } from "../../kernel/tenancy.js";
+import { isId, newId } from "../../kernel/ids.js";
+import type { Clock } from "../../kernel/clock.js";
 import {
   eventAttemptsPk,
   webhookAttemptKeys,
@@ -12,10 +12,10 @@ import {
   webhookFanoutKey,
   webhookKey,
   webhooksPk,
-} from "../store/keys.js";
-import { TransactionCancelledError, type Page, type Store } from "../store/store.js";
+} from "../../store/keys.js";
+import { TransactionCancelledError, type Page, type Store } from "../../store/store.js";
 import { deliverWebhook, type DeliveryResult } from "./deliver.js";
-import { matchesFilters, validateEventFilters } from "./event-filter.js";
+import { matchesFilters, validateEventFilters } from "../../events/filter.js";
 import {
   DeliveryAttemptSchema,
   WebhookEndpointSchema,

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from "node:dns";
 import { isIP, isIPv4, isIPv6, type LookupFunction } from "node:net";
-import type { FieldIssue } from "../errors.js";
+import type { FieldIssue } from "../../kernel/errors.js";
 
 /**
  * SSRF protection for webhook targets. Two layers: `validateWebhookUrl` refuses bad URLs (and literal

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { apiKeyKey } from "../store/keys.js";
-import type { Store } from "../store/store.js";
-import type { Principal } from "../http/api.js";
-import { TENANT_ID_PATTERN } from "../tenancy.js";
+import { apiKeyKey } from "../../store/keys.js";
+import type { Store } from "../../store/store.js";
+import type { Principal } from "../../kernel/tenancy.js";
+import { TENANT_ID_PATTERN } from "../../kernel/tenancy.js";
 
 /**
  * API keys: `ck_` + 32 random bytes (base64url). Only the SHA-256 of the secret is stored; the key id

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { signingKeyKey } from "../store/keys.js";
-import { TransactionCancelledError, type Store } from "../store/store.js";
+import { signingKeyKey } from "../../store/keys.js";
+import { TransactionCancelledError, type Store } from "../../store/store.js";
 
 /**
  * A secret key for one purpose (e.g. signing RSVP links), generated on first use and kept in the table

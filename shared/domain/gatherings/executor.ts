@@ -1,11 +1,11 @@
-import { ConflictError, NotFoundError, PreconditionFailedError, VersionConflictError } from "../errors.js";
-import type { Actor } from "../events/envelope.js";
-import type { EventType } from "../events/catalog.js";
-import { isId } from "../ids.js";
-import type { Invitation } from "../invitations/model.js";
-import type { Clock } from "../platform/clock.js";
+import { ConflictError, NotFoundError, PreconditionFailedError, VersionConflictError } from "../../kernel/errors.js";
+import type { Actor } from "../../kernel/envelope.js";
+import { GATHERING_COMMIT_EVENTS, type EventType } from "./events.js";
+import { isId } from "../../kernel/ids.js";
+import type { Invitation } from "./invitation-model.js";
+import type { Clock } from "../../kernel/clock.js";
 import type { Session } from "../sessions/model.js";
-import { commit, type CommitRequest } from "../store/commit.js";
+import { commit, type CommitRequest } from "../../store/commit.js";
 import {
   aggregatePk,
   aggregateRootKey,
@@ -14,9 +14,9 @@ import {
   MEMBER_SK_PREFIX,
   memberKey,
   type ItemKey,
-} from "../store/keys.js";
-import type { Condition, Item, Page, Store, WriteOp } from "../store/store.js";
-import type { Scope } from "../tenancy.js";
+} from "../../store/keys.js";
+import type { Condition, Item, Page, Store, WriteOp } from "../../store/store.js";
+import type { Scope } from "../../kernel/tenancy.js";
 import { isPresent } from "./members.js";
 import { GatheringSchema, MemberSchema, type Gathering, type Member } from "./model.js";
 
@@ -328,7 +328,7 @@ export async function execute(
       await commit(
         deps.store,
         [toCommitRequest(gathering, decision, read, ctx), ...(decision.also ?? [])],
-        { now, eventRetentionSeconds: deps.eventRetentionSeconds },
+        { now, eventRetentionSeconds: deps.eventRetentionSeconds, events: GATHERING_COMMIT_EVENTS },
         options.extraOps?.(outcome) ?? [],
       );
       return outcome;

@@ -1,6 +1,6 @@
-import { ValidationError, type FieldIssue } from "../errors.js";
+import { ValidationError, type FieldIssue } from "../../kernel/errors.js";
 import { formatJoinCode } from "./join-code.js";
-import type { Scope } from "../tenancy.js";
+import type { Scope } from "../../kernel/tenancy.js";
 import type { CreateGatheringBody, Gathering, GatheringStatus, GatheringType } from "./model.js";
 
 const INITIAL_STATUS: Record<GatheringType, GatheringStatus> = {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ParticipantIdSchema } from "../gatherings/model.js";
+import { ParticipantIdSchema } from "./model.js";
 
 /**
  * Invitations: who was invited (by participant id and/or email) — the source of truth for reaching people

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from "../errors.js";
+import { ConflictError, NotFoundError } from "../../kernel/errors.js";
 import {
   allGatheringItems,
   execute,
@@ -11,16 +11,21 @@ import {
   type GatheringDeps,
   type Outcome,
   type Step,
-} from "../gatherings/executor.js";
-import type { Scope } from "../tenancy.js";
-import { assertCanPerform } from "../gatherings/lifecycle.js";
-import { newMember } from "../gatherings/members.js";
-import type { Gathering, Member } from "../gatherings/model.js";
-import { isId, newId } from "../ids.js";
+} from "./executor.js";
+import type { Scope } from "../../kernel/tenancy.js";
+import { assertCanPerform } from "./lifecycle.js";
+import { newMember } from "./members.js";
+import type { Gathering, Member } from "./model.js";
+import { isId, newId } from "../../kernel/ids.js";
 import { findParticipants } from "../participants/service.js";
-import { INVITATION_SK_PREFIX, invitationKey, memberKey } from "../store/keys.js";
-import type { Item, Page } from "../store/store.js";
-import { InvitationSchema, type Invitation, type InvitationStatus, type SendInvitationsBody } from "./model.js";
+import { INVITATION_SK_PREFIX, invitationKey, memberKey } from "../../store/keys.js";
+import type { Item, Page } from "../../store/store.js";
+import {
+  InvitationSchema,
+  type Invitation,
+  type InvitationStatus,
+  type SendInvitationsBody,
+} from "./invitation-model.js";
 
 /**
  * Invitations live in the gathering's partition and change through the gathering's executor, so every

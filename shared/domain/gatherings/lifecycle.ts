@@ -1,4 +1,4 @@
-import { ConflictError } from "../errors.js";
+import { ConflictError } from "../../kernel/errors.js";
 import type { Gathering, GatheringStatus } from "./model.js";
 
 /**

@@ -1,4 +1,4 @@
-import { ConflictError } from "../errors.js";
+import { ConflictError } from "../../kernel/errors.js";
 import type { Gathering, Member, MemberRole, MemberStatus } from "./model.js";
 
 /**

@@ -14,7 +14,7 @@ export type MemberRole = (typeof MEMBER_ROLES)[number];
 
 export const MAX_MEMBERS_LIMIT = 100_000;
 
-/** How join codes look and how lookup forgives (shared/gatherings/join-code.ts), for the OpenAPI document. */
+/** How join codes look and how lookup forgives (shared/domain/gatherings/join-code.ts), for the OpenAPI document. */
 const JOIN_CODE_DISPLAY_PATTERN = "^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$";
 const JOIN_CODE_RULES =
   "A code is 8 characters of Crockford's base32 (digits and A–Z without I, L, O, U), shown as ABCD-1234 " +

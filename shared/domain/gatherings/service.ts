@@ -1,12 +1,18 @@
-import { ConflictError, NotFoundError, UniqueConstraintError, ValidationError, type FieldIssue } from "../errors.js";
-import type { Actor } from "../events/envelope.js";
-import type { EventType } from "../events/catalog.js";
-import { newId } from "../ids.js";
+import {
+  ConflictError,
+  NotFoundError,
+  UniqueConstraintError,
+  ValidationError,
+  type FieldIssue,
+} from "../../kernel/errors.js";
+import type { Actor } from "../../kernel/envelope.js";
+import { GATHERING_COMMIT_EVENTS, type EventType } from "./events.js";
+import { newId } from "../../kernel/ids.js";
 import { sessionCreation, sessionEnding, newSession } from "../sessions/session.js";
 import { SessionSchema } from "../sessions/model.js";
-import { commit, type CommitRequest } from "../store/commit.js";
-import { aggregateRootKey, gatheringListKeys, joinCodeKey, MEMBER_SK_PREFIX } from "../store/keys.js";
-import type { Item, Page } from "../store/store.js";
+import { commit, type CommitRequest } from "../../store/commit.js";
+import { aggregateRootKey, gatheringListKeys, joinCodeKey, MEMBER_SK_PREFIX } from "../../store/keys.js";
+import type { Item, Page } from "../../store/store.js";
 import {
   execute,
   gatheringFromItem,
@@ -23,7 +29,7 @@ import {
   type Step,
 } from "./executor.js";
 import { MIN_APPOINTMENT_MESSAGE, MIN_APPOINTMENT_MS, newGathering } from "./gathering.js";
-import type { Scope } from "../tenancy.js";
+import type { Scope } from "../../kernel/tenancy.js";
 import { formatJoinCode, generateJoinCode, normalizeJoinCode } from "./join-code.js";
 import { applyLifecycle, assertCanPerform } from "./lifecycle.js";
 import {
@@ -199,7 +205,7 @@ export async function createGathering(
           uniques: [joinCodeMarker(joinCode, gathering)],
           events: [{ type: "gathering.created", data: { gathering }, actor: ctx.actor }],
         },
-        { now, eventRetentionSeconds: deps.eventRetentionSeconds },
+        { now, eventRetentionSeconds: deps.eventRetentionSeconds, events: GATHERING_COMMIT_EVENTS },
         options.extraOps?.({ gathering, changed: true }) ?? [],
       );
       return gathering;

@@ -1,7 +1,7 @@
-import { NotFoundError } from "../errors.js";
-import type { Scope } from "../tenancy.js";
-import { participantKey } from "../store/keys.js";
-import type { Store } from "../store/store.js";
+import { NotFoundError } from "../../kernel/errors.js";
+import type { Scope } from "../../kernel/tenancy.js";
+import { participantKey } from "../../store/keys.js";
+import type { Store } from "../../store/store.js";
 import { ParticipantSchema, type Participant, type PutParticipantBody } from "./model.js";
 
 /** The participant directory: ids → display name and email (the address invitations go to). */

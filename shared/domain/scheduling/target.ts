@@ -1,8 +1,8 @@
-import { ConflictError, NotFoundError, PreconditionFailedError, VersionConflictError } from "../errors.js";
+import { ConflictError, NotFoundError, PreconditionFailedError, VersionConflictError } from "../../kernel/errors.js";
 import type { GatheringDeps } from "../gatherings/executor.js";
 import type { Gathering } from "../gatherings/model.js";
 import { getGathering, startGathering, endGathering } from "../gatherings/service.js";
-import type { Scope } from "../tenancy.js";
+import type { Scope } from "../../kernel/tenancy.js";
 import type { ScheduleInput } from "./schedules.js";
 
 /** How often a fired schedule re-reads and tries again when the gathering changed under it. */

@@ -1,8 +1,8 @@
-import { NotFoundError } from "../errors.js";
-import type { Scope } from "../tenancy.js";
-import { isId } from "../ids.js";
-import { aggregateRootKey } from "../store/keys.js";
-import type { Store } from "../store/store.js";
+import { NotFoundError } from "../../kernel/errors.js";
+import type { Scope } from "../../kernel/tenancy.js";
+import { isId } from "../../kernel/ids.js";
+import { aggregateRootKey } from "../../store/keys.js";
+import type { Store } from "../../store/store.js";
 import { SessionSchema, type Session } from "./model.js";
 
 export async function getSession(store: Store, scope: Scope, id: string): Promise<Session> {

@@ -1,5 +1,5 @@
-import type { CommitRequest } from "../store/commit.js";
-import type { Actor } from "../events/envelope.js";
+import type { CommitRequest } from "../../store/commit.js";
+import type { Actor } from "../../kernel/envelope.js";
 import { DEFAULT_GATEWAY, type Session } from "./model.js";
 
 /** Pure: a new active session for a room. */
