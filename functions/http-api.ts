@@ -1,24 +1,10 @@
-import middy from "@middy/core";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import {
-  deliveryQueueFromEnv,
-  eventRetentionSecondsFromEnv,
-  storeFromEnv,
-  webhookConfigFromEnv,
-} from "../shared/adapters/aws/environment.js";
-import { problemResponses, toApiRequest, toProxyResult } from "../shared/adapters/lambda/http.js";
-import { handleApiRequest, type ApiDeps } from "../shared/app/http/api.js";
-import { systemClock } from "../shared/kernel/clock.js";
-import { createLogger } from "../shared/kernel/logger.js";
+import { apiDepsFromEnv } from "../shared/adapters/aws/environment.js";
+import { onHttp, toApiRequest, toProxyResult } from "../shared/adapters/lambda/http.js";
+import { handleApiRequest } from "../shared/app/http/api.js";
 
-const logger = createLogger({ function: "http-api" });
-const deps: ApiDeps = {
-  store: storeFromEnv(),
-  clock: systemClock,
-  eventRetentionSeconds: eventRetentionSecondsFromEnv(),
-  webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
-};
+const deps = apiDepsFromEnv();
 
-export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-  .use(problemResponses(logger))
-  .handler(async (event) => toProxyResult(await handleApiRequest(toApiRequest(event), deps)));
+/** The HTTP API behind API Gateway: every route with `handler: "api"` in the route table. */
+export const handler = onHttp("http-api", async (event) =>
+  toProxyResult(await handleApiRequest(toApiRequest(event), deps)),
+);

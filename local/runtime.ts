@@ -13,22 +13,19 @@ import type {
   EventBridgeEvent,
 } from "aws-lambda";
 import { DynamoDbStore } from "../shared/adapters/aws/dynamodb-store.js";
-import {
-  deliveryQueueFromEnv,
-  eventRetentionSecondsFromEnv,
-  storeFromEnv,
-  webhookConfigFromEnv,
-} from "../shared/adapters/aws/environment.js";
+import { apiDepsFromEnv } from "../shared/adapters/aws/environment.js";
 import { inProcessProject, type Project } from "../sdk/src/index.js";
 import {
   bindUserFunctions,
   importUserModule,
-  createUserFunctionHandler,
+  userFunctionRunner,
   DEFAULT_USER_FUNCTIONS_PATH,
   userFunctionRule,
   type UserFunction,
 } from "../shared/app/user-function-host.js";
 import { systemClock } from "../shared/kernel/clock.js";
+import { onDomainEvent } from "../shared/adapters/lambda/domain-event.js";
+import { domainLogger } from "../shared/adapters/lambda/kit.js";
 import { generateApiKey, storeApiKey } from "../shared/domain/auth/api-keys.js";
 import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../shared/events/rules.js";
 import { ENV } from "../shared/kernel/config.js";
@@ -104,6 +101,8 @@ function localDefaults(apiUrl: string): Record<string, string> {
     [ENV.scheduleGroupName]: SCHEDULE_GROUP,
     [ENV.schedulerRoleArn]: `arn:aws:iam::${ACCOUNT}:role/cortex-scheduler`,
     [ENV.schedulerTargetArn]: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${SCHEDULE_TARGET.entry}`,
+    // CloudWatch EMF lines would only clutter a terminal; set it to "false" to see each function's metrics.
+    POWERTOOLS_METRICS_DISABLED: "true",
   };
 }
 
@@ -151,17 +150,11 @@ async function loadUserFunctions(options: LocalRuntimeOptions) {
     return {
       binding,
       run: () =>
-        (handler ??= createUserFunctionHandler(
-          mod[binding.exportName] as UserFunction<Project>,
-          binding.exportName,
-          {
-            store: storeFromEnv(),
-            clock: systemClock,
-            eventRetentionSeconds: eventRetentionSecondsFromEnv(),
-            webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
-          },
-          inProcessProject,
-        )),
+        (handler ??= (() => {
+          const fn = mod[binding.exportName] as UserFunction<Project>;
+          const runner = userFunctionRunner(fn, binding.exportName, apiDepsFromEnv(), inProcessProject);
+          return onDomainEvent(binding.exportName, (envelope, { logger }) => runner(envelope, domainLogger(logger)));
+        })()),
     };
   });
 }

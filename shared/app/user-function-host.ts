@@ -1,15 +1,14 @@
-import type { EventBridgeEvent } from "aws-lambda";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { compileFunction } from "node:vm";
-import { EventEnvelopeSchema, EVENT_SOURCE, type EventEnvelope } from "../kernel/envelope.js";
+import { EVENT_SOURCE, type EventEnvelope } from "../kernel/envelope.js";
 import { eventTypeForHandlerName, handlerNameFor, EVENT_TYPES, type EventType } from "../events/catalog.js";
 import type { RuleDefinition } from "../events/rules.js";
 import type { ApiDeps } from "./http/api.js";
 import { inProcessFetch } from "./http/in-process-fetch.js";
-import { createLogger, type Logger } from "../kernel/logger.js";
+import type { Logger } from "../kernel/logger.js";
 
 /**
  * User functions: one module exporting handlers named after events (`onGatheringMemberReady` ↔
@@ -152,25 +151,26 @@ export function userFunctionRule(binding: UserFunctionBinding): Omit<RuleDefinit
 }
 
 /** The Lambda handler around a user function: parse the envelope, build `ctx`, call it. */
-export function createUserFunctionHandler<Client>(
+/**
+ * Runs a user function for one event: builds its `ctx` (the event's metadata, the logger, a client bound to
+ * the event's project acting as the function). The entry point wraps it for its trigger (the handler kit
+ * on Lambda, the same kit locally), which parses the envelope and puts the correlation keys on the logger.
+ */
+export function userFunctionRunner<Client>(
   fn: UserFunction<Client>,
   exportName: string,
   deps: ApiDeps,
   makeClient: ClientFactory<Client>,
 ) {
-  return async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
-    const envelope = EventEnvelopeSchema.parse(event.detail);
+  return async (envelope: EventEnvelope, logger: Logger): Promise<void> => {
     const { data: _data, ...metadata } = envelope;
-    const client = makeClient(
-      inProcessFetch(deps, {
-        tenantId: envelope.tenantId,
-        projectScope: envelope.projectId,
-        keyId: exportName,
-        actorType: "function",
-      }),
-      envelope.projectId,
-    );
-    const logger = createLogger({ function: exportName, eventId: envelope.id, projectId: envelope.projectId });
+    const principal = {
+      tenantId: envelope.tenantId,
+      projectScope: envelope.projectId,
+      keyId: exportName,
+      actorType: "function" as const,
+    };
+    const client = makeClient(inProcessFetch(deps, principal), envelope.projectId);
     await fn(envelope, { event: metadata, logger, client });
   };
 }

@@ -22,3 +22,10 @@ export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
 
 /** The EventBridge `source` of every event this backend publishes. */
 export const EVENT_SOURCE = "cortex";
+
+/** `gathering:gth_…` → `gth_…`: the id of the aggregate an event is about (its `resource`). */
+export function aggregateIdOf(envelope: Pick<EventEnvelope, "resource">, type: "gathering" | "session"): string {
+  const prefix = `${type}:`;
+  if (!envelope.resource.startsWith(prefix)) throw new Error(`event resource ${envelope.resource} is not a ${type}`);
+  return envelope.resource.slice(prefix.length);
+}

@@ -20,7 +20,11 @@ export function createLogger(
   const write = (level: Level, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < threshold) return;
     const entry = { level, time: new Date().toISOString(), message, ...keys, ...fields };
-    sink(JSON.stringify(entry, (_k, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message } : v)));
+    sink(
+      JSON.stringify(entry, (_k, v: unknown) =>
+        v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : v,
+      ),
+    );
   };
   return {
     debug: (m, f) => write("debug", m, f),

@@ -1,3 +1,4 @@
+import { lambdaContext } from "../../local/lambda.js";
 import { EVENT_CATALOG } from "../../shared/events/catalog.js";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, EventBridgeEvent } from "aws-lambda";
@@ -56,7 +57,7 @@ beforeAll(async () => {
       const second = event.Records[1] ?? event.Records[0]!;
       return { batchItemFailures: [{ itemIdentifier: second.dynamodb!.SequenceNumber! }] };
     }
-    return mod.handler(event);
+    return mod.handler(event, lambdaContext({ functionName: "stream-publisher", timeoutSeconds: 60 }));
   };
 });
 afterAll(async () => {

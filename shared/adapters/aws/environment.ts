@@ -1,3 +1,5 @@
+import type { ApiDeps } from "../../app/http/api.js";
+import { systemClock } from "../../kernel/clock.js";
 import { DEFAULT_REPLAY_WINDOW_DAYS, ENV, numberEnv, optionalEnv, requiredEnv } from "../../kernel/config.js";
 import type { MailingConfig } from "../../consumers/mailing.js";
 import type { WebhookConfig } from "../../consumers/webhooks/service.js";
@@ -55,4 +57,14 @@ export function schedulerFromEnv(): EventBridgeScheduler {
     roleArn: requiredEnv(ENV.schedulerRoleArn),
     targetArn: requiredEnv(ENV.schedulerTargetArn),
   });
+}
+
+/** What the API operations need (the HTTP function, and the in-process API of user functions). */
+export function apiDepsFromEnv(): ApiDeps {
+  return {
+    store: storeFromEnv(),
+    clock: systemClock,
+    eventRetentionSeconds: eventRetentionSecondsFromEnv(),
+    webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
+  };
 }

@@ -1,4 +1,5 @@
 import type { MiddlewareObj } from "@middy/core";
+import { domainLogger, measured, stack, toolsFor } from "./kit.js";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { PayloadTooLargeError, retryAfterHeader, UnsupportedMediaTypeError } from "../../kernel/errors.js";
 import type { ApiRequest, ApiResponse } from "../../app/http/request.js";
@@ -96,4 +97,20 @@ export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyE
       };
     },
   };
+}
+
+/** An API Gateway proxy function: problems shaped as problem+json; a 500 logs its stack. */
+export function onHttp(name: string, fn: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>) {
+  const tools = toolsFor(name);
+  return stack<APIGatewayProxyEvent, APIGatewayProxyResult>(tools)
+    .use(problemResponses(domainLogger(tools.logger)))
+    .handler((event) => {
+      tools.logger.appendKeys({ apiRequestId: event.requestContext?.requestId });
+      // problemResponses logs a 500 with its stack; a client's 4xx is an answer, not a failure.
+      return measured(
+        tools,
+        () => fn(event),
+        () => false,
+      );
+    });
 }

@@ -1,6 +1,7 @@
 import { NotFoundError, ValidationError } from "../../kernel/errors.js";
 import { listActivityEvent } from "../activity.js";
-import type { EventEnvelope } from "../../kernel/envelope.js";
+import { EventEnvelopeSchema, type EventEnvelope } from "../../kernel/envelope.js";
+import { z } from "zod";
 import { EVENT_TYPES } from "../../events/catalog.js";
 import type { Scope } from "../../kernel/tenancy.js";
 import { isId, newId } from "../../kernel/ids.js";
@@ -34,16 +35,17 @@ import { validateWebhookUrl, type UrlPolicy } from "./url-guard.js";
  * records it, and schedules the next per the Standard Webhooks schedule. Queues, not the publisher, carry
  * retries; messages that keep failing for infrastructure reasons land in the queue's DLQ.
  */
-export interface DeliveryMessage {
-  tenantId: string;
-  projectId: string;
-  webhookId: string;
-  event: EventEnvelope;
-  attempt: number;
-  replay: boolean;
+export const DeliveryMessageSchema = z.object({
+  tenantId: z.string(),
+  projectId: z.string(),
+  webhookId: z.string(),
+  event: EventEnvelopeSchema,
+  attempt: z.number().int().positive(),
+  replay: z.boolean(),
   /** Epoch ms before which the attempt must not run (retries longer than the queue's 15-minute delay). */
-  notBefore?: number;
-}
+  notBefore: z.number().optional(),
+});
+export type DeliveryMessage = z.infer<typeof DeliveryMessageSchema>;
 
 /** The delivery-queue port (SQS on AWS and locally). */
 export interface DeliveryQueue {

@@ -57,3 +57,21 @@ export async function resolveApiKey(store: Store, secret: string): Promise<Princ
   if (!timingSafeEqual(Buffer.from(item.hash), Buffer.from(hash))) return undefined;
   return { tenantId: String(item.tenantId), projectScope: String(item.projectScope), keyId: keyIdOf(hash) };
 }
+
+/** `arn:…:apiId/stage/VERB/resource` → `arn:…:apiId/stage/*`: an authorizer result is cached per key, not per route. */
+function wholeStage(methodArn: string): string {
+  const [prefix, apiId, stage] = methodArn.split("/");
+  return `${prefix}/${apiId}/${stage}/*`;
+}
+
+/** The authorizer's answer for a resolved key: invoke anything on the stage, with the principal as context. */
+export function keyPolicy(principal: Principal, methodArn: string) {
+  return {
+    principalId: principal.keyId,
+    policyDocument: {
+      Version: "2012-10-17",
+      Statement: [{ Action: "execute-api:Invoke", Effect: "Allow" as const, Resource: wholeStage(methodArn) }],
+    },
+    context: { tenantId: principal.tenantId, projectScope: principal.projectScope, keyId: principal.keyId },
+  };
+}
