@@ -55,6 +55,15 @@ export interface CommitOptions {
   eventRetentionSeconds: number;
 }
 
+/**
+ * The one place commit versions are computed: the i-th event of a commit from `expectedVersion` produces
+ * version `expectedVersion + i + 1`, and the root ends at the last event's version.
+ */
+export function commitVersions(expectedVersion: number, eventCount: number): { events: number[]; final: number } {
+  const events = Array.from({ length: eventCount }, (_, i) => expectedVersion + i + 1);
+  return { events, final: events.at(-1) ?? expectedVersion };
+}
+
 /** Pure: the envelopes a commit produces. */
 export function buildEnvelopes(
   request: CommitRequest,
@@ -62,6 +71,7 @@ export function buildEnvelopes(
   definitions: CommitOptions["events"],
 ): EventEnvelope[] {
   const { aggregate } = request;
+  const versions = commitVersions(request.expectedVersion, request.events.length).events;
   return request.events.map((draft, i) => {
     const entry = definitions[draft.type];
     if (!entry) throw new Error(`event ${draft.type} is not declared by the committing module`);
@@ -73,7 +83,7 @@ export function buildEnvelopes(
     return {
       id: newId("event", now.getTime()),
       type: draft.type,
-      version: request.expectedVersion + i + 1,
+      version: versions[i]!,
       projectId: aggregate.projectId,
       tenantId: aggregate.tenantId,
       resource: `${aggregate.type}:${aggregate.id}`,
@@ -88,7 +98,7 @@ export function buildEnvelopes(
 export function planCommit(request: CommitRequest, envelopes: EventEnvelope[], options: CommitOptions): WriteOp[] {
   const { aggregate, expectedVersion } = request;
   const rootKey = aggregateRootKey(aggregate.type, aggregate, aggregate.id);
-  const version = expectedVersion + envelopes.length;
+  const version = commitVersions(expectedVersion, envelopes.length).final;
   const expiresAt = Math.floor(options.now.getTime() / 1000) + options.eventRetentionSeconds;
   const ops: WriteOp[] = [
     {
@@ -155,7 +165,10 @@ export async function commit(
     const first = requests[0]!;
     throw new VersionConflictError(`${first.aggregate.type} ${first.aggregate.id}`, first.expectedVersion);
   }
-  return planned.map(({ req, envelopes }) => ({ version: req.expectedVersion + envelopes.length, events: envelopes }));
+  return planned.map(({ req, envelopes }) => ({
+    version: commitVersions(req.expectedVersion, envelopes.length).final,
+    events: envelopes,
+  }));
 }
 
 export class ExtraOpFailedError extends Error {

@@ -1,11 +1,10 @@
 import { ConflictError, NotFoundError, PreconditionFailedError, VersionConflictError } from "../../kernel/errors.js";
 import type { Actor } from "../../kernel/envelope.js";
-import { GATHERING_COMMIT_EVENTS, type EventType } from "./events.js";
+import { GATHERING_COMMIT_EVENTS } from "./events.js";
 import { isId } from "../../kernel/ids.js";
 import type { Invitation } from "./invitation-model.js";
 import type { Clock } from "../../kernel/clock.js";
-import type { Session } from "../sessions/model.js";
-import { commit, type CommitRequest } from "../../store/commit.js";
+import { commit, commitVersions, type CommitRequest } from "../../store/commit.js";
 import {
   aggregatePk,
   aggregateRootKey,
@@ -13,12 +12,14 @@ import {
   invitationKey,
   MEMBER_SK_PREFIX,
   memberKey,
-  type ItemKey,
 } from "../../store/keys.js";
 import type { Condition, Item, Page, Store, WriteOp } from "../../store/store.js";
 import type { Scope } from "../../kernel/tenancy.js";
 import { isPresent } from "./members.js";
 import { GatheringSchema, MemberSchema, type Gathering, type Member } from "./model.js";
+import type { Decision, State } from "./decisions.js";
+
+export type { Decision, State, Step } from "./decisions.js";
 
 /**
  * The command executor of the gathering aggregate: load → decide (pure) → commit under the version
@@ -37,10 +38,11 @@ export interface CommandContext extends Scope {
   actor: Actor;
 }
 
-/** What a command produced: the gathering (and member) after it, and whether anything changed. */
+/** What a command produced: the gathering (and member, invitations) after it, and whether anything changed. */
 export interface Outcome {
   gathering: Gathering;
   member?: Member;
+  invitations?: Invitation[];
   changed: boolean;
 }
 
@@ -136,45 +138,6 @@ export async function loadPresentMembers(store: Store, scope: Scope, gatheringId
 
 // ── The executor ───────────────────────────────────────────────────────────────────────────────────────
 
-/** One event of a decision, with the gathering as it is after that event. */
-export interface Step {
-  type: EventType;
-  gathering: Gathering;
-  member?: Member;
-  data?: Record<string, unknown>;
-  invitation?: Invitation;
-  /** Who caused this step, when not the caller (e.g. the ready-check starting a lobby). */
-  actor?: Actor;
-}
-
-export interface Decision {
-  steps: Step[];
-  /** The member the command is about, as it ends up. */
-  member?: Member;
-  memberPuts?: Member[];
-  memberDeletes?: string[];
-  invitationPuts?: Invitation[];
-  uniques?: Item[];
-  releases?: ItemKey[];
-  /** Other aggregates written in the same transaction (e.g. the session a start creates). */
-  also?: CommitRequest[];
-}
-
-export interface State {
-  gathering: Gathering;
-  member?: Member;
-  /** Loaded only when ownership may move. */
-  present?: Member[];
-  /** The gathering's session, loaded when it ends with the gathering. */
-  session?: Session;
-  /** The current owner's member item, loaded when ownership is transferred. */
-  previousOwner?: Member;
-  /** The gathering's invitations, loaded by invitation commands. */
-  invitations?: Invitation[];
-  /** Other members a command needs (e.g. the invitees of sendInvitations), by participant id. */
-  members?: Map<string, Member>;
-}
-
 export interface Target {
   gatheringId: string;
   participantId?: string;
@@ -248,6 +211,33 @@ function toCommitRequest(
 }
 
 /**
+ * The decision with its versions: each step's gathering, member and invitation get the version of the
+ * step's event, and the items it writes the version of the commit (the last event's).
+ */
+export function stampVersions(decision: Decision, readVersion: number): Decision {
+  const versions = commitVersions(readVersion, decision.steps.length);
+  const final = versions.final;
+  return {
+    ...decision,
+    steps: decision.steps.map((step, i) => {
+      const version = versions.events[i]!;
+      return {
+        ...step,
+        gathering: { ...step.gathering, version },
+        ...(step.member && { member: { ...step.member, version } }),
+        ...(step.invitation && { invitation: { ...step.invitation, version } }),
+      };
+    }),
+    // Member and invitation items record the version of the commit that last wrote them.
+    ...(decision.memberPuts && { memberPuts: decision.memberPuts.map((m) => ({ ...m, version: final })) }),
+    ...(decision.invitationPuts && {
+      invitationPuts: decision.invitationPuts.map((inv) => ({ ...inv, version: final })),
+    }),
+    ...(decision.member && { member: { ...decision.member, version: final } }),
+  };
+}
+
+/**
  * "Full jitter" exponential backoff: losers of a race spread out quickly, so a hot gathering spends its
  * time committing rather than colliding.
  */
@@ -300,28 +290,21 @@ export async function execute(
       continue;
     }
     const now = deps.clock.now();
-    const decision = decide(state, now.toISOString());
-    if (decision.steps.length === 0) {
+    const decided = decide(state, now.toISOString());
+    if (decided.steps.length === 0) {
+      const about = decided.member ?? state.member;
       return {
         gathering,
-        ...((decision.member ?? state.member) && { member: decision.member ?? state.member }),
+        ...(about && { member: about }),
+        ...(decided.invitations && { invitations: decided.invitations }),
         changed: false,
       };
     }
-    decision.steps.forEach((step, i) => {
-      const version = gathering.version + i + 1;
-      step.gathering = { ...step.gathering, version };
-      if (step.member) step.member = { ...step.member, version };
-      if (step.invitation) step.invitation = { ...step.invitation, version };
-    });
-    // Member and invitation items record the version of the commit that last wrote them.
-    const finalVersion = gathering.version + decision.steps.length;
-    decision.memberPuts = decision.memberPuts?.map((m) => ({ ...m, version: finalVersion }));
-    decision.invitationPuts = decision.invitationPuts?.map((inv) => ({ ...inv, version: finalVersion }));
-    if (decision.member) decision.member = { ...decision.member, version: finalVersion };
+    const decision = stampVersions(decided, gathering.version);
     const outcome: Outcome = {
       gathering: decision.steps.at(-1)!.gathering,
       ...(decision.member && { member: decision.member }),
+      ...(decision.invitations && { invitations: decision.invitations }),
       changed: true,
     };
     try {

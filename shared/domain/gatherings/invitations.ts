@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from "../../kernel/errors.js";
+import { NotFoundError } from "../../kernel/errors.js";
 import {
   allGatheringItems,
   execute,
@@ -7,16 +7,20 @@ import {
   memberFromItem,
   type CommandContext,
   type CommandOptions,
-  type Decision,
   type GatheringDeps,
   type Outcome,
-  type Step,
 } from "./executor.js";
 import type { Scope } from "../../kernel/tenancy.js";
-import { assertCanPerform } from "./lifecycle.js";
-import { newMember } from "./members.js";
-import type { Gathering, Member } from "./model.js";
-import { isId, newId } from "../../kernel/ids.js";
+import {
+  decideInvite,
+  decideRecordDelivery,
+  decideRespond,
+  recipientKey,
+  type Decision,
+  type Recipient,
+  type State,
+} from "./decisions.js";
+import { isId } from "../../kernel/ids.js";
 import { findParticipants } from "../participants/service.js";
 import { INVITATION_SK_PREFIX, invitationKey, memberKey } from "../../store/keys.js";
 import type { Item, Page } from "../../store/store.js";
@@ -38,12 +42,6 @@ const RECIPIENTS_PER_COMMIT = 20;
 
 export interface InvitationOutcome extends Outcome {
   invitations: Invitation[];
-}
-
-type Recipient = { participantId?: string; email?: string };
-
-function recipientKey(r: Recipient): string {
-  return r.participantId !== undefined ? `p:${r.participantId}` : `e:${r.email!.toLowerCase()}`;
 }
 
 function loadInvitations(deps: Pick<GatheringDeps, "store">, scope: Scope, gatheringId: string) {
@@ -75,7 +73,6 @@ export async function sendInvitations(
   for (let i = 0; i < recipients.length; i += RECIPIENTS_PER_COMMIT) {
     const chunk = recipients.slice(i, i + RECIPIENTS_PER_COMMIT);
     const isLast = i + RECIPIENTS_PER_COMMIT >= recipients.length;
-    let chunkInvitations: Invitation[] = [];
     last = await execute(
       deps,
       ctx,
@@ -93,66 +90,26 @@ export async function sendInvitations(
           };
         },
       },
-      (state, at) => {
-        assertCanPerform(state.gathering, "changeMembers");
-        const existing = new Map((state.invitations ?? []).map((inv) => [recipientKey(inv), inv]));
-        let gathering: Gathering = state.gathering;
-        const steps: Step[] = [];
-        const decision: Decision = { steps, invitationPuts: [], memberPuts: [] };
-        chunkInvitations = [];
-        for (const recipient of chunk) {
-          const found = existing.get(recipientKey(recipient));
-          if (found) {
-            chunkInvitations.push(found);
-            continue;
-          }
-          const person = recipient.participantId !== undefined ? directory.get(recipient.participantId) : undefined;
-          const email = recipient.email ?? person?.email;
-          const invitation: Invitation = {
-            id: newId("invitation", Date.parse(at)),
-            gatheringId: gathering.id,
-            ...(recipient.participantId !== undefined && { participantId: recipient.participantId }),
-            ...(email !== undefined && { email }),
-            ...(person?.displayName !== undefined && { displayName: person.displayName }),
-            status: "pending",
-            ...(body.message !== undefined && { message: body.message }),
-            createdAt: at,
-            updatedAt: at,
-          };
-          gathering = { ...gathering, updatedAt: at };
-          steps.push({ type: "gathering.invitation.created", gathering, invitation });
-          decision.invitationPuts!.push(invitation);
-          chunkInvitations.push(invitation);
-          // The membership layer: an invited participant who is not a member yet becomes one, as invited.
-          if (recipient.participantId !== undefined && !state.members?.has(recipient.participantId)) {
-            const member: Member = newMember(
-              gathering.id,
-              recipient.participantId,
-              "member",
-              "invited",
-              at,
-              person?.displayName,
-            );
-            steps.push({ type: "gathering.member.invited", gathering, member });
-            decision.memberPuts!.push(member);
-          }
-        }
-        return decision;
-      },
+      (state, at) =>
+        decideInvite(
+          state,
+          { recipients: chunk, directory, ...(body.message !== undefined && { message: body.message }) },
+          at,
+        ),
       // The idempotency record (if any) commits with the last chunk, and records the whole answer.
       isLast
         ? {
             ...options,
             ...(options.extraOps && {
               extraOps: (o: Outcome) =>
-                options.extraOps!({ ...o, invitations: [...result, ...chunkInvitations] } as InvitationOutcome),
+                options.extraOps!({ ...o, invitations: [...result, ...(o.invitations ?? [])] } as InvitationOutcome),
             }),
           }
         : { ...(options.ifMatch !== undefined && { ifMatch: options.ifMatch }) },
     );
     // Later chunks must not be held to the version the caller sent.
     if (options.ifMatch !== undefined) options = { ...options, ifMatch: last.gathering.version };
-    result.push(...chunkInvitations);
+    result.push(...(last.invitations ?? []));
   }
   return { ...last!, invitations: result };
 }
@@ -182,48 +139,33 @@ export async function getInvitation(
 }
 
 /**
- * Runs a change to one invitation through the gathering's executor; `change` returns the decision and the
- * invitation as it ends up (unchanged when the decision has no steps).
+ * Runs a decision about one invitation through the gathering's executor; the outcome names the invitation
+ * as it ends up (unchanged when nothing was decided).
  */
 async function changeInvitation(
   deps: GatheringDeps,
   ctx: CommandContext,
   gatheringId: string,
   invitationId: string,
-  change: (invitation: Invitation, gathering: Gathering, at: string) => { decision: Decision; invitation: Invitation },
+  decide: (state: State, at: string) => Decision,
   options: CommandOptions,
 ): Promise<InvitationOutcome> {
   if (!isId("invitation", invitationId)) throw new NotFoundError(`invitation ${invitationId} not found`);
-  let current: Invitation | undefined;
-  let result: Invitation | undefined;
   const outcome = await execute(
     deps,
     ctx,
     {
       gatheringId,
       extra: async () => {
-        const item = await deps.store.get(invitationKey(ctx, gatheringId, invitationId), {
-          consistent: true,
-        });
+        const item = await deps.store.get(invitationKey(ctx, gatheringId, invitationId), { consistent: true });
         if (!item) throw new NotFoundError(`invitation ${invitationId} not found`);
-        current = InvitationSchema.parse(item);
-        return { invitations: [current] };
+        return { invitations: [InvitationSchema.parse(item)] };
       },
     },
-    (state, at) => {
-      const { decision, invitation } = change(current!, state.gathering, at);
-      result = invitation;
-      return decision;
-    },
-    {
-      ...options,
-      // The idempotency record stores the answer, which names the invitation.
-      ...(options.extraOps && {
-        extraOps: (o: Outcome) => options.extraOps!({ ...o, invitations: [result!] } as InvitationOutcome),
-      }),
-    },
+    decide,
+    options,
   );
-  return { ...outcome, invitations: [result!] };
+  return { ...outcome, invitations: outcome.invitations ?? [] };
 }
 
 /** Accept or decline (over the API or an emailed link). Responding again the same way changes nothing. */
@@ -235,36 +177,8 @@ export async function respondToInvitation(
   response: "accepted" | "declined",
   options: CommandOptions = {},
 ): Promise<InvitationOutcome> {
-  return changeInvitation(
-    deps,
-    ctx,
-    gatheringId,
-    invitationId,
-    (invitation, gathering, at) => {
-      if (gathering.status === "ended" || gathering.status === "cancelled") {
-        throw new ConflictError(
-          `The gathering is ${gathering.status}; invitations can no longer be answered`,
-          "gathering_closed",
-        );
-      }
-      if (invitation.status === response) return { decision: { steps: [] }, invitation };
-      const updated: Invitation = { ...invitation, status: response, respondedAt: at, updatedAt: at };
-      return {
-        decision: {
-          steps: [
-            {
-              type: `gathering.invitation.${response}`,
-              gathering: { ...gathering, updatedAt: at },
-              invitation: updated,
-            },
-          ],
-          invitationPuts: [updated],
-        },
-        invitation: updated,
-      };
-    },
-    options,
-  );
+  const input = { invitationId, response };
+  return changeInvitation(deps, ctx, gatheringId, invitationId, (s, at) => decideRespond(s, input, at), options);
 }
 
 /** The mailer's report: one email (invitation, update or cancellation) reached SES, or did not. */
@@ -275,42 +189,6 @@ export async function recordDelivery(
   invitationId: string,
   result: { ok: true; calendarSequence?: number } | { ok: false; error: string },
 ): Promise<InvitationOutcome> {
-  return changeInvitation(
-    deps,
-    ctx,
-    gatheringId,
-    invitationId,
-    (invitation, gathering, at) => {
-      // Delivery never overrides a response: an accepted invitation stays accepted after an update is mailed.
-      const responded = invitation.status === "accepted" || invitation.status === "declined";
-      const updated: Invitation = result.ok
-        ? {
-            ...invitation,
-            status: responded ? invitation.status : "sent",
-            sentAt: at,
-            ...(result.calendarSequence !== undefined && { calendarSequence: result.calendarSequence }),
-            updatedAt: at,
-          }
-        : {
-            ...invitation,
-            status: responded ? invitation.status : "failed",
-            deliveryError: result.error,
-            updatedAt: at,
-          };
-      return {
-        decision: {
-          steps: [
-            {
-              type: result.ok ? "gathering.invitation.sent" : "gathering.invitation.failed",
-              gathering: { ...gathering, updatedAt: at },
-              invitation: updated,
-            },
-          ],
-          invitationPuts: [updated],
-        },
-        invitation: updated,
-      };
-    },
-    {},
-  );
+  const input = { invitationId, result };
+  return changeInvitation(deps, ctx, gatheringId, invitationId, (s, at) => decideRecordDelivery(s, input, at), {});
 }

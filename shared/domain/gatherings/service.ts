@@ -1,18 +1,10 @@
-import {
-  ConflictError,
-  NotFoundError,
-  UniqueConstraintError,
-  ValidationError,
-  type FieldIssue,
-} from "../../kernel/errors.js";
-import type { Actor } from "../../kernel/envelope.js";
-import { GATHERING_COMMIT_EVENTS, type EventType } from "./events.js";
+import { ConflictError, NotFoundError, UniqueConstraintError, ValidationError } from "../../kernel/errors.js";
+import { GATHERING_COMMIT_EVENTS } from "./events.js";
 import { newId } from "../../kernel/ids.js";
-import { sessionCreation, sessionEnding, newSession } from "../sessions/session.js";
 import { SessionSchema } from "../sessions/model.js";
-import { commit, type CommitRequest } from "../../store/commit.js";
+import { commit } from "../../store/commit.js";
 import { aggregateRootKey, gatheringListKeys, joinCodeKey, MEMBER_SK_PREFIX } from "../../store/keys.js";
-import type { Item, Page } from "../../store/store.js";
+import type { Page } from "../../store/store.js";
 import {
   execute,
   gatheringFromItem,
@@ -22,26 +14,24 @@ import {
   memberFromItem,
   type CommandContext,
   type CommandOptions,
-  type Decision,
   type GatheringDeps,
   type Outcome,
-  type State,
-  type Step,
 } from "./executor.js";
-import { MIN_APPOINTMENT_MESSAGE, MIN_APPOINTMENT_MS, newGathering } from "./gathering.js";
+import {
+  decideCancel,
+  decideCreate,
+  decideEnd,
+  decideJoin,
+  decideMemberAction,
+  decideRegenerateJoinCode,
+  decideRemove,
+  decideStart,
+  decideTransfer,
+  decideUpdate,
+} from "./decisions.js";
 import type { Scope } from "../../kernel/tenancy.js";
 import { formatJoinCode, generateJoinCode, normalizeJoinCode } from "./join-code.js";
-import { applyLifecycle, assertCanPerform } from "./lifecycle.js";
-import {
-  applyMemberStatus,
-  autoStartDue,
-  isPresent,
-  memberTransition,
-  newMember,
-  successor,
-  targetStatus,
-  type MemberAction,
-} from "./members.js";
+import type { MemberAction } from "./members.js";
 import type {
   AddMemberBody,
   CreateGatheringBody,
@@ -55,125 +45,13 @@ import type {
   UpdateGatheringBody,
 } from "./model.js";
 
+/**
+ * The gathering commands: each names what it reads (the target) and hands a pure decision of
+ * `decisions.ts` to the executor, which loads, decides, stamps versions and commits.
+ */
 export type { CommandContext, CommandOptions, GatheringDeps, Outcome } from "./executor.js";
 
 const JOIN_CODE_ATTEMPTS = 5;
-
-// ── Decisions shared by several commands ─────────────────────────────────────────────────────────────────
-
-/** Starting: the lifecycle step and, when asked, the session it creates (in the same transaction). */
-function startDecision(
-  gathering: Gathering,
-  ctx: CommandContext,
-  at: string,
-  options: { roomId?: string; autoStartSession?: boolean },
-): { step: Step; also: CommitRequest[] } {
-  assertCanPerform(gathering, "start");
-  let started = applyLifecycle(gathering, "start", at);
-  if (options.roomId !== undefined) started = { ...started, roomId: options.roomId };
-  const also: CommitRequest[] = [];
-  if (options.autoStartSession ?? gathering.autoStartSession) {
-    const session = newSession({
-      id: newId("session", Date.parse(at)),
-      tenantId: gathering.tenantId,
-      projectId: gathering.projectId,
-      externalRoomId: started.roomId ?? gathering.id,
-      title: gathering.name,
-      gatheringId: gathering.id,
-      createdBy: ctx.actor.id,
-      at,
-    });
-    started = { ...started, sessionId: session.id };
-    also.push(sessionCreation(session, ctx.actor));
-  }
-  return {
-    step: {
-      type: "gathering.started",
-      gathering: started,
-      ...(started.sessionId && { data: { sessionId: started.sessionId } }),
-    },
-    also,
-  };
-}
-
-/** After a member change: the lobby's ready-check may start it (exactly once: same transaction). */
-function maybeAutoStart(
-  gathering: Gathering,
-  ctx: CommandContext,
-  at: string,
-): { steps: Step[]; also: CommitRequest[] } {
-  if (!autoStartDue(gathering)) return { steps: [], also: [] };
-  const actor: Actor = { type: "system", id: "ready-check" };
-  const { step, also } = startDecision(gathering, { ...ctx, actor }, at, {});
-  return { steps: [{ ...step, actor }], also };
-}
-
-/** When the owner stops being present: the longest-present member inherits ownership. */
-function succession(
-  gathering: Gathering,
-  leaving: Member,
-  present: Member[],
-  reason: "owner_left" | "owner_removed",
-  at: string,
-): { step?: Step; puts: Member[] } {
-  if (gathering.ownerId !== leaving.participantId) return { puts: [] };
-  const heir = successor(present, leaving.participantId);
-  const next: Gathering = { ...gathering, ownerId: heir?.participantId ?? null, updatedAt: at };
-  const puts = heir ? [{ ...heir, role: "owner" as const, updatedAt: at }] : [];
-  return {
-    step: {
-      type: "gathering.owner.changed",
-      gathering: next,
-      data: { previousOwnerId: leaving.participantId, ownerId: next.ownerId, reason },
-    },
-    puts,
-  };
-}
-
-const MEMBER_EVENT: Record<MemberAction, EventType> = {
-  join: "gathering.member.joined",
-  ready: "gathering.member.ready",
-  unready: "gathering.member.unready",
-  leave: "gathering.member.left",
-};
-
-/** A member becoming present (added, joining by code, rejoining), with first-member ownership. */
-function joinDecision(
-  state: State,
-  ctx: CommandContext,
-  at: string,
-  input: { participantId: string; displayName?: string; role?: "owner" | "member" },
-): Decision {
-  const { gathering } = state;
-  assertCanPerform(gathering, "changeMembers");
-  if (input.role === "owner" && gathering.ownerId !== null && gathering.ownerId !== input.participantId) {
-    throw new ConflictError(
-      `The gathering already has an owner (${gathering.ownerId}); transfer ownership instead`,
-      "owner_exists",
-    );
-  }
-  let member = state.member ?? newMember(gathering.id, input.participantId, "member", "left", at, input.displayName);
-  if (state.member && isPresent(state.member.status)) return { steps: [], member: state.member };
-  if (state.member) memberTransition(state.member, "join");
-  if (input.displayName !== undefined) member = { ...member, displayName: input.displayName };
-  const applied = applyMemberStatus(gathering, member, "joined", at);
-  let next = applied.gathering;
-  member = applied.member;
-  const steps: Step[] = [];
-  const becomesOwner = next.ownerId === null;
-  if (becomesOwner) member = { ...member, role: "owner" };
-  steps.push({ type: "gathering.member.joined", gathering: next, member });
-  if (becomesOwner) {
-    next = { ...next, ownerId: member.participantId };
-    steps.push({
-      type: "gathering.owner.changed",
-      gathering: next,
-      data: { previousOwnerId: null, ownerId: member.participantId, reason: "first_member" },
-    });
-  }
-  const auto = maybeAutoStart(next, ctx, at);
-  return { steps: [...steps, ...auto.steps], member, memberPuts: [member], also: auto.also };
-}
 
 // ── Commands ─────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -193,7 +71,7 @@ export async function createGathering(
   }
   for (let attempt = 1; ; attempt++) {
     const joinCode = chosen ?? (deps.joinCodes ?? generateJoinCode)();
-    const gathering = newGathering(body, ctx, { id, joinCode }, now);
+    const { gathering, uniques } = decideCreate(ctx, { body, id, joinCode }, now.toISOString());
     const { version: _version, ...attributes } = gathering;
     try {
       await commit(
@@ -202,7 +80,7 @@ export async function createGathering(
           aggregate: { type: "gathering", id, projectId: ctx.projectId, tenantId: ctx.tenantId },
           expectedVersion: 0,
           root: { ...attributes, kind: "gathering", ...gatheringListKeys(ctx, id) },
-          uniques: [joinCodeMarker(joinCode, gathering)],
+          uniques,
           events: [{ type: "gathering.created", data: { gathering }, actor: ctx.actor }],
         },
         { now, eventRetentionSeconds: deps.eventRetentionSeconds, events: GATHERING_COMMIT_EVENTS },
@@ -218,16 +96,6 @@ export async function createGathering(
       throw error;
     }
   }
-}
-
-function joinCodeMarker(canonicalCode: string, gathering: Gathering): Item {
-  return {
-    ...joinCodeKey(canonicalCode),
-    kind: "joinCode",
-    tenantId: gathering.tenantId,
-    projectId: gathering.projectId,
-    gatheringId: gathering.id,
-  };
 }
 
 export async function getGathering(deps: Pick<GatheringDeps, "store">, scope: Scope, id: string): Promise<Gathering> {
@@ -259,31 +127,6 @@ export async function listGatherings(
   return { items: result.items.map(gatheringFromItem), ...(result.nextCursor && { nextCursor: result.nextCursor }) };
 }
 
-function updateIssues(current: Gathering, next: Gathering, body: UpdateGatheringBody, now: Date): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  if (current.type !== "appointment") {
-    for (const field of ["startsAt", "endsAt"] as const)
-      if (body[field] !== undefined) issues.push({ path: field, message: "is only allowed for an appointment" });
-  } else {
-    if (body.startsAt !== undefined && body.startsAt !== current.startsAt && Date.parse(body.startsAt) <= now.getTime())
-      issues.push({ path: "startsAt", message: "must be in the future" });
-    if (
-      (body.startsAt !== undefined || body.endsAt !== undefined) &&
-      next.startsAt &&
-      next.endsAt &&
-      Date.parse(next.endsAt) - Date.parse(next.startsAt) < MIN_APPOINTMENT_MS
-    )
-      issues.push({ path: "endsAt", message: MIN_APPOINTMENT_MESSAGE });
-    if (body.maxMembers !== undefined && body.maxMembers !== null)
-      issues.push({ path: "maxMembers", message: "is only allowed for a lobby or an open gathering" });
-  }
-  if (body.autoStart !== undefined && body.autoStart !== null && current.type !== "lobby")
-    issues.push({ path: "autoStart", message: "is only allowed for a lobby" });
-  if (body.autoStartSession !== undefined && current.type === "open")
-    issues.push({ path: "autoStartSession", message: "is not allowed for an open gathering" });
-  return issues;
-}
-
 export async function updateGathering(
   deps: GatheringDeps,
   ctx: CommandContext,
@@ -291,42 +134,7 @@ export async function updateGathering(
   body: UpdateGatheringBody,
   options: CommandOptions = {},
 ): Promise<Outcome> {
-  return execute(
-    deps,
-    ctx,
-    { gatheringId: id },
-    ({ gathering }, at) => {
-      assertCanPerform(gathering, "update");
-      const next: Gathering = { ...gathering };
-      const changes: string[] = [];
-      for (const [field, value] of Object.entries(body) as Array<[keyof UpdateGatheringBody, unknown]>) {
-        if (JSON.stringify(gathering[field]) === JSON.stringify(value ?? undefined)) continue;
-        changes.push(field);
-        if (value === null) delete (next as Record<string, unknown>)[field];
-        else (next as Record<string, unknown>)[field] = value;
-      }
-      const issues = updateIssues(gathering, next, body, new Date(at));
-      if (issues.length > 0) throw new ValidationError("The change is not valid for this gathering", issues);
-      if (next.maxMembers !== undefined && next.maxMembers < gathering.memberCount) {
-        throw new ConflictError(
-          `maxMembers ${next.maxMembers} is below the ${gathering.memberCount} members present`,
-          "below_member_count",
-        );
-      }
-      if (changes.length === 0) return { steps: [] };
-      next.updatedAt = at;
-      // A moved appointment is a new revision of the same calendar event (same UID, SEQUENCE + 1).
-      if (gathering.type === "appointment" && (changes.includes("startsAt") || changes.includes("endsAt"))) {
-        next.calendarSequence = (gathering.calendarSequence ?? 0) + 1;
-      }
-      const auto = maybeAutoStart(next, ctx, at);
-      return {
-        steps: [{ type: "gathering.updated", gathering: next, data: { changes } }, ...auto.steps],
-        also: auto.also,
-      };
-    },
-    options,
-  );
+  return execute(deps, ctx, { gatheringId: id }, (state, at) => decideUpdate(state, body, at), options);
 }
 
 export async function startGathering(
@@ -336,55 +144,27 @@ export async function startGathering(
   body: StartGatheringBody,
   options: CommandOptions = {},
 ): Promise<Outcome> {
-  return execute(
-    deps,
-    ctx,
-    { gatheringId: id },
-    ({ gathering }, at) => {
-      const { step, also } = startDecision(gathering, ctx, at, body);
-      return { steps: [step], also };
-    },
-    options,
-  );
+  const input = { ...body, actor: ctx.actor };
+  return execute(deps, ctx, { gatheringId: id }, (state, at) => decideStart(state, input, at), options);
 }
 
-/** Ending or cancelling also ends the gathering's active session, in the same transaction. */
-async function close(
-  deps: GatheringDeps,
-  ctx: CommandContext,
-  id: string,
-  action: "end" | "cancel",
-  options: CommandOptions,
-): Promise<Outcome> {
-  return execute(
-    deps,
-    ctx,
-    {
-      gatheringId: id,
-      extra: async ({ gathering }) => {
-        if (!gathering.sessionId) return {};
-        const item = await deps.store.get(aggregateRootKey("session", ctx, gathering.sessionId));
-        return item ? { session: SessionSchema.parse(item) } : {};
-      },
+/** Ending or cancelling loads the gathering's session, so the decision can end it in the same transaction. */
+function closeTarget(deps: GatheringDeps, ctx: CommandContext, id: string) {
+  return {
+    gatheringId: id,
+    extra: async ({ gathering }: { gathering: Gathering }) => {
+      if (!gathering.sessionId) return {};
+      const item = await deps.store.get(aggregateRootKey("session", ctx, gathering.sessionId));
+      return item ? { session: SessionSchema.parse(item) } : {};
     },
-    ({ gathering, session }, at) => {
-      assertCanPerform(gathering, action);
-      const closed = applyLifecycle(gathering, action, at);
-      const also = session?.status === "active" ? [sessionEnding(session, ctx.actor, at)] : [];
-      return {
-        steps: [{ type: action === "end" ? "gathering.ended" : "gathering.cancelled", gathering: closed }],
-        also,
-      };
-    },
-    options,
-  );
+  };
 }
 
 export const endGathering = (deps: GatheringDeps, ctx: CommandContext, id: string, options: CommandOptions = {}) =>
-  close(deps, ctx, id, "end", options);
+  execute(deps, ctx, closeTarget(deps, ctx, id), (state, at) => decideEnd(state, ctx, at), options);
 
 export const cancelGathering = (deps: GatheringDeps, ctx: CommandContext, id: string, options: CommandOptions = {}) =>
-  close(deps, ctx, id, "cancel", options);
+  execute(deps, ctx, closeTarget(deps, ctx, id), (state, at) => decideCancel(state, ctx, at), options);
 
 /** A new join code; the old one is released in the same transaction and stops resolving. */
 export async function regenerateJoinCode(
@@ -400,15 +180,7 @@ export async function regenerateJoinCode(
         deps,
         ctx,
         { gatheringId: id },
-        ({ gathering }, at) => {
-          assertCanPerform(gathering, "regenerateJoinCode");
-          const next: Gathering = { ...gathering, joinCode: formatJoinCode(code), updatedAt: at };
-          return {
-            steps: [{ type: "gathering.updated", gathering: next, data: { changes: ["joinCode"] } }],
-            uniques: [joinCodeMarker(code, next)],
-            releases: [joinCodeKey(normalizeJoinCode(gathering.joinCode)!)],
-          };
-        },
+        (state, at) => decideRegenerateJoinCode(state, { code }, at),
         options,
       );
     } catch (error) {
@@ -425,13 +197,8 @@ export async function addMember(
   body: AddMemberBody,
   options: CommandOptions = {},
 ): Promise<Outcome> {
-  return execute(
-    deps,
-    ctx,
-    { gatheringId, participantId: body.participantId },
-    (state, at) => joinDecision(state, ctx, at, body),
-    options,
-  );
+  const target = { gatheringId, participantId: body.participantId };
+  return execute(deps, ctx, target, (state, at) => decideJoin(state, body, at), options);
 }
 
 /** Resolves a join code (forgiving about case, hyphens, spaces and look-alikes) and joins. */
@@ -452,18 +219,8 @@ export async function joinByCode(
   if (!marker || marker.tenantId !== ctx.tenantId || marker.projectId !== ctx.projectId) {
     throw new NotFoundError(`No gathering has the join code ${formatJoinCode(code)}`, "join_code_not_found");
   }
-  return execute(
-    deps,
-    ctx,
-    { gatheringId: String(marker.gatheringId), participantId: body.participantId },
-    (state, at) => joinDecision(state, ctx, at, body),
-    options,
-  );
-}
-
-function requireMember(state: State, participantId: string): Member {
-  if (!state.member) throw new NotFoundError(`participant ${participantId} is not a member of this gathering`);
-  return state.member;
+  const target = { gatheringId: String(marker.gatheringId), participantId: body.participantId };
+  return execute(deps, ctx, target, (state, at) => decideJoin(state, body, at), options);
 }
 
 /** A member's own transition: join (from invited or left), ready, unready, leave. */
@@ -482,30 +239,10 @@ export async function changeMemberStatus(
     {
       gatheringId,
       participantId,
+      // A leaving owner hands ownership on: succession needs the present members.
       needsPresent: ({ gathering }) => action === "leave" && gathering.ownerId === participantId,
     },
-    (state, at) => {
-      assertCanPerform(state.gathering, "changeMembers");
-      const current = requireMember(state, participantId);
-      if (memberTransition(current, action) === "noop") return { steps: [], member: current };
-      const applied = applyMemberStatus(state.gathering, current, targetStatus(action), at);
-      let member = applied.member;
-      const steps: Step[] = [{ type: MEMBER_EVENT[action], gathering: applied.gathering, member }];
-      const puts: Member[] = [];
-      let next = applied.gathering;
-      if (action === "leave") {
-        const heir = succession(next, current, state.present ?? [], "owner_left", at);
-        if (heir.step) {
-          member = { ...member, role: "member" };
-          steps[0] = { ...steps[0]!, member };
-          steps.push(heir.step);
-          next = heir.step.gathering;
-          puts.push(...heir.puts);
-        }
-      }
-      const auto = maybeAutoStart(next, ctx, at);
-      return { steps: [...steps, ...auto.steps], member, memberPuts: [member, ...puts], also: auto.also };
-    },
+    (state, at) => decideMemberAction(state, { participantId, action }, at),
     options,
   );
 }
@@ -522,24 +259,7 @@ export async function removeMember(
     deps,
     ctx,
     { gatheringId, participantId, needsPresent: ({ gathering }) => gathering.ownerId === participantId },
-    (state, at) => {
-      assertCanPerform(state.gathering, "changeMembers");
-      const current = requireMember(state, participantId);
-      const left: MemberStatus = "left";
-      const applied = applyMemberStatus(state.gathering, current, left, at);
-      const removed = { ...applied.member, role: "member" as const };
-      const steps: Step[] = [{ type: "gathering.member.removed", gathering: applied.gathering, member: removed }];
-      const heir = succession(applied.gathering, current, state.present ?? [], "owner_removed", at);
-      if (heir.step) steps.push(heir.step);
-      const auto = maybeAutoStart(steps.at(-1)!.gathering, ctx, at);
-      return {
-        steps: [...steps, ...auto.steps],
-        member: removed,
-        memberDeletes: [participantId],
-        memberPuts: heir.puts,
-        also: auto.also,
-      };
-    },
+    (state, at) => decideRemove(state, { participantId }, at),
     options,
   );
 }
@@ -557,40 +277,14 @@ export async function transferOwnership(
     {
       gatheringId,
       participantId,
+      // The previous owner's member item loses its role in the same transaction.
       extra: async ({ gathering }) => {
         if (gathering.ownerId === null || gathering.ownerId === participantId) return {};
         const previousOwner = await loadMember(deps.store, ctx, gathering.id, gathering.ownerId);
         return previousOwner ? { previousOwner } : {};
       },
     },
-    (state, at) => {
-      const { gathering } = state;
-      assertCanPerform(gathering, "changeMembers");
-      const heir = requireMember(state, participantId);
-      if (!isPresent(heir.status)) {
-        throw new ConflictError(
-          `participant ${participantId} is ${heir.status}; only a present member can own`,
-          "not_present",
-        );
-      }
-      if (gathering.ownerId === participantId) return { steps: [], member: heir };
-      const newOwner: Member = { ...heir, role: "owner", updatedAt: at };
-      const next: Gathering = { ...gathering, ownerId: participantId, updatedAt: at };
-      // The previous owner's member item loses its role in the same transaction.
-      const puts = [newOwner];
-      if (state.previousOwner) puts.push({ ...state.previousOwner, role: "member", updatedAt: at });
-      return {
-        steps: [
-          {
-            type: "gathering.owner.changed",
-            gathering: next,
-            data: { previousOwnerId: gathering.ownerId, ownerId: participantId, reason: "transferred" },
-          },
-        ],
-        member: newOwner,
-        memberPuts: puts,
-      };
-    },
+    (state, at) => decideTransfer(state, { participantId }, at),
     options,
   );
 }
