@@ -1,3 +1,4 @@
+import { FUNCTIONS, type FunctionEntry } from "../shared/kernel/config.js";
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 
@@ -45,4 +46,20 @@ export async function invokeLambda<E, R>(handler: LambdaHandler<E, R>, event: E,
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A function's invocation settings from the catalog the stack reads too (timeout, async retries). */
+export function functionConfig(entry: FunctionEntry, functionName: string = entry): FunctionConfig {
+  return { functionName, timeoutSeconds: FUNCTIONS[entry].timeoutSeconds };
+}
+
+/** Lambda's retries of an asynchronous invocation whose handler threw, as the stack configures them. */
+export function asyncRetryAttempts(entry: FunctionEntry): number {
+  const settings = FUNCTIONS[entry] as { asyncInvoke?: { retryAttempts: number } };
+  if (!settings.asyncInvoke) throw new Error(`${entry} is not invoked asynchronously`);
+  return settings.asyncInvoke.retryAttempts;
+}
+
+export function isFunctionEntry(name: string): name is FunctionEntry {
+  return Object.hasOwn(FUNCTIONS, name);
 }

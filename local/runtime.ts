@@ -28,13 +28,13 @@ import { onDomainEvent } from "../shared/adapters/lambda/domain-event.js";
 import { domainLogger } from "../shared/adapters/lambda/kit.js";
 import { generateApiKey, storeApiKey } from "../shared/domain/auth/api-keys.js";
 import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../shared/events/rules.js";
-import { ENV } from "../shared/kernel/config.js";
+import { ENV, type FunctionEntry } from "../shared/kernel/config.js";
 import { STREAM_FILTER_PATTERN } from "../shared/store/table.js";
 import { startLocalApi } from "./api/server.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb/server.js";
 import { ensureTable } from "./dynamodb/table.js";
 import { startLocalEventBridge, type LocalEventBridge, type RuleTarget } from "./eventbridge/server.js";
-import { invokeLambda, type LambdaHandler } from "./lambda.js";
+import { asyncRetryAttempts, functionConfig, invokeLambda, isFunctionEntry, type LambdaHandler } from "./lambda.js";
 import { installAwsLambdaGlobal } from "./lambda-streaming.js";
 import { freePort, reservePort } from "./ports.js";
 import { startLocalScheduler } from "./scheduler/server.js";
@@ -117,7 +117,7 @@ const failedLoads = new Map<string, number>();
  * Lambda execution environment would. Node keeps a failed import's error for its URL, so a retry imports
  * it under a new one.
  */
-function loadFunction<E, R>(entry: string): Promise<LambdaHandler<E, R>> {
+function loadFunction<E, R>(entry: FunctionEntry): Promise<LambdaHandler<E, R>> {
   let pending = loadedFunctions.get(entry);
   if (!pending) {
     const failures = failedLoads.get(entry) ?? 0;
@@ -216,11 +216,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const rule of RULES) {
       const consumer = CONSUMERS[rule.consumer];
       targets[rule.id] = {
-        retryAttempts: consumer.handlerRetryAttempts,
+        retryAttempts: asyncRetryAttempts(consumer.entry),
         invoke: async (event) => {
           await ready;
           const handler = await loadFunction<EventBridgeEvent<string, unknown>, void>(consumer.entry);
-          await invokeLambda(handler, event, { functionName: consumer.entry, timeoutSeconds: consumer.timeoutSeconds });
+          await invokeLambda(handler, event, functionConfig(consumer.entry));
         },
       };
     }
@@ -231,10 +231,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ]);
     for (const { binding, run } of userFunctions) {
       targets[userFunctionRule(binding).id] = {
-        retryAttempts: 2, // Lambda's asynchronous invoke retries, as on AWS
+        retryAttempts: asyncRetryAttempts("user-function"),
         invoke: async (event) => {
           await ready;
-          await invokeLambda(run(), event, { functionName: binding.exportName, timeoutSeconds: 30 });
+          await invokeLambda(run(), event, functionConfig("user-function", binding.exportName));
         },
       };
     }
@@ -272,13 +272,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       now: () => systemClock.now(),
       invokeTarget: async ({ arn, input }) => {
         const name = /:function:([\w-]+)$/.exec(arn)?.[1];
-        if (!name) throw new Error(`schedule target ${arn} is not a Lambda function ARN`);
+        if (!name || !isFunctionEntry(name)) throw new Error(`schedule target ${arn} is not a function of this stack`);
         await ready;
         const handler = await loadFunction<unknown, unknown>(name);
-        await invokeLambda(handler, input === undefined ? {} : (JSON.parse(input) as unknown), {
-          functionName: name,
-          timeoutSeconds: 60,
-        });
+        await invokeLambda(handler, input === undefined ? {} : (JSON.parse(input) as unknown), functionConfig(name));
       },
       logger: options.log,
     });
@@ -298,10 +295,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           consumer: async (event) => {
             await ready;
             const handler = await loadFunction<SQSEvent, SQSBatchResponse>(deliveries.entry);
-            return invokeLambda(handler, event, {
-              functionName: deliveries.entry,
-              timeoutSeconds: deliveries.timeoutSeconds,
-            });
+            return invokeLambda(handler, event, functionConfig(deliveries.entry));
           },
         },
         { name: `${deliveries.name}-dlq` },
@@ -354,7 +348,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       client: new DynamoDBStreamsClient({}),
       streamArn,
       filterPattern: STREAM_FILTER_PATTERN,
-      handler: (event) => invokeLambda(publisher, event, { functionName: "stream-publisher", timeoutSeconds: 60 }),
+      handler: (event) => invokeLambda(publisher, event, functionConfig("stream-publisher")),
       ...(!options.inMemory && {
         checkpointFile: join(dataDir, "stream-checkpoints.json"),
         failureFile: join(dataDir, "stream-failures.jsonl"),

@@ -1,3 +1,4 @@
+import { API_STAGE_NAME, AUTHORIZER_CACHE_SECONDS } from "../../shared/kernel/config.js";
 import { Duration, Validations } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigateway";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -58,9 +59,6 @@ export class Api extends Construct {
         ...WEBHOOK_TARGET_POLICY,
         webhookQueueUrl: props.webhooks.deliveries.queueUrl,
       },
-      memorySize: 1024,
-      // Below API Gateway's 29 s integration timeout, so the gateway never answers for a live handler.
-      timeout: Duration.seconds(25),
     });
     props.data.grantReadWrite(this.handler);
     props.webhooks.grantEnqueue(this.handler);
@@ -69,9 +67,6 @@ export class Api extends Construct {
       entry: "sse",
       description: "Server-sent events (routes with handler: sse): tails an aggregate's event items",
       environment: props.environment,
-      memorySize: 256,
-      // The function ends each stream itself before API Gateway's 15-minute streaming limit.
-      timeout: Duration.minutes(15),
     });
     props.data.grantRead(this.streamHandler);
 
@@ -79,15 +74,13 @@ export class Api extends Construct {
       entry: "authorizer",
       description: "Resolves 'Authorization: Bearer <api key>' to tenant and project",
       environment: props.environment,
-      memorySize: 512,
-      timeout: Duration.seconds(5),
     });
     props.data.grantRead(this.authorizerFunction);
 
     this.authorizer = new apigw.TokenAuthorizer(this, "Authorizer", {
       handler: this.authorizerFunction,
       identitySource: apigw.IdentitySource.header("Authorization"),
-      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(300),
+      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(AUTHORIZER_CACHE_SECONDS),
     });
 
     // Who called what: kept (until retention expires) even if the stack is deleted.
@@ -100,7 +93,7 @@ export class Api extends Construct {
       // The CloudWatch role is an account-wide setting of API Gateway; a stack must not own it.
       cloudWatchRole: false,
       deployOptions: {
-        stageName: props.stageName ?? "live",
+        stageName: props.stageName ?? API_STAGE_NAME,
         tracingEnabled: true,
         metricsEnabled: true,
         // Stage-wide throttling (methodSettings */*), below the account quota other APIs share.

@@ -2,7 +2,6 @@ import { Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
@@ -13,7 +12,7 @@ import { STREAM_FILTER_PATTERN } from "../../shared/store/table.js";
 import type { Data } from "./data.js";
 import { deadLetterQueue } from "./dead-letter-queue.js";
 import type { Mail } from "./mail.js";
-import { createNodeFunction, type BaseEnvironment, type ExtraEnvironment } from "./node-function.js";
+import { createNodeFunction, ruleTargetRetries, type BaseEnvironment, type ExtraEnvironment } from "./node-function.js";
 import type { Scheduling } from "./scheduling.js";
 import type { Webhooks } from "./webhooks.js";
 
@@ -102,7 +101,6 @@ export class Events extends Construct {
       entry: "stream-publisher",
       description: "Forwards inserted event items from the table stream to EventBridge",
       environment: { ...props.environment, eventBusName: this.bus.eventBusName },
-      timeout: Duration.seconds(60),
     });
     this.bus.grantPutEventsTo(this.publisher);
     this.publisher.addEventSource(
@@ -139,8 +137,7 @@ export class Events extends Construct {
         eventPattern: rule.pattern as events.EventPattern,
         targets: [
           new targets.LambdaFunction(fn, {
-            retryAttempts: consumer.deliveryRetryAttempts,
-            maxEventAge: Duration.hours(24),
+            ...ruleTargetRetries(consumer.entry),
             deadLetterQueue: this.failuresOf(rule.consumer),
           }),
         ],
@@ -170,16 +167,11 @@ export class Events extends Construct {
       entry,
       description: consumer.description,
       environment: { ...props.environment, ...props.consumerEnvironments[name] },
-      timeout: Duration.seconds(consumer.timeoutSeconds),
+      // EventBridge invokes asynchronously: its retry policy covers delivery, while a handler error is
+      // retried by Lambda's async invoke (FUNCTIONS) and then lands in the same queue.
+      onFailure: this.failuresOf(name),
     });
     CONSUMER_GRANTS[name](fn, props.resources);
-    // EventBridge invokes asynchronously: its retry policy covers delivery, while a handler error is
-    // retried by Lambda's async invoke (at most 2 times) and then lands in the same queue.
-    fn.configureAsyncInvoke({
-      retryAttempts: consumer.handlerRetryAttempts,
-      maxEventAge: Duration.hours(6),
-      onFailure: new destinations.SqsDestination(this.failuresOf(name)),
-    });
     return fn;
   }
 }

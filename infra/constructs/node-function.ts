@@ -5,13 +5,22 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { BASE_ENV, ENV, FUNCTION_ENV, type EnvName } from "../../shared/kernel/config.js";
+import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import {
+  BASE_ENV,
+  ENV,
+  FUNCTION_ENV,
+  FUNCTIONS,
+  type EnvName,
+  type FunctionEntry,
+} from "../../shared/kernel/config.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FUNCTIONS_DIR = fileURLToPath(new URL("../../functions/", import.meta.url));
 
 /** A function the stack deploys: an entry under functions/ that FUNCTION_ENV declares the variables of. */
-export type FunctionEntry = keyof typeof FUNCTION_ENV;
+export type { FunctionEntry };
 
 /** A value for every `BASE_ENV` variable (the ones every function gets). */
 export type BaseEnvironment = { readonly [K in (typeof BASE_ENV)[number]]: string };
@@ -32,10 +41,8 @@ export interface NodeFunctionProps<E extends FunctionEntry> {
   description: string;
   /** Only the variables of `entry` are set, even if the object carries more. */
   environment: NoInfer<FunctionEnvironment<E>>;
-  /** @default 10 seconds */
-  timeout?: Duration;
-  /** @default 256 MB */
-  memorySize?: number;
+  /** Where an asynchronous invocation lands after its retries (functions with `asyncInvoke` in FUNCTIONS). */
+  onFailure?: sqs.IQueue;
   /** @default one month */
   logRetention?: logs.RetentionDays;
   /** Import specifiers the bundle resolves to other files (e.g. the user's functions module). */
@@ -81,8 +88,9 @@ export function createNodeFunction<E extends FunctionEntry>(
     description: props.description,
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
-    memorySize: props.memorySize ?? 256,
-    timeout: props.timeout ?? Duration.seconds(10),
+    // Timeout and memory come from the function catalog, which the local runtime reads too.
+    memorySize: FUNCTIONS[props.entry].memoryMb,
+    timeout: Duration.seconds(FUNCTIONS[props.entry].timeoutSeconds),
     role,
     logGroup,
     tracing: lambda.Tracing.ACTIVE,
@@ -116,7 +124,25 @@ export function createNodeFunction<E extends FunctionEntry>(
       "xray:PutTelemetryRecords (active tracing) and, on the stream publisher, dynamodb:ListStreams (added by " +
       "the DynamoDB event source). test/infra asserts that no other action is granted on '*'.",
   });
+  // Asynchronously invoked (rule or schedule targets): a handler error is retried by Lambda, then kept.
+  const asyncInvoke = (FUNCTIONS[props.entry] as { asyncInvoke?: { retryAttempts: number; maxEventAgeHours: number } })
+    .asyncInvoke;
+  if (asyncInvoke) {
+    if (!props.onFailure) throw new Error(`${props.entry} is invoked asynchronously: give it an onFailure queue`);
+    fn.configureAsyncInvoke({
+      retryAttempts: asyncInvoke.retryAttempts,
+      maxEventAge: Duration.hours(asyncInvoke.maxEventAgeHours),
+      onFailure: new destinations.SqsDestination(props.onFailure),
+    });
+  }
   return fn;
+}
+
+/** EventBridge's delivery retries for a rule target (FUNCTIONS), over a day. */
+export function ruleTargetRetries(entry: FunctionEntry): { retryAttempts: number; maxEventAge: Duration } {
+  const settings = FUNCTIONS[entry] as { deliveryRetryAttempts?: number };
+  if (settings.deliveryRetryAttempts === undefined) throw new Error(`${entry} is not a rule target`);
+  return { retryAttempts: settings.deliveryRetryAttempts, maxEventAge: Duration.hours(24) };
 }
 
 function environmentVariables<E extends FunctionEntry>(

@@ -1,5 +1,3 @@
-import { Duration } from "aws-cdk-lib";
-import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
@@ -32,17 +30,11 @@ export class ScheduleTarget extends Construct {
       entry: SCHEDULE_TARGET.entry,
       description: "Runs a gathering's one-time schedule (start or end), if the gathering still says so",
       environment: props.environment,
-      timeout: Duration.seconds(SCHEDULE_TARGET.timeoutSeconds),
+      // EventBridge Scheduler invokes asynchronously: a handler error is retried by Lambda, then kept here.
+      // (The action re-checks the gathering, so a late retry does nothing the gathering no longer wants.)
+      onFailure: this.failures,
     });
     props.data.grantReadWrite(this.handler);
     props.scheduling.allowInvoke(this.handler);
-
-    // EventBridge Scheduler invokes asynchronously: a handler error is retried by Lambda, then kept here.
-    // (The action re-checks the gathering, so a late retry does nothing the gathering no longer wants.)
-    this.handler.configureAsyncInvoke({
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
-      onFailure: new destinations.SqsDestination(this.failures),
-    });
   }
 }

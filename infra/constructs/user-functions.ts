@@ -1,10 +1,8 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
-import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
@@ -17,7 +15,7 @@ import {
 } from "../../shared/app/user-function-host.js";
 import type { Data } from "./data.js";
 import { deadLetterQueue } from "./dead-letter-queue.js";
-import { createNodeFunction, type FunctionEnvironment } from "./node-function.js";
+import { createNodeFunction, ruleTargetRetries, type FunctionEnvironment } from "./node-function.js";
 import type { Webhooks } from "./webhooks.js";
 
 export interface UserFunctionsModule {
@@ -86,28 +84,19 @@ export class UserFunctions extends Construct {
         entry: "user-function",
         description: `User function ${binding.exportName} (${binding.eventType})`,
         environment: { ...props.environment, userFunctionExport: binding.exportName },
-        timeout: Duration.seconds(30),
         aliases: { "cortex-user-functions": props.module.path },
+        onFailure: this.failures,
       });
       // ctx.client acts through the API's operations in-process: the same access the API function has.
       props.data.grantReadWrite(fn);
       props.webhooks.grantEnqueue(fn);
-      fn.configureAsyncInvoke({
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(6),
-        onFailure: new destinations.SqsDestination(this.failures),
-      });
       const rule = userFunctionRule(binding);
       rules[binding.exportName] = new events.Rule(this, `Rule-${binding.exportName}`, {
         eventBus: props.bus,
         description: rule.description,
         eventPattern: rule.pattern as events.EventPattern,
         targets: [
-          new targets.LambdaFunction(fn, {
-            retryAttempts: 8,
-            maxEventAge: Duration.hours(24),
-            deadLetterQueue: this.failures,
-          }),
+          new targets.LambdaFunction(fn, { ...ruleTargetRetries("user-function"), deadLetterQueue: this.failures }),
         ],
       });
       functions[binding.exportName] = fn;

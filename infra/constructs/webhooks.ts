@@ -64,7 +64,6 @@ export class Webhooks extends Construct {
         // The Standard Webhooks retry schedule unscaled (the local runtime shrinks it).
         webhookRetryScale: "1",
       },
-      timeout: Duration.seconds(definition.timeoutSeconds),
     });
     props.data.grantReadWrite(this.deliverer);
     // Retries are new, delayed messages on the same queue.

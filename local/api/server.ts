@@ -17,7 +17,8 @@ import {
 } from "../../shared/app/http/gateway-responses.js";
 import { findRoute } from "../../shared/app/http/routes.js";
 import type { LambdaHandler } from "../lambda.js";
-import { invokeLambda, lambdaContext } from "../lambda.js";
+import { functionConfig, invokeLambda, lambdaContext } from "../lambda.js";
+import { API_STAGE_NAME, AUTHORIZER_CACHE_SECONDS } from "../../shared/kernel/config.js";
 import { LocalResponseStream } from "../lambda-streaming.js";
 
 /**
@@ -41,7 +42,7 @@ export interface LocalApiOptions {
 
 /** API Gateway's hard limit on a request payload. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-const AUTHORIZER_TTL_MS = 300_000;
+const AUTHORIZER_TTL_MS = AUTHORIZER_CACHE_SECONDS * 1000;
 const API_ID = "local";
 
 function sendGatewayResponse(
@@ -60,7 +61,7 @@ function sendGatewayResponse(
 export async function startLocalApi(
   options: LocalApiOptions,
 ): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
-  const stage = options.stage ?? "v1";
+  const stage = options.stage ?? API_STAGE_NAME;
   const log = options.log ?? (() => undefined);
   const authorizerCache = new Map<string, { result: APIGatewayAuthorizerResult; expires: number }>();
 
@@ -74,7 +75,7 @@ export async function startLocalApi(
       const result = await invokeLambda(
         options.authorizer,
         { type: "TOKEN", authorizationToken: token, methodArn },
-        { functionName: "authorizer", timeoutSeconds: 10 },
+        functionConfig("authorizer"),
       );
       authorizerCache.set(token, { result, expires: Date.now() + AUTHORIZER_TTL_MS });
       return result;
@@ -163,14 +164,13 @@ export async function startLocalApi(
       // before the 15-minute limit of API Gateway's streaming integration.
       const stream = new LocalResponseStream(res);
       res.setHeader("x-amzn-RequestId", requestId);
-      await options.sseHandler(event, stream, lambdaContext({ functionName: "sse", timeoutSeconds: 900 }));
+      await options.sseHandler(event, stream, lambdaContext(functionConfig("sse")));
       if (!stream.writableEnded && !stream.destroyed) stream.end();
       return;
     }
     let result: APIGatewayProxyResult;
     try {
-      // API Gateway's integration timeout is 29 s.
-      result = await invokeLambda(options.apiHandler, event, { functionName: "http-api", timeoutSeconds: 29 });
+      result = await invokeLambda(options.apiHandler, event, functionConfig("http-api"));
     } catch (error) {
       log("api handler failed", { requestId, error: (error as Error).message });
       return sendGatewayResponse(res, "DEFAULT_5XX", requestId);

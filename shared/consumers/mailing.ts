@@ -1,3 +1,4 @@
+import type { MAIL_EVENT_TYPES } from "../events/rules.js";
 import { signingKey } from "../domain/auth/signing-key.js";
 import type { EventEnvelope } from "../kernel/envelope.js";
 import type { GatheringDeps } from "../domain/gatherings/executor.js";
@@ -33,10 +34,17 @@ type Kind = "invitation" | "update" | "cancellation";
 
 const UID_DOMAIN = "cortex.gatherings";
 
+/** The email each event of the `mail` rule calls for: an event added to the rule without one fails to compile. */
+const MAIL_EVENTS: Record<(typeof MAIL_EVENT_TYPES)[number], Kind> = {
+  "gathering.invitation.created": "invitation",
+  "gathering.updated": "update",
+  "gathering.cancelled": "cancellation",
+};
+
 /** Which emails an event calls for. */
 export function mailKindFor(event: EventEnvelope): Kind | undefined {
-  if (event.type === "gathering.invitation.created") return "invitation";
-  if (event.type === "gathering.cancelled") return "cancellation";
+  if (event.type === "gathering.invitation.created") return MAIL_EVENTS[event.type];
+  if (event.type === "gathering.cancelled") return MAIL_EVENTS[event.type];
   if (event.type === "gathering.updated") {
     const changes = (event.data as { changes?: string[] }).changes ?? [];
     if (changes.includes("startsAt") || changes.includes("endsAt")) return "update";

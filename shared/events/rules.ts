@@ -1,4 +1,6 @@
+import type { FunctionEntry } from "../kernel/config.js";
 import { EVENT_SOURCE } from "../kernel/envelope.js";
+import type { EventType } from "./catalog.js";
 
 /**
  * Which consumer hears which events: the EventBridge rules, defined once. The CDK stack creates one
@@ -9,61 +11,51 @@ import { EVENT_SOURCE } from "../kernel/envelope.js";
  * `wildcard` and `anything-but` (see local/eventbridge/pattern.ts), and rejects anything else at start.
  */
 export interface ConsumerDefinition {
-  /** Function entry under functions/, without extension. */
-  entry: string;
+  /** Function entry under functions/; its timeout, memory and retries are in FUNCTIONS (kernel/config.ts). */
+  entry: FunctionEntry;
   description: string;
-  /** Seconds; the Lambda timeout on AWS. */
-  timeoutSeconds: number;
-  /**
-   * Retries when the handler throws: Lambda's asynchronous invoke allows 0–2, and the local router uses
-   * the same number. (EventBridge's own retry policy only covers failing to reach the function.)
-   */
-  handlerRetryAttempts: 0 | 1 | 2;
-  /** EventBridge delivery retries when the function cannot be reached (throttling, service errors). */
-  deliveryRetryAttempts: number;
 }
+
+/** A detail-type matcher: an event of the catalog, or a prefix that must match at least one (tested). */
+export type DetailTypeMatcher = EventType | { prefix: string };
 
 export interface RuleDefinition {
   /** Stable rule id (CDK construct id and local rule name). */
   id: string;
   consumer: keyof typeof CONSUMERS;
   description: string;
-  pattern: Record<string, unknown>;
+  /** An EventBridge pattern; `detail-type` is typed by the catalog, so a rule on an unknown event fails to compile. */
+  pattern: { source: string[]; "detail-type": DetailTypeMatcher[]; detail?: Record<string, unknown> };
 }
+
+/** The events the mailer acts on (shared/consumers/mailing.ts maps each to the email it calls for). */
+export const MAIL_EVENT_TYPES = [
+  "gathering.invitation.created",
+  "gathering.updated",
+  "gathering.cancelled",
+] as const satisfies readonly EventType[];
 
 export const CONSUMERS = {
   activityRecorder: {
     entry: "activity-recorder",
     description: "Records every domain event once in the project's activity log (audit trail).",
-    timeoutSeconds: 10,
-    handlerRetryAttempts: 2,
-    deliveryRetryAttempts: 8,
   },
   mailer: {
     entry: "mailer",
     description: "Emails invitations, updates and cancellations (SES v2, .ics attached).",
-    timeoutSeconds: 60,
-    handlerRetryAttempts: 2,
-    deliveryRetryAttempts: 8,
   },
   schedulerSync: {
     entry: "scheduler-sync",
     description: "Keeps the one-time EventBridge Scheduler schedules of appointments in step.",
-    timeoutSeconds: 20,
-    handlerRetryAttempts: 2,
-    deliveryRetryAttempts: 8,
   },
   webhookFanout: {
     entry: "webhook-fanout",
     description: "Queues one webhook delivery per matching endpoint.",
-    timeoutSeconds: 30,
-    handlerRetryAttempts: 2,
-    deliveryRetryAttempts: 8,
   },
 } as const satisfies Record<string, ConsumerDefinition>;
 
 /** Functions invoked by EventBridge Scheduler (targets of one-time schedules). */
-export const SCHEDULE_TARGET = { entry: "scheduler-target", timeoutSeconds: 30 } as const;
+export const SCHEDULE_TARGET = { entry: "scheduler-target" } as const;
 
 /** Queues with a consumer function (an SQS event-source mapping on AWS, the local SQS locally). */
 export const QUEUES = {
@@ -74,7 +66,6 @@ export const QUEUES = {
     batchSize: 10,
     /** Longer than the consumer's timeout (10 deliveries × 15 s at worst run in parallel). */
     visibilityTimeoutSeconds: 120,
-    timeoutSeconds: 60,
     /** Receives before a message is dead-lettered (only infrastructure failures fail a message). */
     maxReceiveCount: 5,
   },
@@ -96,7 +87,7 @@ export const RULES: readonly RuleDefinition[] = [
     description: "New invitations, rescheduled and cancelled gatherings: emails to invitees.",
     pattern: {
       source: [EVENT_SOURCE],
-      "detail-type": ["gathering.invitation.created", "gathering.updated", "gathering.cancelled"],
+      "detail-type": [...MAIL_EVENT_TYPES],
     },
   },
   {

@@ -74,3 +74,72 @@ export const FUNCTION_ENV = {
   "webhook-deliver": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp", "webhookRetryScale"],
   "user-function": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp", "userFunctionExport"],
 } as const satisfies Record<string, readonly EnvName[]>;
+
+/** A function entry under functions/ (without extension). */
+export type FunctionEntry = keyof typeof FUNCTION_ENV;
+
+/**
+ * How each function runs, defined once: the CDK stack configures each Lambda from it, and the local
+ * runtime gives each handler the same deadline and the same retries (`test/infra/function-catalog.test.ts`
+ * holds the two against it).
+ */
+export interface FunctionSettings {
+  /** The Lambda timeout; locally, how long a handler may run before its invocation fails. */
+  timeoutSeconds: number;
+  memoryMb: number;
+  /**
+   * Invoked asynchronously (an EventBridge rule or schedule target): Lambda retries a handler that throws
+   * this many times (0–2, the local router too), and drops events older than this.
+   */
+  asyncInvoke?: { retryAttempts: 0 | 1 | 2; maxEventAgeHours: number };
+  /** A rule target: EventBridge's retries when the function cannot be reached (throttling, errors). */
+  deliveryRetryAttempts?: number;
+}
+
+export const FUNCTIONS = {
+  // Below API Gateway's 29 s integration timeout, so the gateway never answers for a live handler.
+  "http-api": { timeoutSeconds: 25, memoryMb: 1024 },
+  // A stream ends itself before 15 minutes (SSE_MAX_DURATION_SECONDS) and the client resumes.
+  sse: { timeoutSeconds: 900, memoryMb: 256 },
+  authorizer: { timeoutSeconds: 5, memoryMb: 512 },
+  "stream-publisher": { timeoutSeconds: 60, memoryMb: 256 },
+  "activity-recorder": {
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 6 },
+    deliveryRetryAttempts: 8,
+  },
+  mailer: {
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 6 },
+    deliveryRetryAttempts: 8,
+  },
+  "scheduler-sync": {
+    timeoutSeconds: 20,
+    memoryMb: 256,
+    asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 6 },
+    deliveryRetryAttempts: 8,
+  },
+  "webhook-fanout": {
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 6 },
+    deliveryRetryAttempts: 8,
+  },
+  // A late retry re-checks the gathering, so an hour is plenty.
+  "scheduler-target": { timeoutSeconds: 30, memoryMb: 256, asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 1 } },
+  "webhook-deliver": { timeoutSeconds: 60, memoryMb: 256 },
+  "user-function": {
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 6 },
+    deliveryRetryAttempts: 8,
+  },
+} as const satisfies Record<FunctionEntry, FunctionSettings>;
+
+/** How long API Gateway (and the local server) keeps a TOKEN authorizer's answer for a key. */
+export const AUTHORIZER_CACHE_SECONDS = 300;
+
+/** The API Gateway stage (routes carry their own /v1 prefix); the local server names the same stage. */
+export const API_STAGE_NAME = "live";

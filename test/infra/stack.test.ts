@@ -1,7 +1,7 @@
+import { FUNCTIONS } from "../../shared/kernel/config.js";
 import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
-import type { FunctionEntry } from "../../infra/constructs/node-function.js";
 import { EVENT_SOURCE } from "../../shared/kernel/envelope.js";
 import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../../shared/events/rules.js";
 import {
@@ -14,7 +14,7 @@ import {
 import { ROUTES } from "../../shared/app/http/routes.js";
 import { BASE_ENV, ENV, FUNCTION_ENV } from "../../shared/kernel/config.js";
 import { STREAM_FILTER_PATTERN, TABLE } from "../../shared/store/table.js";
-import { exampleUserFunctions, logicalId, synthesize, unacknowledgedFindings } from "./stack.js";
+import { exampleUserFunctions, functionsOf, logicalId, synthesize, unacknowledgedFindings } from "./stack.js";
 
 // Template JSON is walked freely here; the assertions themselves pin its shape.
 
@@ -79,22 +79,7 @@ const getAtt = (id: string, attribute = "Arn") => ({ "Fn::GetAtt": [id, attribut
 const sorted = (values: readonly string[]) => [...values].sort();
 
 /** Every function of the stack with its entry under functions/. */
-const deployedFunctions: Array<[FunctionEntry, IConstruct]> = [
-  ["http-api", stack.api.handler],
-  ["sse", stack.api.streamHandler],
-  ["authorizer", stack.api.authorizerFunction],
-  ["stream-publisher", stack.events.publisher],
-  ...(Object.keys(CONSUMERS) as Array<keyof typeof CONSUMERS>).map((name): [FunctionEntry, IConstruct] => [
-    CONSUMERS[name].entry,
-    stack.events.consumers[name],
-  ]),
-  [SCHEDULE_TARGET.entry, stack.scheduleTarget.handler],
-  [QUEUES.webhookDeliveries.entry, stack.webhooks.deliverer],
-  ...Object.values(stack.userFunctions?.functions ?? {}).map((fn): [FunctionEntry, IConstruct] => [
-    "user-function",
-    fn,
-  ]),
-];
+const deployedFunctions = functionsOf(stack);
 
 describe("table", () => {
   const [, table] = only("AWS::DynamoDB::Table");
@@ -233,7 +218,7 @@ describe("event bus", () => {
         expect.objectContaining({
           Arn: getAtt(consumerId),
           RetryPolicy: expect.objectContaining({
-            MaximumRetryAttempts: CONSUMERS[rule.consumer].deliveryRetryAttempts,
+            MaximumRetryAttempts: FUNCTIONS[CONSUMERS[rule.consumer].entry].deliveryRetryAttempts,
           }),
           DeadLetterConfig: { Arn: expect.objectContaining({ "Fn::GetAtt": [expect.any(String), "Arn"] }) },
         }),
@@ -246,7 +231,7 @@ describe("event bus", () => {
   it("runs each consumer with its own timeout, and sends what it fails on to its queue", () => {
     for (const [name, consumer] of Object.entries(CONSUMERS)) {
       const fnId = logicalId(stack.events.consumers[name as keyof typeof CONSUMERS]);
-      expect(resources[fnId]!.Properties.Timeout).toBe(consumer.timeoutSeconds);
+      expect(resources[fnId]!.Properties.Timeout).toBe(FUNCTIONS[consumer.entry].timeoutSeconds);
       template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
         FunctionName: { Ref: fnId },
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
@@ -425,7 +410,7 @@ describe("scheduling", () => {
   });
 
   it("runs the scheduler target with its timeout and table access, keeping what it failed on in a queue", () => {
-    expect(resources[targetId]!.Properties.Timeout).toBe(SCHEDULE_TARGET.timeoutSeconds);
+    expect(resources[targetId]!.Properties.Timeout).toBe(FUNCTIONS[SCHEDULE_TARGET.entry].timeoutSeconds);
     expect(dynamoActions(targetId)).toEqual(expect.arrayContaining(["dynamodb:GetItem", "dynamodb:UpdateItem"]));
     template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
       FunctionName: { Ref: targetId },
@@ -570,7 +555,7 @@ describe("webhooks", () => {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
     });
     const timeout = resources[delivererId]!.Properties.Timeout as number;
-    expect(timeout).toBe(definition.timeoutSeconds);
+    expect(timeout).toBe(FUNCTIONS[definition.entry].timeoutSeconds);
     expect(timeout).toBeLessThanOrEqual(definition.visibilityTimeoutSeconds);
   });
 

@@ -6,6 +6,8 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { loadUserFunctionsModule } from "../../infra/constructs/user-functions.js";
 import { CortexStack, type CortexStackProps } from "../../infra/stack.js";
+import { CONSUMERS, QUEUES, SCHEDULE_TARGET } from "../../shared/events/rules.js";
+import type { FunctionEntry } from "../../shared/kernel/config.js";
 
 /** The feature flags `cdk synth` runs with, so the tests see the template the CLI produces. */
 const CDK_CONTEXT = (
@@ -50,4 +52,24 @@ export function unacknowledgedFindings(scope: IConstruct): string[] {
   return report.violations.flatMap((v) =>
     v.violatingResources.map((r) => `${v.severity ?? "?"} ${v.ruleName} at ${r.constructPath ?? r.resourceLogicalId}`),
   );
+}
+
+/** Every function of the stack with its entry under functions/. */
+export function functionsOf(stack: CortexStack): Array<[FunctionEntry, IConstruct]> {
+  return [
+    ["http-api", stack.api.handler],
+    ["sse", stack.api.streamHandler],
+    ["authorizer", stack.api.authorizerFunction],
+    ["stream-publisher", stack.events.publisher],
+    ...(Object.keys(CONSUMERS) as Array<keyof typeof CONSUMERS>).map((name): [FunctionEntry, IConstruct] => [
+      CONSUMERS[name].entry,
+      stack.events.consumers[name],
+    ]),
+    [SCHEDULE_TARGET.entry, stack.scheduleTarget.handler],
+    [QUEUES.webhookDeliveries.entry, stack.webhooks.deliverer],
+    ...Object.values(stack.userFunctions?.functions ?? {}).map((fn): [FunctionEntry, IConstruct] => [
+      "user-function",
+      fn,
+    ]),
+  ];
 }
