@@ -1,5 +1,4 @@
 import { listActivity } from "../../consumers/activity.js";
-import { DomainError, NotFoundError } from "../../kernel/errors.js";
 import type { Gathering } from "../../domain/gatherings/model.js";
 import {
   addMember,
@@ -23,8 +22,7 @@ import {
 import { openApiDocument } from "./openapi.js";
 import type { ApiOperationId, RouteOf } from "./routes.js";
 import { getSession } from "../../domain/sessions/service.js";
-import { signingKey } from "../../domain/auth/signing-key.js";
-import { rsvpConfirmPage, rsvpDonePage, rsvpInvalidPage, verifyRsvpToken } from "../../domain/mail/rsvp.js";
+import { confirmRsvp, viewRsvp } from "./rsvp-pages.js";
 import {
   getInvitation,
   listInvitations,
@@ -173,43 +171,8 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
   acceptInvitation: invitationAnswer("accept"),
   declineInvitation: invitationAnswer("decline"),
 
-  async viewRsvp({ params }, deps) {
-    const verified = verifyRsvpToken(await signingKey(deps.store, "rsvp"), params.token, deps.clock.now());
-    if (!verified.ok) return html(400, rsvpInvalidPage(rsvpReason(verified.reason)));
-    const { claim } = verified;
-    const gathering = await getGathering(deps, claim, claim.gatheringId).catch((error: unknown) => {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    });
-    if (!gathering) return html(404, rsvpInvalidPage("The gathering no longer exists."));
-    return html(200, rsvpConfirmPage(gathering.name, claim.action, params.token));
-  },
-
-  async confirmRsvp({ params }, deps) {
-    const verified = verifyRsvpToken(await signingKey(deps.store, "rsvp"), params.token, deps.clock.now());
-    if (!verified.ok) return html(400, rsvpInvalidPage(rsvpReason(verified.reason)));
-    const { claim } = verified;
-    const status = claim.action === "accept" ? "accepted" : "declined";
-    try {
-      const gathering = await getGathering(deps, claim, claim.gatheringId);
-      await respondToInvitation(
-        deps,
-        {
-          tenantId: claim.tenantId,
-          projectId: claim.projectId,
-          actor: { type: "participant", id: claim.invitationId },
-        },
-        claim.gatheringId,
-        claim.invitationId,
-        status,
-      );
-      return html(200, rsvpDonePage(gathering.name, status));
-    } catch (error) {
-      if (error instanceof DomainError && error.status < 500) return html(error.status, rsvpInvalidPage(error.message));
-      throw error;
-    }
-  },
-
+  viewRsvp,
+  confirmRsvp,
   putParticipant: async ({ scope, params, body }, deps) =>
     ok(await putParticipant(deps.store, scope, params.participantId, body, deps.clock.now())),
   getParticipant: async ({ scope, params }, deps) => ok(await getParticipant(deps.store, scope, params.participantId)),
@@ -242,14 +205,6 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
   getSession: async ({ scope, params }, deps) => ok(await getSession(deps.store, scope, params.sessionId)),
   listActivity: { list: ({ scope }, deps, page) => listActivity(deps.store, scope, page) },
 };
-
-function html(status: number, page: string): ApiResponse {
-  return { status, body: page, headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" } };
-}
-
-function rsvpReason(reason: "malformed" | "bad_signature" | "expired"): string {
-  return reason === "expired" ? "This link has expired." : "This link is broken or was altered.";
-}
 
 export function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   return dispatch(OPERATIONS, request, deps);
