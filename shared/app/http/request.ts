@@ -1,4 +1,6 @@
-import type { Principal } from "../../kernel/tenancy.js";
+import type { Actor } from "../../kernel/envelope.js";
+import { NotFoundError } from "../../kernel/errors.js";
+import type { Principal, Scope } from "../../kernel/tenancy.js";
 import type { OperationId } from "./routes.js";
 
 /**
@@ -20,4 +22,24 @@ export interface ApiResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+}
+
+/** The project a request acts in, and who acts. */
+export interface RequestScope extends Scope {
+  actor: Actor;
+}
+
+/** The tenant/project scope of a request. A key for another project sees nothing: 404, not 403. */
+export function scopeOf(request: ApiRequest): RequestScope {
+  const principal = request.principal;
+  const projectId = request.params.projectId;
+  if (!principal || !projectId) throw new Error("scoped operation without principal or projectId");
+  if (principal.projectScope !== "*" && principal.projectScope !== projectId) {
+    throw new NotFoundError(`project ${projectId} not found`);
+  }
+  return {
+    tenantId: principal.tenantId,
+    projectId,
+    actor: { type: principal.actorType ?? "apiKey", id: principal.keyId },
+  };
 }

@@ -51,6 +51,12 @@ export interface RouteDefinition {
   public?: boolean;
   /** Honours `If-Match: <version>` (412 when stale). */
   ifMatch?: boolean;
+  /**
+   * A state change, and how it honours `If-Match` and `Idempotency-Key`: "aggregate" is a gathering command
+   * (the idempotency record commits with its effect); "once" is any other effect (its first response is
+   * recorded after it and replayed to retries). Other routes ignore both headers.
+   */
+  mutation?: "aggregate" | "once";
   body?: z.ZodType;
   /** The body may be omitted (e.g. start with no options). */
   optionalBody?: boolean;
@@ -152,9 +158,9 @@ const stale = problem("If-Match names a version that is no longer current");
 const reused = problem("Idempotency-Key reused with a different request");
 
 const P = "/v1/projects/{projectId}";
-const G = `${P}/gatherings`;
-const ONE = `${G}/{gatheringId}`;
-const MEMBER = `${ONE}/members/{participantId}`;
+const G = `${P}/gatherings` as const;
+const ONE = `${G}/{gatheringId}` as const;
+const MEMBER = `${ONE}/members/{participantId}` as const;
 
 const gatheringMutation = {
   200: { description: "The gathering after the change", schema: GatheringSchema },
@@ -198,6 +204,7 @@ export const ROUTES = [
     path: G,
     summary: "Create a gathering (lobby, appointment or open)",
     handler: "api",
+    mutation: "aggregate",
     body: CreateGatheringBodySchema,
     responses: { 201: { description: "Created", schema: GatheringSchema }, 400: badRequest, 422: reused },
   },
@@ -207,6 +214,7 @@ export const ROUTES = [
     path: `${G}/join`,
     summary: "Join a gathering by its join code (case-, hyphen- and look-alike-tolerant)",
     handler: "api",
+    mutation: "aggregate",
     body: JoinByCodeBodySchema,
     responses: {
       200: { description: "The gathering and the member", schema: JoinResultSchema },
@@ -230,6 +238,7 @@ export const ROUTES = [
     path: ONE,
     summary: "Change name, times, capacity, listing, auto-start or metadata",
     handler: "api",
+    mutation: "aggregate",
     ifMatch: true,
     body: UpdateGatheringBodySchema,
     responses: gatheringMutation,
@@ -240,6 +249,7 @@ export const ROUTES = [
     path: `${ONE}/start`,
     summary: "Start the gathering, optionally creating its session",
     handler: "api",
+    mutation: "aggregate",
     ifMatch: true,
     body: StartGatheringBodySchema,
     optionalBody: true,
@@ -251,6 +261,7 @@ export const ROUTES = [
     path: `${ONE}/end`,
     summary: "End a started gathering (and its session)",
     handler: "api",
+    mutation: "aggregate",
     ifMatch: true,
     responses: gatheringMutation,
   },
@@ -260,6 +271,7 @@ export const ROUTES = [
     path: `${ONE}/cancel`,
     summary: "Cancel a gathering (and end its session)",
     handler: "api",
+    mutation: "aggregate",
     ifMatch: true,
     responses: gatheringMutation,
   },
@@ -269,6 +281,7 @@ export const ROUTES = [
     path: `${ONE}/join-code`,
     summary: "Issue a new join code; the old one stops working",
     handler: "api",
+    mutation: "aggregate",
     ifMatch: true,
     responses: gatheringMutation,
   },
@@ -287,6 +300,7 @@ export const ROUTES = [
     path: `${ONE}/members`,
     summary: "Add a member (joined); re-adding a present member changes nothing",
     handler: "api",
+    mutation: "aggregate",
     ifMatch: true,
     body: AddMemberBodySchema,
     responses: { ...memberMutation, 201: { description: "Added", schema: JoinResultSchema } },
@@ -305,13 +319,14 @@ export const ROUTES = [
     path: MEMBER,
     summary: "Remove a member; ownership passes on if it was the owner",
     handler: "api",
+    mutation: "aggregate",
     ifMatch: true,
     responses: memberMutation,
   },
   ...(["join", "ready", "unready", "leave"] as const).map((action) => ({
     operationId: `${action}Member` as const,
     method: "POST" as const,
-    path: `${MEMBER}/${action}`,
+    path: `${MEMBER}/${action}` as const,
     summary: {
       join: "Join (from invited, or rejoin after leaving)",
       ready: "Mark ready",
@@ -319,6 +334,7 @@ export const ROUTES = [
       leave: "Leave; the longest-present member inherits ownership",
     }[action],
     handler: "api" as const,
+    mutation: "aggregate" as const,
     ifMatch: true,
     responses: memberMutation,
   })),
@@ -328,6 +344,7 @@ export const ROUTES = [
     path: `${ONE}/owner`,
     summary: "Transfer ownership to a present member",
     handler: "api",
+    mutation: "aggregate",
     ifMatch: true,
     body: TransferOwnershipBodySchema,
     responses: memberMutation,
@@ -380,6 +397,7 @@ export const ROUTES = [
     path: `${ONE}/invitations`,
     summary: "Invite participants (by id) and/or people (by email); each invitation is emailed independently",
     handler: "api",
+    mutation: "aggregate",
     body: SendInvitationsBodySchema,
     responses: {
       201: {
@@ -416,9 +434,10 @@ export const ROUTES = [
   ...(["accept", "decline"] as const).map((action) => ({
     operationId: `${action}Invitation` as const,
     method: "POST" as const,
-    path: `${ONE}/invitations/{invitationId}/${action}`,
+    path: `${ONE}/invitations/{invitationId}/${action}` as const,
     summary: action === "accept" ? "Accept an invitation" : "Decline an invitation",
     handler: "api" as const,
+    mutation: "aggregate" as const,
     responses: {
       200: { description: "The invitation after the response", schema: InvitationSchema },
       404: notFound,
@@ -478,6 +497,7 @@ export const ROUTES = [
     path: `${P}/webhooks`,
     summary: "Register a webhook endpoint (Standard Webhooks); the response holds its secret, shown once",
     handler: "api",
+    mutation: "once",
     body: CreateWebhookBodySchema,
     responses: {
       201: { description: "Created", schema: WebhookEndpointWithSecretSchema },
@@ -525,6 +545,7 @@ export const ROUTES = [
     path: `${P}/webhooks/{webhookId}/rotate-secret`,
     summary: "Issue a new secret; the old one keeps signing for the grace period",
     handler: "api",
+    mutation: "once",
     body: RotateSecretBodySchema,
     optionalBody: true,
     responses: {
@@ -557,6 +578,7 @@ export const ROUTES = [
     path: `${P}/webhooks/{webhookId}/replay`,
     summary: "Deliver one event to this endpoint again, now",
     handler: "api",
+    mutation: "once",
     body: ReplayBodySchema,
     responses: { 202: { description: "Queued for delivery" }, 400: badRequest, 404: notFound, 422: reused },
   },
@@ -574,6 +596,28 @@ export const ROUTES = [
 export type OperationId = (typeof ROUTES)[number]["operationId"];
 /** Operations the API function serves (the rest stream from their own function). */
 export type ApiOperationId = Extract<(typeof ROUTES)[number], { handler: "api" }>["operationId"];
+
+/** The route of an operation (each member of a family such as `joinMember`/`leaveMember` shares one). */
+export type RouteOf<Id extends OperationId> = (typeof ROUTES)[number] extends infer R
+  ? R extends { operationId: infer O }
+    ? Id extends O
+      ? R
+      : never
+    : never
+  : never;
+
+/** The names of a path template's parameters: `/a/{x}/b/{y}` → "x" | "y". */
+export type PathParamsOf<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | PathParamsOf<Rest>
+  : never;
+
+const routeById = new Map((ROUTES as readonly RouteDefinition[]).map((route) => [route.operationId, route]));
+
+export function routeOf(operationId: string): RouteDefinition {
+  const route = routeById.get(operationId);
+  if (!route) throw new Error(`unknown operation ${operationId}`);
+  return route;
+}
 
 /**
  * The HTTP methods a route answers: its own, and HEAD for the API's GET routes (the same response without

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { ValidationError, type FieldIssue } from "../../kernel/errors.js";
-import { PATH_PARAMS, ROUTES, type PathParamName, type RouteDefinition } from "./routes.js";
+import { PATH_PARAMS, routeOf, type PathParamName } from "./routes.js";
 
 /** Parses with a zod schema; failures become a 400 naming every offending field path. */
 export function parseWith<S extends z.ZodType>(
@@ -26,23 +26,22 @@ export function parseWith<S extends z.ZodType>(
   );
 }
 
-const routeById = new Map((ROUTES as readonly RouteDefinition[]).map((route) => [route.operationId, route]));
-
 /**
  * Validates an operation's path parameters against the schemas the route table declares for them
  * (`PATH_PARAMS`), before any work: every transport and every route, API and streaming, goes through here.
  */
-export function parsePathParams(operationId: string, params: Record<string, string>): void {
-  const route = routeById.get(operationId);
-  if (!route) throw new Error(`unknown operation ${operationId}`);
+export function parsePathParams(operationId: string, params: Record<string, string>): Record<string, string> {
+  const route = routeOf(operationId);
   const issues: FieldIssue[] = [];
+  const parsed: Record<string, string> = {};
   for (const [, name] of route.path.matchAll(/\{(\w+)\}/g)) {
-    const schema: z.ZodType | undefined = PATH_PARAMS[name as PathParamName];
+    const schema: z.ZodType<string> | undefined = PATH_PARAMS[name as PathParamName];
     if (!schema) throw new Error(`${route.path}: path parameter {${name}} has no schema in PATH_PARAMS`);
     const result = schema.safeParse(params[name!]);
-    if (!result.success) issues.push({ path: name!, message: result.error.issues[0]?.message ?? "is not valid" });
+    if (result.success) parsed[name!] = result.data;
+    else issues.push({ path: name!, message: result.error.issues[0]?.message ?? "is not valid" });
   }
-  if (issues.length === 0) return;
+  if (issues.length === 0) return parsed;
   const first = issues[0]!;
   throw new ValidationError(
     `The request path is not valid (${first.path}: ${first.message}${issues.length > 1 ? `, and ${issues.length - 1} more` : ""})`,

@@ -1,9 +1,7 @@
 import { ValidationError } from "../../kernel/errors.js";
 import { EVENT_TYPES } from "../../events/catalog.js";
 import type { ApiRequest } from "../http/request.js";
-import { scopeOf } from "../http/api.js";
-import { EventStreamQuerySchema } from "../http/routes.js";
-import { parsePathParams, parseWith } from "../http/validation.js";
+import { parseRequest } from "../http/dispatch.js";
 import { getGathering } from "../../domain/gatherings/service.js";
 import { getSession } from "../../domain/sessions/service.js";
 import type { AggregateType } from "../../store/keys.js";
@@ -19,13 +17,14 @@ export interface PreparedStream {
 
 /**
  * Everything an SSE request must get right before the stream opens (so errors are plain 4xx problems):
- * scope, the aggregate's existence, where to resume (Last-Event-ID wins over ?after=; neither = from
- * now) and the type filter.
+ * the request parsed and scoped as the API does it (`parseRequest`), the aggregate's existence, where to
+ * resume (Last-Event-ID wins over ?after=; neither = from now) and the type filter.
  */
 export async function prepareEventStream(request: ApiRequest, store: Store): Promise<PreparedStream> {
-  parsePathParams(request.operationId, request.params);
-  const scope = scopeOf(request);
-  const query = parseWith(EventStreamQuerySchema, request.query, "query");
+  if (request.operationId !== "streamGatheringEvents" && request.operationId !== "streamSessionEvents") {
+    throw new Error(`${request.operationId} is not an event stream`);
+  }
+  const { params, query, scope } = parseRequest({ ...request, operationId: request.operationId }).input;
   const lastEventId = parseVersion(request.headers["last-event-id"]);
   if (Number.isNaN(lastEventId)) {
     throw new ValidationError("Last-Event-ID must be an event id (a version) this stream sent", [
@@ -40,8 +39,8 @@ export async function prepareEventStream(request: ApiRequest, store: Store): Pro
     const issues = validateEventFilters(types, EVENT_TYPES, "types");
     if (issues.length > 0) throw new ValidationError("The types filter is not valid", issues);
   }
-  const type: AggregateType = request.params.sessionId !== undefined ? "session" : "gathering";
-  const id = type === "session" ? request.params.sessionId! : request.params.gatheringId!;
+  const [type, id]: [AggregateType, string] =
+    "sessionId" in params ? ["session", params.sessionId] : ["gathering", params.gatheringId];
   const current =
     type === "session"
       ? (await getSession(store, scope, id)).version

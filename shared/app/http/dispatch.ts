@@ -1,0 +1,175 @@
+import type { z } from "zod";
+import type { Clock } from "../../kernel/clock.js";
+import { ValidationError } from "../../kernel/errors.js";
+import type { Store } from "../../store/store.js";
+import { signingKey } from "../../domain/auth/signing-key.js";
+import type { CommandOptions, Outcome } from "../../domain/gatherings/service.js";
+import { openCursor, sealCursor } from "./cursor.js";
+import { fingerprint, idempotently, validateIdempotencyKey, type IdempotencyScope } from "./idempotency.js";
+import { scopeOf, type ApiRequest, type ApiResponse, type RequestScope } from "./request.js";
+import { routeOf, type OperationId, type PathParamsOf, type RouteOf } from "./routes.js";
+import { parsePathParams, parseWith } from "./validation.js";
+
+/**
+ * The one way a request reaches an operation: parsed by the schemas its route declares (routes.ts), in the
+ * project its key may act in, with `If-Match` and `Idempotency-Key` applied as the route's `mutation` says.
+ * An operation only calls the domain and shapes the answer.
+ */
+
+type QueryOf<R> = R extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined;
+
+/** What an operation receives: path, query and body parsed by its route's schemas, and its scope. */
+export type Input<R> = R extends { path: infer Path extends string }
+  ? {
+      params: { [Name in PathParamsOf<Path>]: string };
+      query: QueryOf<R>;
+      body: R extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
+      /** Every route under /v1/projects/{projectId} acts in one project; a key for another project is a 404. */
+      scope: "projectId" extends PathParamsOf<Path> ? RequestScope : undefined;
+    }
+  : never;
+
+/** Answers a request. On a `mutation: "once"` route, an Idempotency-Key replays its first answer. */
+export type Handler<R, D> = (input: Input<R>, deps: D) => Promise<ApiResponse>;
+
+/** A gathering command (`mutation: "aggregate"`): If-Match is its `ifMatch`, idempotency commits with it. */
+export interface Commit<R, D> {
+  commit(input: Input<R>, deps: D, options: CommandOptions): Promise<Outcome>;
+  /** Shapes the outcome; must not fail (with an Idempotency-Key it runs inside the commit). */
+  respond(outcome: Outcome): ApiResponse;
+}
+
+/** The filters of a listing: its query without the page. */
+export type FiltersOf<R> = Omit<NonNullable<QueryOf<R>>, "limit" | "cursor">;
+
+/** A listing (a route whose query has a `cursor`): one page from the store; cursors are sealed around it. */
+export interface List<R, D> {
+  list(
+    input: Input<R> & { filters: FiltersOf<R> },
+    deps: D,
+    page: { limit?: number; cursor?: string },
+  ): Promise<{ items: unknown[]; nextCursor?: string }>;
+}
+
+export type Operation<R, D> = R extends { mutation: "aggregate" }
+  ? Commit<R, D>
+  : "cursor" extends keyof QueryOf<R>
+    ? List<R, D>
+    : Handler<R, D>;
+
+/** One operation per operation id, each typed by its route. */
+export type Operations<Id extends OperationId, D> = { [K in Id]: Operation<RouteOf<K>, D> };
+
+export interface DispatchDeps {
+  store: Store;
+  clock: Clock;
+}
+
+/** `If-Match: "7"` (or 7, W/"7") → 7; `*` or absent → undefined. */
+function ifMatchOf(request: ApiRequest): number | undefined {
+  const raw = request.headers["if-match"]?.trim();
+  if (raw === undefined || raw === "*") return undefined;
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(raw);
+  if (!match) {
+    throw new ValidationError('If-Match must be the gathering version, e.g. "7"', [
+      { path: "If-Match", message: 'must be the gathering version, e.g. "7"' },
+    ]);
+  }
+  return Number(match[1]);
+}
+
+/**
+ * Everything a request must get right before any work, in this order: path parameters, query, body,
+ * If-Match (aggregate mutations), Idempotency-Key (mutations), then the scope. Shared by the API and the
+ * SSE preamble.
+ */
+export function parseRequest<Id extends OperationId>(
+  request: ApiRequest & { operationId: Id },
+): { input: Input<RouteOf<Id>>; ifMatch?: number; idempotencyKey?: string } {
+  const route = routeOf(request.operationId);
+  const params = parsePathParams(request.operationId, request.params);
+  const query = route.query && parseWith(route.query, request.query, "query");
+  const body = route.body && parseWith(route.body, route.optionalBody ? (request.body ?? {}) : request.body, "body");
+  const ifMatch = route.mutation === "aggregate" ? ifMatchOf(request) : undefined;
+  const idempotencyKey = route.mutation ? request.headers["idempotency-key"] : undefined;
+  if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
+  const scope = route.path.includes("{projectId}") ? scopeOf(request) : undefined;
+  const input = { params, query, body, scope } as Input<RouteOf<Id>>;
+  return { input, ...(ifMatch !== undefined && { ifMatch }), ...(idempotencyKey !== undefined && { idempotencyKey }) };
+}
+
+type AnyInput = { params: Record<string, string>; query: unknown; body: unknown; scope: RequestScope | undefined };
+type AnyOperation<D> =
+  | ((input: AnyInput, deps: D) => Promise<ApiResponse>)
+  | { commit(input: AnyInput, deps: D, options: CommandOptions): Promise<Outcome>; respond(o: Outcome): ApiResponse }
+  | {
+      list(
+        input: AnyInput & { filters: Record<string, unknown> },
+        deps: D,
+        page: { limit?: number; cursor?: string },
+      ): Promise<{ items: unknown[]; nextCursor?: string }>;
+    };
+
+export async function dispatch<Id extends OperationId, D extends DispatchDeps>(
+  operations: Operations<Id, D>,
+  request: ApiRequest,
+  deps: D,
+): Promise<ApiResponse> {
+  const operation = (operations as Record<string, AnyOperation<D> | undefined>)[request.operationId];
+  if (!operation) throw new Error(`${request.operationId} is not served by the API function`);
+  const parsed = parseRequest(request);
+  const input = parsed.input as AnyInput;
+  const once =
+    parsed.idempotencyKey === undefined ? undefined : idempotencyScope(request, input, parsed.idempotencyKey, deps);
+  if (typeof operation === "function") {
+    if (!once) return operation(input, deps);
+    return idempotently(once, async () => ({ response: await operation(input, deps), committed: false }));
+  }
+  if ("list" in operation) return paged(request, input, deps, operation.list);
+  const options = parsed.ifMatch === undefined ? {} : { ifMatch: parsed.ifMatch };
+  if (!once) return operation.respond(await operation.commit(input, deps, options));
+  // The idempotency record is handed to the command so it commits with the effect.
+  return idempotently(once, async (record) => {
+    const outcome = await operation.commit(input, deps, { ...options, extraOps: (o) => record(operation.respond(o)) });
+    return { response: operation.respond(outcome), committed: outcome.changed };
+  });
+}
+
+function idempotencyScope(request: ApiRequest, input: AnyInput, key: string, deps: DispatchDeps): IdempotencyScope {
+  if (!input.scope) throw new Error(`${request.operationId}: a mutation outside a project cannot be idempotent`);
+  return {
+    store: deps.store,
+    tenantId: input.scope.tenantId,
+    projectId: input.scope.projectId,
+    key,
+    fingerprint: fingerprint(request.operationId, request.params, request.body),
+    nowSeconds: Math.floor(deps.clock.now().getTime() / 1000),
+  };
+}
+
+/**
+ * A listing: the cursor a client sends is opened (authenticated, and bound to this listing — the operation,
+ * the caller's tenant, the path and the filters) before the store sees it, and the next page's cursor is
+ * sealed the same way (shared/app/http/cursor.ts).
+ */
+async function paged<D extends DispatchDeps>(
+  request: ApiRequest,
+  input: AnyInput,
+  deps: D,
+  list: Extract<AnyOperation<D>, { list: unknown }>["list"],
+): Promise<ApiResponse> {
+  const { limit, cursor, ...filters } = input.query as { limit?: number; cursor?: string };
+  const key = await signingKey(deps.store, "cursor");
+  const sorted = (record: Record<string, unknown>) =>
+    Object.entries(record)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+  const binding = [request.operationId, request.principal?.tenantId ?? null, sorted(request.params), sorted(filters)];
+  const result = await list({ ...input, filters }, deps, {
+    ...(limit !== undefined && { limit }),
+    ...(cursor !== undefined && { cursor: openCursor(key, binding, cursor) }),
+  });
+  const body =
+    result.nextCursor === undefined ? result : { ...result, nextCursor: sealCursor(key, binding, result.nextCursor) };
+  return { status: 200, body };
+}
