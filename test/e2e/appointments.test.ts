@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ApiClient, committedEvents, projectItems, uniqueProject } from "../support/http.js";
-import { eventually, sharedRuntime, startRuntime, type RuntimeEndpoints } from "../support/runtime.js";
+import { advanceClock, eventually, sharedRuntime, startRuntime, type RuntimeEndpoints } from "../support/runtime.js";
 
 /** Appointments over the local runtime: scheduled auto-start/end, calendar invitations through local SES, RSVP. */
 const rt = sharedRuntime();
@@ -106,30 +106,49 @@ describe("appointments: scheduled auto-start", () => {
   });
 
   it("a rescheduled appointment starts at the new time only; a cancelled one never starts", async () => {
-    const api = new ApiClient(rt, uniqueProject("appt"));
-    const moved = await api.create({
-      name: "Moved",
-      type: "appointment",
-      startsAt: iso(4_000),
-      endsAt: iso(3_600_000),
-      autoStartSession: true,
-    });
-    const cancelled = await api.create({
-      name: "Off",
-      type: "appointment",
-      startsAt: iso(4_000),
-      endsAt: iso(3_600_000),
-      autoStartSession: true,
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    const newStart = iso(60_000);
-    expect((await api.patch(`/gatherings/${moved.id}`, { startsAt: newStart })).body.calendarSequence).toBe(1);
-    expect((await api.post(`/gatherings/${cancelled.id}/cancel`)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 6_000)); // past the old start time
-    expect((await api.get(`/gatherings/${moved.id}`)).body).toMatchObject({ status: "scheduled", startsAt: newStart });
-    expect((await api.get(`/gatherings/${cancelled.id}`)).body.status).toBe("cancelled");
-    for (const id of [moved.id, cancelled.id]) {
-      expect((await committedEvents(rt, api.projectId, id)).map((e) => e.type)).not.toContain("gathering.started");
+    // A runtime of its own: its clock is moved forward instead of waiting for the start times.
+    const own = await startRuntime(["--in-memory", "--port", "0"]);
+    try {
+      const api = new ApiClient(own, uniqueProject("appt"));
+      const at = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
+      const appointment = (name: string) =>
+        api.create({ name, type: "appointment", startsAt: at(1), endsAt: at(5), autoStartSession: true });
+      const [moved, cancelled, marker] = await Promise.all([
+        appointment("Moved"),
+        appointment("Off"),
+        appointment("On time"),
+      ]);
+      const newStart = at(3);
+      expect((await api.patch(`/gatherings/${moved.id}`, { startsAt: newStart })).body.calendarSequence).toBe(1);
+      expect((await api.post(`/gatherings/${cancelled.id}/cancel`)).status).toBe(200);
+      const status = async (id: string) => (await api.get(`/gatherings/${id}`)).body.status as string;
+      // The schedules follow the changes (the sync consumer is asynchronous): wait until they show.
+      const scheduled = async () => {
+        const items = (await api.get("/activity?limit=100")).body.items as Array<{ type: string; resource: string }>;
+        const seen = (id: string, type: string) =>
+          items.some((e) => e.resource === `gathering:${id}` && e.type === type);
+        return seen(moved.id, "gathering.updated") && seen(cancelled.id, "gathering.cancelled") ? true : undefined;
+      };
+      await eventually(scheduled);
+      // Past the old start time: the untouched appointment is the marker that the old time came and went.
+      await advanceClock(own, 2 * 3600);
+      await eventually(async () => ((await status(marker.id)) === "started" ? true : undefined));
+      expect((await api.get(`/gatherings/${moved.id}`)).body).toMatchObject({
+        status: "scheduled",
+        startsAt: newStart,
+      });
+      expect(await status(cancelled.id)).toBe("cancelled");
+      // Past the new start time: the moved one starts, the cancelled one still never does.
+      await advanceClock(own, 2 * 3600);
+      await eventually(async () => ((await status(moved.id)) === "started" ? true : undefined));
+      expect(await status(cancelled.id)).toBe("cancelled");
+      for (const id of [moved.id, cancelled.id]) {
+        const starts = (await committedEvents(own, api.projectId, id)).filter((e) => e.type === "gathering.started");
+        expect(starts).toHaveLength(id === moved.id ? 1 : 0);
+      }
+    } finally {
+      own.process.kill("SIGINT");
+      await own.exited;
     }
   });
 });
