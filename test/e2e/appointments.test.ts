@@ -55,32 +55,30 @@ describe("appointments: scheduled auto-start", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "cortex-appt-"));
     let runtime = await startRuntime(["--data-dir", dataDir]);
     const api = new ApiClient(runtime, uniqueProject("appt"));
-    const startsAt = iso(12_000);
+    const startsAt = iso(3_600_000);
     const appt = await api.create({
       name: "Standup",
       type: "appointment",
       startsAt,
-      endsAt: iso(3_600_000),
+      endsAt: iso(7_200_000),
       autoStartSession: true,
     });
-    // Let the schedule be created, then restart before it is due.
+    // Restart before it is due: the schedule (or, if its sync had not run yet, the journaled event that
+    // creates it) survives the restart.
     await eventually(async () => ((await api.get(`/activity?limit=100`)).body.items.length >= 1 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 1_000));
     runtime.process.kill("SIGINT");
     await runtime.exited;
     runtime = await startRuntime(["--data-dir", dataDir]);
-    const restartedAt = Date.now();
     try {
       const again = new ApiClient(runtime, api.projectId);
+      // An hour later on the restarted runtime's clock, instead of an hour of waiting.
+      await advanceClock(runtime, 3_600 + 60);
       const started = await eventually(async () => {
         const events = await committedEvents(runtime, api.projectId, appt.id);
         return events.find((e) => e.type === "gathering.started");
       }, 30_000);
-      // The scheduler fires on time: within 2 s of startsAt (its loop ticks every 250 ms) — or, if the
-      // runtime was still restarting at startsAt (a loaded machine), within 2 s of being back.
-      const firedAt = Date.parse(started.occurredAt);
-      expect(firedAt).toBeGreaterThanOrEqual(Date.parse(startsAt));
-      expect(firedAt - Math.max(Date.parse(startsAt), restartedAt)).toBeLessThan(2_000);
+      // It started at (not before) startsAt, by its schedule.
+      expect(Date.parse(started.occurredAt)).toBeGreaterThanOrEqual(Date.parse(startsAt));
       expect(started.actor).toEqual({ type: "schedule", id: `${appt.id}-start` });
       const gathering = (await again.get(`/gatherings/${appt.id}`)).body;
       expect(gathering.status).toBe("started");
