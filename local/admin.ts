@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { advanceClock, systemClock } from "../shared/kernel/clock.js";
 
 /**
  * The local runtime's own routes on the API server (never on AWS, where CloudWatch alarms on the
@@ -8,6 +9,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  * - `GET /health` — 200 when every part is up and nothing is dead-lettered; 503 otherwise, naming the
  *   consumer that failed, how many dead letters wait, and whether DynamoDB Local is down.
  * - `POST /local/redrive` (with the dev API key) — delivers every dead letter again; `npm run redrive`.
+ * - `GET /local/clock` — the runtime's time; `POST /local/clock {"advanceSeconds": N}` (dev API key) moves
+ *   it forward, so tests and demos need not wait for a schedule or an expiry in real time.
  */
 export interface ConsumerHealth {
   /** The rule (or queue) whose target failed. */
@@ -62,6 +65,32 @@ export function adminRoutes(options: AdminOptions): (req: IncomingMessage, res: 
       sendJson(res, report.status === "ok" ? 200 : 503, report);
       return true;
     }
+    if (url.pathname === "/local/clock") {
+      if (req.method === "GET") {
+        sendJson(res, 200, { now: systemClock.now().toISOString() });
+        return true;
+      }
+      if (req.method !== "POST") {
+        sendJson(res, 405, { error: "GET or POST /local/clock" }, { Allow: "GET, POST" });
+        return true;
+      }
+      if (!sameKey(req.headers.authorization, options.apiKey)) {
+        sendJson(res, 401, { error: "send the dev API key: Authorization: Bearer <key>" });
+        return true;
+      }
+      let seconds: unknown;
+      try {
+        seconds = (JSON.parse((await readBody(req)) || "{}") as { advanceSeconds?: unknown }).advanceSeconds;
+      } catch {
+        seconds = undefined;
+      }
+      if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0 || seconds > 366 * 86_400) {
+        sendJson(res, 400, { error: 'send {"advanceSeconds": N}, 0 ≤ N ≤ a year' });
+        return true;
+      }
+      sendJson(res, 200, { now: advanceClock(seconds * 1000).toISOString() });
+      return true;
+    }
     if (url.pathname === "/local/redrive") {
       if (req.method !== "POST") {
         sendJson(res, 405, { error: "POST /local/redrive" }, { Allow: "POST" });
@@ -77,4 +106,13 @@ export function adminRoutes(options: AdminOptions): (req: IncomingMessage, res: 
     }
     return false;
   };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = "";
+  for await (const chunk of req) {
+    body += String(chunk);
+    if (body.length > 10_000) throw new Error("request body too large");
+  }
+  return body;
 }

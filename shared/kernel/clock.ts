@@ -15,6 +15,18 @@ function startOffset(): number {
   return at - Date.now();
 }
 
-const offset = startOffset();
+let offset = startOffset();
 
 export const systemClock: Clock = { now: () => new Date(Date.now() + offset) };
+
+/**
+ * Moves the clock forward (never back): what happens "an hour later" (a schedule coming due, an event
+ * leaving the replay window) happens now. Every reader of `systemClock` in this process sees it; the local
+ * runtime exposes it to tests as `POST /local/clock`, and nothing on AWS calls it.
+ */
+export function advanceClock(ms: number): Date {
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new RangeError(`the clock only moves forward, by a finite amount (got ${ms})`);
+  offset += ms;
+  return systemClock.now();
+}

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, uniqueProject } from "../support/http.js";
-import { sharedRuntime, startRuntime, type RunningRuntime, type RuntimeEndpoints } from "../support/runtime.js";
+import {
+  advanceClock,
+  sharedRuntime,
+  startRuntime,
+  type RunningRuntime,
+  type RuntimeEndpoints,
+} from "../support/runtime.js";
 import { openSse, type SseConnection } from "../support/sse.js";
 
 /** SSE watches over real sockets against the local runtime: ordered, gapless, exactly once, resumable. */
@@ -143,7 +149,7 @@ describe("SSE watch of a gathering", () => {
     const api = new ApiClient(short, uniqueProject("sse"));
     const g = await api.create({ name: "Old", type: "lobby" });
     await api.post(`/gatherings/${g.id}/members`, { participantId: "a" });
-    await new Promise((r) => setTimeout(r, 2500)); // the 2-second replay window passes
+    await advanceClock(short, 3); // the 2-second replay window passes, on the runtime's clock
     const sse = await openSse(eventsUrl(api, g.id, "?after=0"), auth(short));
     const message = await sse.next();
     sse.close();

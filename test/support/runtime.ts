@@ -83,3 +83,18 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 60
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Moves a runtime's clock forward (`POST /local/clock`): schedules come due and events leave the replay
+ * window without waiting. Only on a runtime of the test's own: the shared one serves concurrent tests.
+ */
+export async function advanceClock(rt: RuntimeEndpoints, seconds: number): Promise<Date> {
+  const response = await fetch(`${rt.apiUrl}/local/clock`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${rt.apiKey}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ advanceSeconds: seconds }),
+  });
+  if (response.status !== 200)
+    throw new Error(`advancing the clock failed: ${response.status} ${await response.text()}`);
+  return new Date(((await response.json()) as { now: string }).now);
+}
