@@ -224,6 +224,11 @@ export class MessageTable {
       visibleAt: nowMs,
       receiveCount: 0,
     };
+    return this.move(item, moved);
+  }
+
+  /** Moves a message, unchanged since it was read, to where `moved` says, in one transaction. */
+  private move(item: MessageItem, moved: MessageItem): Promise<boolean> {
     return conditionalWrite(
       this.client.send(
         new TransactWriteItemsCommand({
@@ -267,34 +272,7 @@ export class MessageTable {
   async moveBack(item: MessageItem, queue: string, nowMs: number): Promise<boolean> {
     const { deadLetterSourceArn: _source, receiptHandle: _handle, firstReceivedAt: _first, ...kept } = item;
     const moved: MessageItem = { ...kept, PK: queueKey(queue), queue, visibleAt: nowMs, receiveCount: 0 };
-    return conditionalWrite(
-      this.client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: marshall({ PK: item.PK, SK: item.SK }),
-                ConditionExpression: "#count = :seenCount AND #visible = :seenVisible",
-                ExpressionAttributeNames: { "#count": "receiveCount", "#visible": "visibleAt" },
-                ExpressionAttributeValues: marshall({
-                  ":seenCount": item.receiveCount,
-                  ":seenVisible": item.visibleAt,
-                }),
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: marshall(moved, MARSHALL),
-                ConditionExpression: "attribute_not_exists(#pk)",
-                ExpressionAttributeNames: { "#pk": "PK" },
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    return this.move(item, moved);
   }
 
   /** Deletes a message if `receiptHandle` is still its latest. Returns false if not (or it is gone). */
