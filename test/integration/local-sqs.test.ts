@@ -160,7 +160,7 @@ describe("local SQS", () => {
     // Deleted: nothing left, and later polls (also after the visibility timeout) deliver nothing more.
     expect(await counts(client, queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     clock += 60_000;
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // drain() delivers everything due at the emulator's clock: no waiting, nothing left to chance.
     await sqs.drain();
     expect(events).toHaveLength(1);
   });
@@ -214,7 +214,7 @@ describe("local SQS", () => {
     expect(await counts(client, queueUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 1 });
 
     clock = T0 + 899_000;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // drain() delivers everything due at the emulator's clock: no waiting, nothing left to chance.
     await sqs.drain();
     expect(delivered().map((r) => r.body)).toEqual(["now"]);
 
@@ -251,7 +251,7 @@ describe("local SQS", () => {
     expect(await counts(client, queueUrl)).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
 
     clock = T0 + 29_000; // still inside the visibility timeout
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // drain() delivers everything due at the emulator's clock: no waiting, nothing left to chance.
     await sqs.drain();
     expect(delivered()).toHaveLength(3);
 
