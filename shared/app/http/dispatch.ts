@@ -1,13 +1,14 @@
 import type { z } from "zod";
 import type { Clock } from "../../kernel/clock.js";
-import { ValidationError } from "../../kernel/errors.js";
+import { ForbiddenError, ValidationError } from "../../kernel/errors.js";
+import type { Credential } from "../../kernel/tenancy.js";
 import type { Store } from "../../store/store.js";
 import { signingKey } from "../../domain/auth/signing-key.js";
 import type { CommandOptions, Outcome } from "../../domain/gatherings/service.js";
 import { openCursor, sealCursor } from "./cursor.js";
 import { fingerprint, idempotently, validateIdempotencyKey, type IdempotencyScope } from "./idempotency.js";
 import { scopeOf, type ApiRequest, type ApiResponse, type RequestScope } from "./request.js";
-import { routeOf, type OperationId, type PathParamsOf, type RouteOf } from "./routes.js";
+import { routeOf, type OperationId, type PathParamsOf, type RouteDefinition, type RouteOf } from "./routes.js";
 import { parsePathParams, parseWith } from "./validation.js";
 
 /**
@@ -94,8 +95,21 @@ export function parseRequest<Id extends OperationId>(
   const idempotencyKey = route.mutation ? request.headers["idempotency-key"] : undefined;
   if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
   const scope = route.path.includes("{projectId}") ? scopeOf(request) : undefined;
+  // After the scope: a key of another project sees a 404 whatever its kind.
+  if (request.principal) checkCredential(route, request.principal.credential ?? "api");
   const input = { params, query, body, scope } as Input<RouteOf<Id>>;
   return { input, ...(ifMatch !== undefined && { ifMatch }), ...(idempotencyKey !== undefined && { idempotencyKey }) };
+}
+
+/** A bot key may only use the bot API, and only a bot key may: the other answers 403. */
+function checkCredential(route: RouteDefinition, credential: Credential): void {
+  const wanted = route.credential ?? "api";
+  if (credential === wanted || wanted === "any") return;
+  throw new ForbiddenError(
+    wanted === "bot"
+      ? "This is the bot API: it takes a bot key (a project key cannot report as the bot)"
+      : "A bot key may only use the bot API (POST …/sessions/{sessionId}/bot, /attendance, /messages)",
+  );
 }
 
 type AnyInput = { params: Record<string, string>; query: unknown; body: unknown; scope: RequestScope | undefined };
