@@ -2,7 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import { EventEnvelopeSchema, type EventEnvelope } from "../../kernel/envelope.js";
-import { EVENT_ITEM_KIND } from "../../store/table.js";
+import { EVENT_ITEM_KIND, MESSAGE_ITEM_KIND } from "../../store/table.js";
 
 /**
  * A DynamoDB stream batch → the committed events in it. Only inserted event items count (the event-source
@@ -26,4 +26,23 @@ export function eventsOfStreamRecords(records: DynamoDBRecord[]): {
     else malformed.push(sequence);
   }
   return { events, malformed };
+}
+
+/** A DynamoDB stream batch → the inserted message items in it (the sequencer's input), in stream order. */
+export function messagesOfStreamRecords(records: DynamoDBRecord[]): {
+  messages: Array<{ key: string; item: Record<string, unknown> }>;
+  malformed: string[];
+} {
+  const messages: Array<{ key: string; item: Record<string, unknown> }> = [];
+  const malformed: string[] = [];
+  for (const record of records) {
+    const sequence = record.dynamodb?.SequenceNumber;
+    const image = record.dynamodb?.NewImage;
+    if (record.eventName !== "INSERT" || !image || !sequence) continue;
+    const item = unmarshall(image as Record<string, AttributeValue>);
+    if (item.kind !== MESSAGE_ITEM_KIND) continue;
+    if (typeof item.PK === "string" && typeof item.SK === "string") messages.push({ key: sequence, item });
+    else malformed.push(sequence);
+  }
+  return { messages, malformed };
 }
