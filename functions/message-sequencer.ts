@@ -16,6 +16,7 @@ export const handler = onTrigger<DynamoDBStreamEvent, DynamoDBBatchResponse>("me
   const { messages, malformed } = messagesOfStreamRecords(event.Records);
   if (malformed.length > 0) t.logger.error("malformed message items", { sequences: malformed });
   const result = await sequenceMessages(deps, messages);
+  for (const error of result.errors) t.logger.warn("a session's messages will be retried", { error });
   t.logger.info("sequenced", { ...result.counts, failed: result.failed.length });
   const failures = [...malformed, ...result.failed];
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };

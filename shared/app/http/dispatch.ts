@@ -27,6 +27,8 @@ export type Input<R> = R extends { path: infer Path extends string }
       body: R extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
       /** Every route under /v1/projects/{projectId} acts in one project; a key for another project is a 404. */
       scope: "projectId" extends PathParamsOf<Path> ? RequestScope : undefined;
+      /** `If-Match` on a route that honours it (`ifMatch: true`). */
+      ifMatch?: number;
     }
   : never;
 
@@ -72,8 +74,8 @@ function ifMatchOf(request: ApiRequest): number | undefined {
   if (raw === undefined || raw === "*") return undefined;
   const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(raw);
   if (!match) {
-    throw new ValidationError('If-Match must be the gathering version, e.g. "7"', [
-      { path: "If-Match", message: 'must be the gathering version, e.g. "7"' },
+    throw new ValidationError('If-Match must be the resource\'s version, e.g. "7"', [
+      { path: "If-Match", message: 'must be the version (ETag) you read, e.g. "7"' },
     ]);
   }
   return Number(match[1]);
@@ -91,13 +93,13 @@ export function parseRequest<Id extends OperationId>(
   const params = parsePathParams(request.operationId, request.params);
   const query = route.query && parseWith(route.query, request.query, "query");
   const body = route.body && parseWith(route.body, route.optionalBody ? (request.body ?? {}) : request.body, "body");
-  const ifMatch = route.mutation === "aggregate" ? ifMatchOf(request) : undefined;
+  const ifMatch = route.mutation === "aggregate" || route.ifMatch ? ifMatchOf(request) : undefined;
   const idempotencyKey = route.mutation ? request.headers["idempotency-key"] : undefined;
   if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
   const scope = route.path.includes("{projectId}") ? scopeOf(request) : undefined;
   // After the scope: a key of another project sees a 404 whatever its kind.
   if (request.principal) checkCredential(route, request.principal.credential ?? "api");
-  const input = { params, query, body, scope } as Input<RouteOf<Id>>;
+  const input = { params, query, body, scope, ...(ifMatch !== undefined && { ifMatch }) } as Input<RouteOf<Id>>;
   return { input, ...(ifMatch !== undefined && { ifMatch }), ...(idempotencyKey !== undefined && { idempotencyKey }) };
 }
 
@@ -112,7 +114,13 @@ function checkCredential(route: RouteDefinition, credential: Credential): void {
   );
 }
 
-type AnyInput = { params: Record<string, string>; query: unknown; body: unknown; scope: RequestScope | undefined };
+type AnyInput = {
+  params: Record<string, string>;
+  query: unknown;
+  body: unknown;
+  scope: RequestScope | undefined;
+  ifMatch?: number;
+};
 type AnyOperation<D> =
   | ((input: AnyInput, deps: D) => Promise<ApiResponse>)
   | { commit(input: AnyInput, deps: D, options: CommandOptions): Promise<Outcome>; respond(o: Outcome): ApiResponse }

@@ -4,6 +4,7 @@ import {
   AttendanceBodySchema,
   AttendeeSchema,
   BotCommandAnswerSchema,
+  BotReportAnswerSchema,
   BotReportBodySchema,
   CreateSessionBodySchema,
   DebugAudioLinkSchema,
@@ -500,7 +501,11 @@ export const ROUTES = [
     summary: "The transcript in chronological order (timestamp, then id)",
     handler: "api",
     query: ListMessagesQuerySchema,
-    responses: { 200: { description: "A page of messages", schema: MessagePageSchema }, 400: badRequest, 404: notFound },
+    responses: {
+      200: { description: "A page of messages", schema: MessagePageSchema },
+      400: badRequest,
+      404: notFound,
+    },
   },
   {
     operationId: "getDebugAudio",
@@ -523,7 +528,11 @@ export const ROUTES = [
     summary: "Who was in the room: peers with their intervals, linked to gathering members where known",
     handler: "api",
     query: PageQuerySchema,
-    responses: { 200: { description: "A page of attendees", schema: AttendeePageSchema }, 400: badRequest, 404: notFound },
+    responses: {
+      200: { description: "A page of attendees", schema: AttendeePageSchema },
+      400: badRequest,
+      404: notFound,
+    },
   },
   {
     operationId: "reportBotState",
@@ -534,7 +543,7 @@ export const ROUTES = [
     credential: "bot",
     body: BotReportBodySchema,
     responses: {
-      200: { description: "The session after the report", schema: SessionSchema },
+      200: { description: "The session after the report, and the debug-audio setting", schema: BotReportAnswerSchema },
       400: badRequest,
       403: forbidden,
       404: notFound,

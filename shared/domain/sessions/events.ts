@@ -23,7 +23,6 @@ export const BotCommandSchema = z
     projectId: z.string(),
     externalRoomId: z.string(),
     gateway: z.string(),
-    debugAudio: z.boolean().describe("Attach each utterance's WAV to its message"),
     reportTo: z.string().describe("The bot API of this session: POST {reportTo}/bot, /attendance, /messages"),
     issuedAt: z.iso.datetime(),
     ackDeadline: z.iso.datetime().describe("Report on this command before then, or the bot is marked failed"),

@@ -113,6 +113,14 @@ export const BotCommandAnswerSchema = z
 
 // ── The bot API ──────────────────────────────────────────────────────────────────────────────────────────
 
+/** The answer to a bot's report: the session, and whether to attach each utterance's WAV (debug audio). */
+export const BotReportAnswerSchema = z
+  .object({
+    session: SessionSchema,
+    debugAudio: z.boolean().describe("The project stores debug audio: attach each utterance's WAV"),
+  })
+  .meta({ id: "BotReportAnswer" });
+
 export const BotReportBodySchema = z
   .strictObject({
     state: z.enum(REPORTED_BOT_STATES),
@@ -123,9 +131,7 @@ export const BotReportBodySchema = z
 export type BotReportBody = z.infer<typeof BotReportBodySchema>;
 
 /** Client-chosen ids make retries safe: the same id twice is one message. */
-export const ClientIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, '_' or '-'");
+export const ClientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, '_' or '-'");
 
 const TimestampSchema = z.iso.datetime({ offset: true }).describe("When it happened (ISO 8601)");
 
