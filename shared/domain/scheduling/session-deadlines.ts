@@ -3,6 +3,7 @@ import type { Scope } from "../../kernel/tenancy.js";
 import type { Session } from "../sessions/model.js";
 import { executeSession, loadSession, timeoutBotCommand, type SessionDeps } from "../sessions/service.js";
 import { decideIdle, idleDeadline } from "../sessions/session.js";
+import { latestUtteranceAt } from "../sessions/messages.js";
 import type { DesiredSchedule, SchedulerPort, SessionScheduleInput } from "./schedules.js";
 
 /**
@@ -96,16 +97,24 @@ export async function runSessionDeadline(
     return outcome.changed ? "failed" : "stale";
   }
   let rearmAt: string | undefined;
+  const latest = await latestUtteranceAt(deps.store, scope, input.sessionId);
   const outcome = await executeSession(deps, ctx, input.sessionId, (current, at) => {
-    const decision = decideIdle(current, at);
+    const lastActivityAt = [current.lastActivityAt, latest].filter((t): t is string => t !== undefined).sort().at(-1);
+    const decision = decideIdle({ ...current, ...(lastActivityAt && { lastActivityAt }) }, at);
     rearmAt = decision.rearmAt;
     return decision.steps;
   });
   if (outcome.changed) return "ended";
   if (rearmAt === undefined) return "stale";
   const now = deps.clock.now();
-  const schedule = desiredSessionSchedules(outcome.session, now).idle;
+  const schedule = desiredSessionSchedules({ ...outcome.session, lastActivityAt: rearmFrom(outcome.session, rearmAt) }, now)
+    .idle;
   if (!schedule) return "stale";
   await deps.scheduler.put(schedule);
   return "rearmed";
+}
+
+/** The activity a re-armed deadline counts from: the deadline the decision named, less the timeout. */
+function rearmFrom(session: Session, rearmAt: string): string {
+  return new Date(Date.parse(rearmAt) - (session.idleTimeout ?? 0) * 1000).toISOString();
 }
