@@ -18,7 +18,7 @@ import {
   newSession,
   sessionCommit,
 } from "../../shared/domain/sessions/session.js";
-import { desiredSessionSchedules } from "../../shared/domain/scheduling/session-deadlines.js";
+import { afterEarlyFire, desiredSessionSchedules } from "../../shared/domain/scheduling/session-deadlines.js";
 
 const at = "2026-11-28T09:00:00.000Z";
 const later = (seconds: number) => new Date(Date.parse(at) + seconds * 1000).toISOString();
@@ -177,5 +177,13 @@ describe("session decisions", () => {
     const ended = desiredSessionSchedules(withBot("leaving", { status: "ended", idleTimeout: 30 }), now);
     expect(ended.idle).toBeUndefined();
     expect(ended.botAck).toBeDefined();
+  });
+});
+
+describe("re-arming after an early fire (the Scheduler's 60-second precision)", () => {
+  it("keeps a deadline in a later minute, and moves one in the current minute to the next minute", () => {
+    const now = new Date("2026-11-28T09:00:20.000Z");
+    expect(afterEarlyFire("2026-11-28T09:01:05.000Z", now)).toBe("2026-11-28T09:01:05.000Z");
+    expect(afterEarlyFire("2026-11-28T09:00:40.000Z", now)).toBe("2026-11-28T09:01:00.000Z");
   });
 });
