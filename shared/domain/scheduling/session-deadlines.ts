@@ -3,6 +3,7 @@ import type { Scope } from "../../kernel/tenancy.js";
 import type { Session } from "../sessions/model.js";
 import { executeSession, loadSession, timeoutBotCommand, type SessionDeps } from "../sessions/service.js";
 import { decideIdle, idleDeadline } from "../sessions/session.js";
+import { latestUtteranceAt } from "../sessions/messages.js";
 import type { DesiredSchedule, SchedulerPort, SessionScheduleInput } from "./schedules.js";
 
 /**
@@ -96,16 +97,42 @@ export async function runSessionDeadline(
     return outcome.changed ? "failed" : "stale";
   }
   let rearmAt: string | undefined;
+  const latest = await latestUtteranceAt(deps.store, scope, input.sessionId);
   const outcome = await executeSession(deps, ctx, input.sessionId, (current, at) => {
-    const decision = decideIdle(current, at);
+    const lastActivityAt = [current.lastActivityAt, latest]
+      .filter((t): t is string => t !== undefined)
+      .sort()
+      .at(-1);
+    const decision = decideIdle({ ...current, ...(lastActivityAt && { lastActivityAt }) }, at);
     rearmAt = decision.rearmAt;
     return decision.steps;
   });
   if (outcome.changed) return "ended";
   if (rearmAt === undefined) return "stale";
   const now = deps.clock.now();
-  const schedule = desiredSessionSchedules(outcome.session, now).idle;
+  const schedule = desiredSessionSchedules(
+    { ...outcome.session, lastActivityAt: rearmFrom(outcome.session, rearmAt) },
+    now,
+  ).idle;
   if (!schedule) return "stale";
-  await deps.scheduler.put(schedule);
+  // Fired before the time it was set for (the Scheduler's 60-second precision): don't ask for this minute again.
+  const early = now.getTime() < Date.parse(input.at);
+  await deps.scheduler.put(early ? { ...schedule, at: afterEarlyFire(schedule.at, now) } : schedule);
   return "rearmed";
+}
+
+/** The activity a re-armed deadline counts from: the deadline the decision named, less the timeout. */
+function rearmFrom(session: Session, rearmAt: string): string {
+  return new Date(Date.parse(rearmAt) - (session.idleTimeout ?? 0) * 1000).toISOString();
+}
+
+/**
+ * EventBridge Scheduler invokes anywhere in the minute of its time (60-second precision), so a deadline
+ * can fire early. Re-armed for a time in the minute it already fired in, it could fire early again: the
+ * next minute is asked for instead (the session then ends under a minute late, with one write).
+ */
+export function afterEarlyFire(at: string, now: Date): string {
+  const minute = 60_000;
+  if (Math.floor(Date.parse(at) / minute) > Math.floor(now.getTime() / minute)) return at;
+  return new Date((Math.floor(now.getTime() / minute) + 1) * minute).toISOString();
 }

@@ -205,3 +205,20 @@ export async function debugAudioLink(
   const url = await deps.audio.downloadUrl(debugAudioObjectKey(scope, sessionId, messageId), DEBUG_AUDIO_URL_SECONDS);
   return { url, expiresAt: new Date(now.getTime() + DEBUG_AUDIO_URL_SECONDS * 1000).toISOString() };
 }
+
+/**
+ * When the newest utterance arrived (server time), read from the transcript itself — so an idle deadline
+ * never ends a session whose latest messages the sequencer has not committed yet.
+ */
+export async function latestUtteranceAt(store: Store, scope: Scope, sessionId: string): Promise<string | undefined> {
+  const page = await store.query({
+    pk: aggregatePk("session", scope, sessionId),
+    beginsWith: MESSAGE_SK_PREFIX,
+    descending: true,
+    consistent: true,
+    limit: 1,
+    filter: { type: "user" },
+  });
+  const newest = page.items[0];
+  return typeof newest?.createdAt === "string" ? newest.createdAt : undefined;
+}
