@@ -152,8 +152,13 @@ export interface DocumentSource<T> {
   path: string;
   describe: string;
   load(signal: AbortSignal): Promise<T>;
-  /** The document as of an event (every event of the aggregate carries it), if this one does. */
+  /**
+   * The document as of an event, if this one carries it. An event that does not (a session's
+   * `message.created`) changes nothing in the document; its version still counts for the stream.
+   */
   fromEvent(event: EventEnvelope): T | undefined;
+  /** Whether an event removes the document (`current` becomes undefined), e.g. `session.deleted`. */
+  removes?: ((event: EventEnvelope) => boolean) | undefined;
   versionOf(value: T): number;
   /** Sees every newer value (e.g. to keep a live object in step). */
   observe?: ((value: T) => void) | undefined;
@@ -195,6 +200,10 @@ export class DocumentSubscription<T> extends Subscription<SnapshotListener<T>> {
   }
 
   protected override apply(event: EventEnvelope): void {
+    if (this.#source.removes?.(event)) {
+      this.#current = undefined;
+      return;
+    }
     const value = this.#source.fromEvent(event);
     if (value !== undefined) this.#set(value);
   }
