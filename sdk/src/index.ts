@@ -13,7 +13,14 @@ export {
   MEMBER_EVENT_TYPES,
 } from "./gathering.js";
 export { PageIterator } from "./pagination.js";
-export { applyMessageEvent, compareMessages, MESSAGE_EVENT_TYPES, MESSAGE_PAGE_LIMIT, Session } from "./session.js";
+export {
+  applyMessageEvent,
+  compareMessages,
+  MESSAGE_EVENT_TYPES,
+  MESSAGE_PAGE_LIMIT,
+  Session,
+  sessionAfter,
+} from "./session.js";
 export type { LiveOptions } from "./sse.js";
 export { CollectionSubscription, DocumentSubscription } from "./subscriptions.js";
 export type {

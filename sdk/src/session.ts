@@ -51,6 +51,20 @@ interface CommandAnswer extends SessionCommandResult {
  * Not here yet: plugin annotations and actions (`getActions()`, `regenerateSummary()`,
  * `watchMessageAnnotations()`, `watchSessionAnnotations()`); they come with the annotation plugins.
  */
+/** The session an event leaves behind: the one it carries, or, for `message.created`, the current one advanced. */
+export function sessionAfter(event: EventEnvelope, current: SessionData | undefined): SessionData | undefined {
+  const carried = (event.data as { session?: SessionData }).session;
+  if (carried) return carried;
+  if (event.type !== "message.created" || !current) return undefined;
+  const message = (event.data as { message?: Message }).message;
+  return {
+    ...current,
+    version: event.version,
+    messageCount: current.messageCount + 1,
+    ...(message?.type === "user" && { lastActivityAt: event.occurredAt }),
+  };
+}
+
 export class Session extends withFields<SessionData>() {
   readonly #ctx: ProjectContext;
   #raw: SessionData;
@@ -201,14 +215,16 @@ export class Session extends withFields<SessionData>() {
   /**
    * Live-subscribe to this session. The initial value is loaded via REST, then kept in sync over SSE
    * (the object's own fields follow along); `current` becomes undefined if the session is deleted.
-   * Transcript events (`message.created`) do not carry the session and change nothing here.
+   * A transcript event (`message.created`) carries only its message; the session it implies — the next
+   * version, one more message, and for an utterance the activity time — is folded in, exactly as the
+   * server commits it, so the object's `version` stays usable for `If-Match` during a meeting.
    */
   watch(): DocumentSubscription<SessionData> {
     return new DocumentSubscription<SessionData>(this.#ctx.transport, {
       path: this.#path("/events"),
       describe: `watch of session ${this.id}`,
       load: (signal) => this.#get({ signal }),
-      fromEvent: (event) => (event.data as { session?: SessionData }).session,
+      fromEvent: (event, current) => sessionAfter(event, current),
       removes: (event) => event.type === "session.deleted",
       versionOf: (session) => session.version,
       observe: (session) => this.#observe(session),

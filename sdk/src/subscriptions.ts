@@ -153,10 +153,11 @@ export interface DocumentSource<T> {
   describe: string;
   load(signal: AbortSignal): Promise<T>;
   /**
-   * The document as of an event, if this one carries it. An event that does not (a session's
-   * `message.created`) changes nothing in the document; its version still counts for the stream.
+   * The document as of an event: the one it carries, or the current one with the event folded in (a
+   * session's `message.created` carries only the message). Undefined: the event changes nothing here;
+   * its version still counts for the stream.
    */
-  fromEvent(event: EventEnvelope): T | undefined;
+  fromEvent(event: EventEnvelope, current: T | undefined): T | undefined;
   /** Whether an event removes the document (`current` becomes undefined), e.g. `session.deleted`. */
   removes?: ((event: EventEnvelope) => boolean) | undefined;
   versionOf(value: T): number;
@@ -204,7 +205,7 @@ export class DocumentSubscription<T> extends Subscription<SnapshotListener<T>> {
       this.#current = undefined;
       return;
     }
-    const value = this.#source.fromEvent(event);
+    const value = this.#source.fromEvent(event, this.#current);
     if (value !== undefined) this.#set(value);
   }
 

@@ -7,6 +7,7 @@ import {
   type EventEnvelope,
   type Message,
   type SessionData,
+  sessionAfter,
 } from "../../sdk/src/index.js";
 
 /**
@@ -234,7 +235,7 @@ describe("Session actions", () => {
 });
 
 describe("Session.watch()", () => {
-  it("skips message.created (no session in it) without reloading, and becomes undefined when the session is deleted", async () => {
+  it("folds message.created into the session without reloading, and becomes undefined when the session is deleted", async () => {
     const stream = eventStream();
     const api = fakeFetch({
       [`GET ${PATH}`]: () => json(200, session(1)),
@@ -252,9 +253,10 @@ describe("Session.watch()", () => {
     await until(() => (seen.at(-1) === 5 ? true : undefined));
     expect(s.title).toBe("Renamed");
     stream.send(event(6, "session.deleted", { session: session(6) }));
-    await until(() => (seen.length === 4 ? true : undefined));
+    await until(() => (seen.length === 5 ? true : undefined));
     view.close();
-    expect(seen).toEqual([1, 2, 5, undefined]);
+    // The two messages arrived together: one snapshot at version 4, with both counted.
+    expect(seen).toEqual([1, 2, 4, 5, undefined]);
     expect(view.current).toBeUndefined();
     // One load: the versions were consecutive, message events included, so nothing looked like a gap.
     expect(api.calls.filter((c) => c.method === "GET" && c.url.pathname === PATH)).toHaveLength(2);
@@ -311,5 +313,33 @@ describe("Session.watchMessages()", () => {
       ["added", "m5", 4],
     ]);
     expect(view.current.map((m) => m.id)).toEqual(["m1", "m2", "m3", "m4", "m5"]);
+  });
+});
+
+describe("the live session during a meeting", () => {
+  it("folds message.created into the session as the server commits it: next version, one more message, utterance time", () => {
+    const current = {
+      id: "sess_1",
+      version: 7,
+      messageCount: 3,
+      lastActivityAt: "2026-11-28T09:00:00.000Z",
+    } as SessionData;
+    const event = (type: "user" | "system") =>
+      ({
+        type: "message.created",
+        version: 8,
+        occurredAt: "2026-11-28T09:00:05.000Z",
+        data: { message: { id: "m", type } },
+      }) as unknown as EventEnvelope;
+    expect(sessionAfter(event("user"), current)).toMatchObject({
+      version: 8,
+      messageCount: 4,
+      lastActivityAt: "2026-11-28T09:00:05.000Z",
+    });
+    expect(sessionAfter(event("system"), current)).toMatchObject({
+      version: 8,
+      lastActivityAt: current.lastActivityAt,
+    });
+    expect(sessionAfter(event("user"), undefined)).toBeUndefined();
   });
 });
