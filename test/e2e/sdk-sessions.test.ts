@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CortexClient, type Message } from "../../sdk/src/index.js";
 import { CortexBot } from "../../sdk/src/bot.js";
-import { mintApiKey, uniqueProject } from "../support/http.js";
+import { ApiClient, mintApiKey, uniqueProject } from "../support/http.js";
 import { receiveBotCommands } from "../support/bot-queue.js";
-import { eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { advanceClock, eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
 import { makeWav } from "../support/wav.js";
 
 /**
@@ -154,5 +154,37 @@ describe("the SDK's Session, whole (seed 003)", () => {
     expect(session.endedReason).toBe("gathering_ended");
     doc.unsubscribe();
     await eventually(async () => ((await lobby.refresh()).status === "ended" ? true : undefined));
+  });
+
+  it("an appointment with autoStartSession creates its session at startsAt and commands the bot; ending it stops the session", async () => {
+    const api = new ApiClient(rt, uniqueProject("appt-session"));
+    const startsAt = new Date(Date.now() + 3_600_000).toISOString();
+    const appt = await api.create({
+      name: "Quarterly Review",
+      type: "appointment",
+      startsAt,
+      endsAt: new Date(Date.now() + 7_200_000).toISOString(),
+      autoStartSession: true,
+    });
+    // The start schedule exists once the sync consumer has seen the gathering.
+    await eventually(async () => ((await api.get("/activity")).body.items.length > 0 ? true : undefined));
+    await advanceClock(rt, 3_600 + 5);
+    const started = await eventually(async () => {
+      const g = await api.get(`/gatherings/${appt.id}`);
+      return g.body.status === "started" ? g.body : undefined;
+    }, 30_000);
+    const [join] = await receiveBotCommands(rt, { sessionId: started.sessionId, kind: "join" });
+    expect(join!.data.command).toMatchObject({ kind: "join", externalRoomId: appt.id });
+    const session = await api.get(`/sessions/${started.sessionId}`);
+    expect(session.body).toMatchObject({ gatheringId: appt.id, status: "active", bot: { state: "requested" } });
+
+    expect((await api.post(`/gatherings/${appt.id}/end`)).status).toBe(200);
+    const [leave] = await receiveBotCommands(rt, { sessionId: started.sessionId, kind: "leave" });
+    expect(leave!.data.command.kind).toBe("leave");
+    expect((await api.get(`/sessions/${started.sessionId}`)).body).toMatchObject({
+      status: "ended",
+      endedReason: "gathering_ended",
+      bot: { state: "leaving" },
+    });
   });
 });
