@@ -96,11 +96,6 @@ const ACCOUNT = "000000000000";
 const SCHEDULE_GROUP = "cortex";
 const DEBUG_AUDIO_BUCKET = "cortex-debug-audio";
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
-/**
- * How often the bus retries a send to a queue target that failed (the local SQS down); the stack gives its
- * SQS targets the same number (infra/constructs/bot-commands.ts).
- */
-const QUEUE_TARGET_RETRY_ATTEMPTS = 8;
 
 /**
  * Local defaults for the settings the stack gives each function on AWS; anything already in the
@@ -291,9 +286,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
     // A queue target's message is the event's detail (the envelope), as the stack's input path says.
     for (const rule of QUEUE_RULES) {
-      const queueUrl = sqs.queueUrl(QUEUES[rule.queue].name);
+      const queue: { name: string; deliveryRetryAttempts?: number } = QUEUES[rule.queue];
+      if (queue.deliveryRetryAttempts === undefined)
+        throw new Error(`queue ${queue.name} has no deliveryRetryAttempts`);
+      const queueUrl = sqs.queueUrl(queue.name);
       targets[rule.id] = {
-        retryAttempts: QUEUE_TARGET_RETRY_ATTEMPTS,
+        retryAttempts: queue.deliveryRetryAttempts,
         invoke: async (event) => {
           await sqsClient.send(
             new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event.detail) }),
