@@ -68,8 +68,19 @@ export interface LocalScheduler {
   endpoint: string;
   /** Runs one timer pass now and waits until the fires it started are done. */
   fireDue(): Promise<void>;
+  /**
+   * Write requests (CreateSchedule, UpdateSchedule, DeleteSchedule) per schedule name since start, across
+   * groups, answered or refused alike: each one counts against Scheduler's request quotas on AWS.
+   */
+  writes(namePrefix?: string): Record<string, ScheduleWrites>;
   /** Closes the server and the timer loop, waiting for a fire in flight. */
   stop(): Promise<void>;
+}
+
+export interface ScheduleWrites {
+  create: number;
+  update: number;
+  delete: number;
 }
 
 const DEFAULT_TICK_MS = 250;
@@ -321,6 +332,13 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
     return { body: { ScheduleGroups: items.map(groupSummary), ...(nextToken && { NextToken: nextToken }) } };
   }
 
+  const writeCounts = new Map<string, ScheduleWrites>();
+  function countWrite(name: string, kind: keyof ScheduleWrites): void {
+    let counts = writeCounts.get(name);
+    if (!counts) writeCounts.set(name, (counts = { create: 0, update: 0, delete: 0 }));
+    counts[kind]++;
+  }
+
   async function route(method: string, url: URL, body: () => Promise<unknown>): Promise<Response> {
     const parts = url.pathname
       .split("/")
@@ -332,10 +350,19 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
       if (name === undefined) {
         if (method === "GET") return listSchedules(query);
       } else {
-        if (method === "POST") return createSchedule(name, await body());
-        if (method === "PUT") return updateSchedule(name, await body());
+        if (method === "POST") {
+          countWrite(name, "create");
+          return createSchedule(name, await body());
+        }
+        if (method === "PUT") {
+          countWrite(name, "update");
+          return updateSchedule(name, await body());
+        }
         if (method === "GET") return getSchedule(name, query);
-        if (method === "DELETE") return deleteSchedule(name, query);
+        if (method === "DELETE") {
+          countWrite(name, "delete");
+          return deleteSchedule(name, query);
+        }
       }
     }
     if (extra.length === 0 && collection === "schedule-groups") {
@@ -402,6 +429,12 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
   return {
     endpoint: `http://127.0.0.1:${port}`,
     fireDue: () => loop.fireDue(),
+    writes: (namePrefix = "") =>
+      Object.fromEntries(
+        [...writeCounts]
+          .filter(([name]) => name.startsWith(namePrefix))
+          .map(([name, counts]) => [name, { ...counts }] as const),
+      ),
     stop: () => (stopped ??= closeServer(server, () => loop.stop())),
   };
 }

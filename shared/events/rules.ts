@@ -84,6 +84,8 @@ export const QUEUES = {
     maxReceiveCount: 5,
     /** A command is worth nothing after its ack deadline; keep them an hour for inspection. */
     retentionSeconds: 3600,
+    /** The queue rules' target: EventBridge's retries when the queue cannot be reached (the local bus too). */
+    deliveryRetryAttempts: 8,
   },
 } as const;
 
