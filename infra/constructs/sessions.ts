@@ -128,7 +128,7 @@ export class Sessions extends Construct {
           new targets.SqsQueue(this.botCommands, {
             message: events.RuleTargetInput.fromEventPath("$.detail"),
             deadLetterQueue: this.botCommandDeliveryFailures,
-            retryAttempts: 8,
+            retryAttempts: QUEUES.botCommands.deliveryRetryAttempts,
             maxEventAge: Duration.hours(1),
           }),
         ],
