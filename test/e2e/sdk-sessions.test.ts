@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CortexClient, type Message } from "../../sdk/src/index.js";
 import { CortexBot } from "../../sdk/src/bot.js";
 import { ApiClient, mintApiKey, uniqueProject } from "../support/http.js";
-import { receiveBotCommands } from "../support/bot-queue.js";
+import { receiveBotCommands } from "../support/bot-commands.js";
 import { advanceClock, eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
 import { makeWav } from "../support/wav.js";
 
@@ -11,7 +11,7 @@ import { makeWav } from "../support/wav.js";
  * bot commanded through the bot command queue, reporting and speaking with its own key (the SDK's bot
  * entry point), the transcript in getMessages() and live in watchMessages(), stop() releasing the bot.
  */
-// A runtime of its own: this file reads the bot command queue, which a shared runtime's files would share.
+// A runtime of its own: the last test moves its clock.
 let rt: RunningRuntime;
 let botKey: string;
 beforeAll(async () => {
@@ -56,7 +56,7 @@ describe("the SDK's Session, whole (seed 003)", () => {
 
     const started = await session.start();
     expect(started).toEqual({ message: "Bot start command sent" });
-    const [join] = await receiveBotCommands(rt, { sessionId: session.id, kind: "join" });
+    const [join] = await receiveBotCommands(rt, { sessionId: session.id });
     expect(join!.data.command).toMatchObject({
       kind: "join",
       sessionId: session.id,
@@ -112,7 +112,7 @@ describe("the SDK's Session, whole (seed 003)", () => {
 
     const stopped = await session.stop();
     expect(stopped).toEqual({ message: "Bot stop command sent" });
-    const [leave] = await receiveBotCommands(rt, { sessionId: session.id, kind: "leave" });
+    const [leave] = await receiveBotCommands(rt, { sessionId: session.id });
     await bot.report("left", leave!.data.command.commandId);
     await session.refresh();
     expect(session).toMatchObject({ status: "ended", endedReason: "stopped", bot: { state: "left" } });
@@ -173,13 +173,13 @@ describe("the SDK's Session, whole (seed 003)", () => {
       const g = await api.get(`/gatherings/${appt.id}`);
       return g.body.status === "started" ? g.body : undefined;
     }, 30_000);
-    const [join] = await receiveBotCommands(rt, { sessionId: started.sessionId, kind: "join" });
+    const [join] = await receiveBotCommands(rt, { sessionId: started.sessionId });
     expect(join!.data.command).toMatchObject({ kind: "join", externalRoomId: appt.id });
     const session = await api.get(`/sessions/${started.sessionId}`);
     expect(session.body).toMatchObject({ gatheringId: appt.id, status: "active", bot: { state: "requested" } });
 
     expect((await api.post(`/gatherings/${appt.id}/end`)).status).toBe(200);
-    const [leave] = await receiveBotCommands(rt, { sessionId: started.sessionId, kind: "leave" });
+    const [leave] = await receiveBotCommands(rt, { sessionId: started.sessionId });
     expect(leave!.data.command.kind).toBe("leave");
     expect((await api.get(`/sessions/${started.sessionId}`)).body).toMatchObject({
       status: "ended",

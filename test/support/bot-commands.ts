@@ -5,14 +5,10 @@ import {
   SQSClient,
   type Message,
 } from "@aws-sdk/client-sqs";
-import type { EventEnvelope } from "../../shared/kernel/envelope.js";
+import { parseBotCommand, type BotCommandEnvelope } from "../../sdk/src/bot.js";
 import type { RuntimeEndpoints } from "./runtime.js";
 
-/** A bot command as the queue carries it: the envelope of `session.bot.requested` or `session.bot.released`. */
-export type BotCommandEnvelope = EventEnvelope & {
-  type: "session.bot.requested" | "session.bot.released";
-  data: { command: { kind: "join" | "leave"; commandId: string; sessionId: string; ackDeadline: string } };
-};
+export type { BotCommandEnvelope };
 
 export interface ReceiveBotCommandsOptions {
   sessionId: string;
@@ -48,7 +44,8 @@ export async function receiveBotCommands(
   const deadline = Date.now() + (options.waitMs ?? 30_000);
   const ours: BotCommandEnvelope[] = [];
   const settle = async (message: Message) => {
-    const envelope = JSON.parse(message.Body ?? "{}") as BotCommandEnvelope;
+    // Parsed as a bot would (the SDK's bot entry point), so the queue's messages are held to the contract.
+    const envelope = parseBotCommand(message.Body ?? "");
     if (envelope.resource === `session:${options.sessionId}`) {
       ours.push(envelope);
     } else if (!(Date.parse(envelope.data?.command?.ackDeadline ?? "") < Date.now())) {
