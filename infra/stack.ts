@@ -3,12 +3,9 @@ import type { Construct } from "constructs";
 import { EVENT_SOURCE } from "../shared/kernel/envelope.js";
 import { DEFAULT_REPLAY_WINDOW_DAYS } from "../shared/kernel/config.js";
 import { Api, type ApiThrottle } from "./constructs/api.js";
-import { BotCommands } from "./constructs/bot-commands.js";
 import { Data } from "./constructs/data.js";
-import { DebugAudio } from "./constructs/debug-audio.js";
 import { Events } from "./constructs/events.js";
 import { Mail, senderDomain } from "./constructs/mail.js";
-import { MessageSequencer } from "./constructs/message-sequencer.js";
 import type { BaseEnvironment } from "./constructs/node-function.js";
 import { ScheduleTarget } from "./constructs/schedule-target.js";
 import { Scheduling } from "./constructs/scheduling.js";
@@ -62,9 +59,6 @@ export class CortexStack extends Stack {
   readonly mail: Mail;
   readonly userFunctions?: UserFunctions;
   readonly webhooks: Webhooks;
-  readonly debugAudio: DebugAudio;
-  readonly botCommands: BotCommands;
-  readonly messageSequencer: MessageSequencer;
 
   constructor(scope: Construct, id: string, props: CortexStackProps = {}) {
     super(scope, id, props);
@@ -97,18 +91,11 @@ export class CortexStack extends Stack {
       environment,
     });
     this.webhooks = new Webhooks(this, "Webhooks", { data: this.data, environment });
-    this.debugAudio = new DebugAudio(this, "DebugAudio");
-    this.botCommands = new BotCommands(this, "BotCommands");
-    this.messageSequencer = new MessageSequencer(this, "MessageSequencer", { data: this.data, environment });
-    // Virtual-hosted addressing on AWS; only S3-compatible stores on one machine need path style.
-    const debugAudioEnvironment = { debugAudioBucket: this.debugAudio.bucket.bucketName, s3ForcePathStyle: "false" };
 
     this.api = new Api(this, "Api", {
       data: this.data,
       environment,
       webhooks: this.webhooks,
-      debugAudio: this.debugAudio,
-      debugAudioEnvironment,
       ...(props.apiThrottle && { throttle: props.apiThrottle }),
     });
 
@@ -126,11 +113,10 @@ export class CortexStack extends Stack {
         schedulerSync: {
           scheduleGroupName: this.scheduling.group.scheduleGroupName,
           schedulerRoleArn: this.scheduling.executionRole.roleArn,
-          schedulerTargetArn: this.scheduleTarget.functionArn,
+          schedulerTargetArn: this.scheduleTarget.handler.functionArn,
         },
         webhookFanout: { webhookQueueUrl: this.webhooks.deliveries.queueUrl },
       },
-      queueTargets: { botCommands: this.botCommands.queue },
       resources: {
         data: this.data,
         mail: this.mail,
@@ -147,10 +133,8 @@ export class CortexStack extends Stack {
         bus: this.events.bus,
         data: this.data,
         webhooks: this.webhooks,
-        debugAudio: this.debugAudio,
         environment: {
           ...environment,
-          ...debugAudioEnvironment,
           webhookQueueUrl: this.webhooks.deliveries.queueUrl,
           webhookAllowPrivateTargets: "false",
           webhookAllowHttp: "false",
@@ -180,19 +164,6 @@ export class CortexStack extends Stack {
     new CfnOutput(this, "WebhookDeadLetterQueueName", {
       description: "Webhook delivery messages that failed repeatedly (infrastructure failures); inspect and redrive",
       value: this.webhooks.deadLetters.queueName,
-    });
-    new CfnOutput(this, "BotCommandQueueUrl", {
-      description: "The bot command queue a bot fleet consumes (body: the event envelope; data.command)",
-      value: this.botCommands.queue.queueUrl,
-    });
-    new CfnOutput(this, "BotCommandQueueArn", { value: this.botCommands.queue.queueArn });
-    new CfnOutput(this, "BotFleetConsumerPolicyArn", {
-      description: "Attach to the bot fleet's role: receive, delete and extend the visibility of bot commands",
-      value: this.botCommands.consumerPolicy.managedPolicyArn,
-    });
-    new CfnOutput(this, "DebugAudioBucketName", {
-      description: "Debug audio of sessions (one-day lifecycle; downloads through presigned URLs)",
-      value: this.debugAudio.bucket.bucketName,
     });
   }
 }

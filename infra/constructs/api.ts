@@ -14,8 +14,7 @@ import {
 } from "../../shared/app/http/gateway-responses.js";
 import { ROUTES, routeMethods } from "../../shared/app/http/routes.js";
 import type { Data } from "./data.js";
-import type { DebugAudio } from "./debug-audio.js";
-import { createNodeFunction, type BaseEnvironment, type ExtraEnvironment } from "./node-function.js";
+import { createNodeFunction, type BaseEnvironment } from "./node-function.js";
 import { WEBHOOK_TARGET_POLICY, type Webhooks } from "./webhooks.js";
 
 export interface ApiThrottle {
@@ -29,9 +28,6 @@ export interface ApiProps {
   environment: BaseEnvironment;
   /** Endpoint management validates target URLs; replay queues deliveries. */
   webhooks: Webhooks;
-  /** Bots attach debug audio to messages; the API stores, presigns and deletes it. */
-  debugAudio: DebugAudio;
-  debugAudioEnvironment: Pick<ExtraEnvironment<"http-api">, "debugAudioBucket" | "s3ForcePathStyle">;
   /** @default "live" (routes carry their own /v1 prefix) */
   stageName?: string;
   /** @default 100 requests/s, bursts of 200 */
@@ -61,13 +57,11 @@ export class Api extends Construct {
       environment: {
         ...props.environment,
         ...WEBHOOK_TARGET_POLICY,
-        ...props.debugAudioEnvironment,
         webhookQueueUrl: props.webhooks.deliveries.queueUrl,
       },
     });
     props.data.grantReadWrite(this.handler);
     props.webhooks.grantEnqueue(this.handler);
-    props.debugAudio.grantReadWriteAudio(this.handler);
 
     this.streamHandler = createNodeFunction(this, "StreamHandler", {
       entry: "sse",

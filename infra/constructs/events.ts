@@ -7,7 +7,7 @@ import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { EVENT_SOURCE } from "../../shared/kernel/envelope.js";
-import { CONSUMERS, QUEUE_RULES, QUEUES, RULES } from "../../shared/events/rules.js";
+import { CONSUMERS, RULES } from "../../shared/events/rules.js";
 import { STREAM_FILTER_PATTERN } from "../../shared/store/table.js";
 import type { Data } from "./data.js";
 import { deadLetterQueue } from "./dead-letter-queue.js";
@@ -17,7 +17,6 @@ import type { Scheduling } from "./scheduling.js";
 import type { Webhooks } from "./webhooks.js";
 
 type ConsumerName = keyof typeof CONSUMERS;
-type QueueName = keyof typeof QUEUES;
 type ConsumerEntry<K extends ConsumerName> = (typeof CONSUMERS)[K]["entry"];
 
 /** What the consumers' grants draw on. */
@@ -63,16 +62,13 @@ export interface EventsProps {
   environment: BaseEnvironment;
   consumerEnvironments: ConsumerEnvironments;
   resources: ConsumerResources;
-  /** The queue of each queue a `QUEUE_RULES` entry targets. */
-  queueTargets: { readonly [K in QueueName]?: sqs.IQueue };
   /** How long EventBridge keeps every published event for replay. @default 30 days */
   archiveRetention?: Duration;
 }
 
 /**
  * The event backbone: the custom bus and its archive, the stream publisher that turns inserted event
- * items into PutEvents, one rule per `RULES` entry targeting that consumer's function, and one rule per
- * `QUEUE_RULES` entry putting the event's envelope on its queue.
+ * items into PutEvents, and one rule per `RULES` entry targeting that consumer's function.
  */
 export class Events extends Construct {
   readonly bus: events.EventBus;
@@ -82,10 +78,6 @@ export class Events extends Construct {
   readonly consumers: Readonly<Record<ConsumerName, NodejsFunction>>;
   /** The rule of each `RULES` entry, by its id. */
   readonly rules: Readonly<Record<string, events.Rule>>;
-  /** The rule of each `QUEUE_RULES` entry, by its id. */
-  readonly queueRules: Readonly<Record<string, events.Rule>>;
-  /** Per queue target: events EventBridge could not put on that queue. */
-  readonly queueDeliveryFailures: Readonly<Partial<Record<QueueName, sqs.Queue>>>;
   private readonly consumerFailures = new Map<ConsumerName, sqs.Queue>();
 
   constructor(scope: Construct, id: string, props: EventsProps) {
@@ -152,40 +144,6 @@ export class Events extends Construct {
       });
     }
     this.rules = rules;
-
-    const queueRules: Record<string, events.Rule> = {};
-    const queueDeliveryFailures: Partial<Record<QueueName, sqs.Queue>> = {};
-    for (const rule of QUEUE_RULES) {
-      const definition: { name: string; deliveryRetryAttempts?: number; retentionSeconds?: number } =
-        QUEUES[rule.queue];
-      const queue = props.queueTargets[rule.queue];
-      if (!queue) throw new Error(`queue rule ${rule.id}: no queue given for ${rule.queue}`);
-      if (definition.deliveryRetryAttempts === undefined) {
-        throw new Error(`queue rule ${rule.id}: QUEUES.${rule.queue} has no deliveryRetryAttempts`);
-      }
-      const failures = (queueDeliveryFailures[rule.queue] ??= deadLetterQueue(
-        this,
-        `${capitalize(rule.queue)}DeliveryFailures`,
-        `events EventBridge could not put on the ${definition.name} queue`,
-      ));
-      queueRules[rule.id] = new events.Rule(this, `QueueRule-${rule.id}`, {
-        eventBus: this.bus,
-        description: rule.description,
-        eventPattern: rule.pattern as events.EventPattern,
-        targets: [
-          new targets.SqsQueue(queue, {
-            // The message body is the envelope (the event's detail), as the local bus sends it.
-            message: events.RuleTargetInput.fromEventPath("$.detail"),
-            retryAttempts: definition.deliveryRetryAttempts,
-            // An event older than the queue keeps its messages is worth nothing to a consumer.
-            maxEventAge: Duration.seconds(definition.retentionSeconds ?? 24 * 3600),
-            deadLetterQueue: failures,
-          }),
-        ],
-      });
-    }
-    this.queueRules = queueRules;
-    this.queueDeliveryFailures = queueDeliveryFailures;
   }
 
   /** One queue per consumer holds what never reached it (EventBridge) and what it failed on (Lambda). */

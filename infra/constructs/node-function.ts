@@ -47,11 +47,6 @@ export interface NodeFunctionProps<E extends FunctionEntry> {
   logRetention?: logs.RetentionDays;
   /** Import specifiers the bundle resolves to other files (e.g. the user's functions module). */
   aliases?: Record<string, string>;
-  /**
-   * A fixed physical name, only for a function that must know its own ARN without referencing itself.
-   * @default a name CloudFormation generates
-   */
-  functionName?: string;
 }
 
 /**
@@ -90,7 +85,6 @@ export function createNodeFunction<E extends FunctionEntry>(
   const fn = new NodejsFunction(scope, id, {
     entry: `${FUNCTIONS_DIR}${props.entry}.ts`,
     handler: "handler",
-    ...(props.functionName && { functionName: props.functionName }),
     description: props.description,
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
@@ -127,9 +121,8 @@ export function createNodeFunction<E extends FunctionEntry>(
     id: "AwsSolutions-IAM5[Resource::*]",
     reason:
       "'*' only for actions without resource-level permissions: xray:PutTraceSegments and " +
-      "xray:PutTelemetryRecords (active tracing) and, on the stream publisher and the message sequencer, " +
-      "dynamodb:ListStreams (added by the DynamoDB event source). test/infra asserts that no other action is " +
-      "granted on '*'.",
+      "xray:PutTelemetryRecords (active tracing) and, on the stream publisher, dynamodb:ListStreams (added by " +
+      "the DynamoDB event source). test/infra asserts that no other action is granted on '*'.",
   });
   // Asynchronously invoked (rule or schedule targets): a handler error is retried by Lambda, then kept.
   const asyncInvoke = (FUNCTIONS[props.entry] as { asyncInvoke?: { retryAttempts: number; maxEventAgeHours: number } })

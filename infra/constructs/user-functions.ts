@@ -15,7 +15,6 @@ import {
 } from "../../shared/app/user-function-host.js";
 import type { Data } from "./data.js";
 import { deadLetterQueue } from "./dead-letter-queue.js";
-import type { DebugAudio } from "./debug-audio.js";
 import { createNodeFunction, ruleTargetRetries, type FunctionEnvironment } from "./node-function.js";
 import type { Webhooks } from "./webhooks.js";
 
@@ -63,7 +62,6 @@ export interface UserFunctionsProps {
   bus: events.IEventBus;
   data: Data;
   webhooks: Webhooks;
-  debugAudio: DebugAudio;
   environment: Omit<FunctionEnvironment<"user-function">, "userFunctionExport">;
 }
 
@@ -92,7 +90,6 @@ export class UserFunctions extends Construct {
       // ctx.client acts through the API's operations in-process: the same access the API function has.
       props.data.grantReadWrite(fn);
       props.webhooks.grantEnqueue(fn);
-      props.debugAudio.grantReadWriteAudio(fn);
       const rule = userFunctionRule(binding);
       rules[binding.exportName] = new events.Rule(this, `Rule-${binding.exportName}`, {
         eventBus: props.bus,

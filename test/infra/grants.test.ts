@@ -3,13 +3,12 @@ import { Template } from "aws-cdk-lib/assertions";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
-import { DebugAudio } from "../../infra/constructs/debug-audio.js";
 import { Mail, senderAddress, senderDomain } from "../../infra/constructs/mail.js";
 import { Scheduling } from "../../infra/constructs/scheduling.js";
 import { logicalId, unacknowledgedFindings } from "./stack.js";
 
 /**
- * The grant methods the scheduler target and sync, the mailer and debug-audio users use, exercised on inline stand-in
+ * The grant methods the scheduler target and sync and the mailer use, exercised on inline stand-in
  * functions: no bundling, so this file is fast. (test/infra/stack.test.ts asserts them in the stack.)
  */
 function standIn(stack: Stack, id: string): lambda.Function {
@@ -96,34 +95,6 @@ describe("mail grants", () => {
   });
 
   it("leaves cdk-nag nothing to report", () => {
-    expect(unacknowledgedFindings(stack)).toEqual([]);
-  });
-});
-
-describe("debug audio grants", () => {
-  const stack = new Stack();
-  const audio = new DebugAudio(stack, "DebugAudio");
-  const api = standIn(stack, "Api");
-  audio.grantReadWriteAudio(api);
-  const template = Template.fromStack(stack);
-
-  it("lets a function put, get and delete objects of the bucket and list the bucket, nothing more", () => {
-    template.hasResourceProperties("AWS::IAM::Policy", {
-      Roles: [{ Ref: logicalId(api.role!) }],
-      PolicyDocument: {
-        Statement: [
-          {
-            Action: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
-            Effect: "Allow",
-            Resource: stack.resolve(audio.bucket.arnForObjects("*")),
-          },
-          { Action: "s3:ListBucket", Effect: "Allow", Resource: { "Fn::GetAtt": [logicalId(audio.bucket), "Arn"] } },
-        ],
-      },
-    });
-  });
-
-  it("acknowledges exactly the objects wildcard and the log bucket's own logging, so cdk-nag has nothing left to report", () => {
     expect(unacknowledgedFindings(stack)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { EVENT_SOURCE } from "../../shared/kernel/envelope.js";
-import { CONSUMERS, QUEUE_RULES, QUEUES, RULES, SCHEDULE_TARGET } from "../../shared/events/rules.js";
+import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../../shared/events/rules.js";
 import {
   GATEWAY_RESPONSES,
   gatewayProblemBody,
@@ -13,7 +13,7 @@ import {
 } from "../../shared/app/http/gateway-responses.js";
 import { ROUTES } from "../../shared/app/http/routes.js";
 import { BASE_ENV, ENV, FUNCTION_ENV } from "../../shared/kernel/config.js";
-import { SEQUENCER_STREAM_FILTER_PATTERN, STREAM_FILTER_PATTERN, TABLE } from "../../shared/store/table.js";
+import { STREAM_FILTER_PATTERN, TABLE } from "../../shared/store/table.js";
 import { exampleUserFunctions, functionsOf, logicalId, synthesize, unacknowledgedFindings } from "./stack.js";
 
 // Template JSON is walked freely here; the assertions themselves pin its shape.
@@ -174,7 +174,7 @@ describe("event bus", () => {
 
   it("has one rule per RULES entry, with the shared pattern, on the custom bus", () => {
     const userRules = exampleUserFunctions?.bindings.length ?? 0;
-    expect(ofType("AWS::Events::Rule")).toHaveLength(RULES.length + QUEUE_RULES.length + userRules);
+    expect(ofType("AWS::Events::Rule")).toHaveLength(RULES.length + userRules);
     expect(Object.keys(stack.events.rules).sort()).toEqual(RULES.map((rule) => rule.id).sort());
     for (const rule of RULES) {
       const deployed = deployedRule(rule.id);
@@ -387,7 +387,6 @@ describe("scheduling", () => {
   const executionRoleId = logicalId(stack.scheduling.executionRole);
   const targetId = logicalId(stack.scheduleTarget.handler);
   const syncRoleId = roleOf(logicalId(stack.events.consumers.schedulerSync));
-  const targetRoleId = roleOf(targetId);
   const isSchedulerOrIam = (s: Statement) => actions(s).some((a) => a.startsWith("scheduler:") || a.startsWith("iam:"));
 
   it("has a schedule group and an execution role only EventBridge Scheduler of that group can assume", () => {
@@ -419,11 +418,8 @@ describe("scheduling", () => {
     });
   });
 
-  it.each([
-    ["scheduler sync", () => syncRoleId],
-    ["scheduler target (it re-arms idle deadlines)", () => targetRoleId],
-  ])("lets the %s manage schedules of its group only, and pass only the execution role to Scheduler", (_, role) => {
-    const statements = statementsOfRole(role()).filter(isSchedulerOrIam);
+  it("lets the scheduler sync manage schedules of its group only, and pass only the execution role to Scheduler", () => {
+    const statements = statementsOfRole(syncRoleId).filter(isSchedulerOrIam);
     expect(statements).toHaveLength(2);
     const [manage, pass] = statements.map((s) => ({ ...s, Action: sorted(actions(s)) }));
     expect(manage).toEqual({
@@ -450,25 +446,15 @@ describe("scheduling", () => {
     const holders = statementsByRole()
       .filter(([, s]) => isSchedulerOrIam(s))
       .map(([role]) => role);
-    expect(new Set(holders)).toEqual(new Set([syncRoleId, targetRoleId]));
+    expect(new Set(holders)).toEqual(new Set([syncRoleId]));
   });
 
-  it("tells the scheduler sync and the target itself which group, role and target their schedules use", () => {
-    for (const fn of [stack.events.consumers.schedulerSync, stack.scheduleTarget.handler]) {
-      expect(environmentOf(fn)).toMatchObject({
-        [ENV.scheduleGroupName]: stack.resolve(stack.scheduling.group.scheduleGroupName),
-        [ENV.schedulerRoleArn]: getAtt(executionRoleId),
-        [ENV.schedulerTargetArn]: stack.resolve(stack.scheduleTarget.functionArn),
-      });
-    }
-  });
-
-  it("names the target's ARN from its fixed function name, without a reference to itself", () => {
-    const name = resources[targetId]!.Properties.FunctionName as string;
-    expect(name).toMatch(/^[A-Za-z0-9-_]{1,64}$/);
-    const arn = JSON.stringify(environmentOf(stack.scheduleTarget.handler)[ENV.schedulerTargetArn]);
-    expect(arn).toContain(`:function:${name}`);
-    expect(arn).not.toContain(targetId);
+  it("tells the scheduler sync which group, role and target its schedules use", () => {
+    expect(environmentOf(stack.events.consumers.schedulerSync)).toMatchObject({
+      [ENV.scheduleGroupName]: stack.resolve(stack.scheduling.group.scheduleGroupName),
+      [ENV.schedulerRoleArn]: getAtt(executionRoleId),
+      [ENV.schedulerTargetArn]: getAtt(targetId),
+    });
   });
 });
 
@@ -604,202 +590,6 @@ describe("webhooks", () => {
   });
 });
 
-describe("message sequencer", () => {
-  const sequencerId = logicalId(stack.messageSequencer.handler);
-  const mappings = ofType("AWS::Lambda::EventSourceMapping").filter(
-    ([, m]) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: sequencerId }),
-  );
-
-  it("is a second consumer of the table stream, hearing only what SEQUENCER_STREAM_FILTER_PATTERN lets through", () => {
-    expect(mappings).toHaveLength(1);
-    const streamMappings = ofType("AWS::Lambda::EventSourceMapping").filter(
-      ([, m]) =>
-        JSON.stringify(m.Properties.EventSourceArn) ===
-        JSON.stringify(getAtt(logicalId(stack.data.table), "StreamArn")),
-    );
-    // DynamoDB Streams serves at most two readers per shard without throttling: the publisher and this one.
-    expect(streamMappings).toHaveLength(2);
-    expect(mappings[0]![1].Properties).toMatchObject({
-      EventSourceArn: getAtt(logicalId(stack.data.table), "StreamArn"),
-      StartingPosition: "TRIM_HORIZON",
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify(SEQUENCER_STREAM_FILTER_PATTERN) }] },
-    });
-  });
-
-  it("sequences one batch per shard at a time, reports partial batch failures, bisects, and gives up into a queue", () => {
-    const mapping = mappings[0]![1].Properties;
-    expect(mapping).toMatchObject({
-      ParallelizationFactor: 1,
-      FunctionResponseTypes: ["ReportBatchItemFailures"],
-      BisectBatchOnFunctionError: true,
-      DestinationConfig: { OnFailure: { Destination: getAtt(logicalId(stack.messageSequencer.failures)) } },
-    });
-    expect(mapping.MaximumRetryAttempts).toBeGreaterThan(0);
-    expect(mapping.MaximumRetryAttempts).toBeLessThanOrEqual(10);
-    expect(mapping.MaximumRecordAgeInSeconds).toBeLessThanOrEqual(24 * 3600);
-    expect(resources[logicalId(stack.messageSequencer.failures)]!.Type).toBe("AWS::SQS::Queue");
-  });
-
-  it("reads and commits to the table", () => {
-    expect(dynamoActions(sequencerId)).toEqual(
-      expect.arrayContaining(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
-    );
-  });
-});
-
-describe("debug audio", () => {
-  const bucketId = logicalId(stack.debugAudio.bucket);
-  const logsId = logicalId(stack.debugAudio.accessLogs);
-  const bucket = resources[bucketId]!;
-
-  it("is private, encrypted with S3-managed keys, TLS-only, and logs access to a bucket of its own", () => {
-    expect(bucket.Properties).toMatchObject({
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
-      },
-      LoggingConfiguration: { DestinationBucketName: { Ref: logsId } },
-    });
-    for (const id of [bucketId, logsId]) {
-      template.hasResourceProperties("AWS::S3::BucketPolicy", {
-        Bucket: { Ref: id },
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
-          ]),
-        },
-      });
-    }
-  });
-
-  it("expires every object after a day, and empties itself rather than being emptied on stack deletion", () => {
-    expect(bucket.Properties.LifecycleConfiguration).toEqual({ Rules: [{ ExpirationInDays: 1, Status: "Enabled" }] });
-    template.resourceCountIs("Custom::S3AutoDeleteObjects", 0);
-    expect(bucket.DeletionPolicy).toBe("Retain");
-  });
-
-  it("lets browsers GET presigned downloads from any origin, and nothing else cross-origin", () => {
-    expect(bucket.Properties.CorsConfiguration).toEqual({
-      CorsRules: [{ AllowedMethods: ["GET"], AllowedOrigins: ["*"], MaxAge: expect.any(Number) }],
-    });
-  });
-
-  it("tells the API and user functions the bucket, addressed by virtual host", () => {
-    for (const fn of [stack.api.handler, ...Object.values(stack.userFunctions?.functions ?? {})]) {
-      expect(environmentOf(fn)).toMatchObject({
-        [ENV.debugAudioBucket]: { Ref: bucketId },
-        [ENV.s3ForcePathStyle]: "false",
-      });
-    }
-  });
-
-  it("lets only the API and user functions put, get and delete its objects and list it, nothing more", () => {
-    const users = [stack.api.handler, ...Object.values(stack.userFunctions?.functions ?? {})].map((fn) =>
-      roleOf(logicalId(fn)),
-    );
-    const onBucket = statementsByRole().filter(([, s]) => JSON.stringify(s.Resource).includes(bucketId));
-    expect(new Set(onBucket.map(([role]) => role))).toEqual(new Set(users));
-    for (const role of users) {
-      const statements = statementsOfRole(role).filter((s) => JSON.stringify(s.Resource).includes(bucketId));
-      expect(statements.map((s) => ({ actions: sorted(actions(s)), resource: s.Resource }))).toEqual([
-        {
-          actions: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-          resource: stack.resolve(stack.debugAudio.bucket.arnForObjects("*")),
-        },
-        { actions: ["s3:ListBucket"], resource: getAtt(bucketId) },
-      ]);
-    }
-  });
-});
-
-describe("bot command queue", () => {
-  const definition = QUEUES.botCommands;
-  const queueId = logicalId(stack.botCommands.queue);
-  const deadLettersId = logicalId(stack.botCommands.deadLetters);
-  const queue = resources[queueId]!;
-
-  it("keeps commands QUEUES' retention, hides a received one for its visibility timeout, and dead-letters after maxReceiveCount", () => {
-    expect(queue.Properties).toMatchObject({
-      MessageRetentionPeriod: definition.retentionSeconds,
-      VisibilityTimeout: definition.visibilityTimeoutSeconds,
-      RedrivePolicy: { deadLetterTargetArn: getAtt(deadLettersId), maxReceiveCount: definition.maxReceiveCount },
-    });
-    expect(resources[deadLettersId]!.Type).toBe("AWS::SQS::Queue");
-  });
-
-  it("keeps both queues encrypted and TLS-only", () => {
-    for (const id of [queueId, deadLettersId]) {
-      expect(resources[id]!.Properties.SqsManagedSseEnabled, id).toBe(true);
-      template.hasResourceProperties("AWS::SQS::QueuePolicy", {
-        Queues: [{ Ref: id }],
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
-          ]),
-        },
-      });
-    }
-  });
-
-  it("is fed by one rule per QUEUE_RULES entry: the shared pattern, the envelope as the body, retries and a dead-letter queue", () => {
-    expect(Object.keys(stack.events.queueRules).sort()).toEqual(QUEUE_RULES.map((r) => r.id).sort());
-    for (const rule of QUEUE_RULES) {
-      const deployed = resources[logicalId(stack.events.queueRules[rule.id]!)]!.Properties;
-      expect(deployed.EventBusName).toEqual({ Ref: logicalId(stack.events.bus) });
-      expect(deployed.EventPattern).toEqual(rule.pattern);
-      expect(deployed.Targets).toEqual([
-        expect.objectContaining({
-          Arn: getAtt(queueId),
-          // The message body is the event's detail: the envelope (as the local bus sends it).
-          InputPath: "$.detail",
-          RetryPolicy: {
-            MaximumRetryAttempts: definition.deliveryRetryAttempts,
-            MaximumEventAgeInSeconds: definition.retentionSeconds,
-          },
-          DeadLetterConfig: { Arn: getAtt(logicalId(stack.events.queueDeliveryFailures.botCommands!)) },
-        }),
-      ]);
-      expect(deployed.Targets[0].Input).toBeUndefined();
-    }
-  });
-
-  it("lets EventBridge send to it from those rules only, and no function of the stack touch it", () => {
-    const [, policy] = ofType("AWS::SQS::QueuePolicy").find(
-      ([, p]) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: queueId }]),
-    )!;
-    const sends = (policy.Properties.PolicyDocument.Statement as Array<Record<string, any>>).filter(
-      (s) => s.Effect === "Allow",
-    );
-    expect(sends).toEqual(
-      QUEUE_RULES.map(() =>
-        expect.objectContaining({
-          Action: expect.arrayContaining(["sqs:SendMessage"]),
-          Principal: { Service: "events.amazonaws.com" },
-          Condition: { ArnEquals: { "aws:SourceArn": expect.anything() } },
-        }),
-      ),
-    );
-    expect(statementsByRole().filter(([, s]) => JSON.stringify(s.Resource).includes(queueId))).toEqual([]);
-  });
-
-  it("offers a bot fleet a managed policy to receive, delete and extend its commands, and nothing else", () => {
-    const [, managed] = only("AWS::IAM::ManagedPolicy");
-    expect(managed.Properties.PolicyDocument.Statement).toEqual([
-      {
-        Action: sorted(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]),
-        Effect: "Allow",
-        Resource: getAtt(queueId),
-      },
-    ]);
-    expect(managed.Properties.Roles).toBeUndefined();
-  });
-});
-
 describe("every function", () => {
   const functions = ofType("AWS::Lambda::Function");
 
@@ -853,23 +643,14 @@ describe("every function", () => {
 
   it("has a role without AWS managed policies, with '*' only for actions that have no resource-level permissions", () => {
     const allowedOnAnyResource = new Set(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"]);
-    // Wildcards inside an ARN: the schedules of the stack's group (asserted in "scheduling"), and the objects
-    // of the debug-audio bucket (asserted in "debug audio").
+    // The one wildcard inside an ARN: the scheduler sync's schedules of its own group (asserted in "scheduling").
     const schedulesOfGroup = JSON.stringify(stack.resolve(stack.scheduling.scheduleArn("*")));
-    const schedulers = [stack.events.consumers.schedulerSync, stack.scheduleTarget.handler];
-    const audioObjects = JSON.stringify(stack.resolve(stack.debugAudio.bucket.arnForObjects("*")));
-    const audioUsers = [stack.api.handler, ...Object.values(stack.userFunctions?.functions ?? {})];
     for (const [, role] of ofType("AWS::IAM::Role")) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const withWildcard = statementsByRole().filter(([, s]) => JSON.stringify(s.Resource).includes("*"));
     for (const [role, statement] of withWildcard) {
       if (JSON.stringify(statement.Resource) === schedulesOfGroup) {
-        expect(schedulers.map((fn) => roleOf(logicalId(fn)))).toContain(role);
+        expect(role).toBe(roleOf(logicalId(stack.events.consumers.schedulerSync)));
         expect(actions(statement).every((a) => a.startsWith("scheduler:"))).toBe(true);
-        continue;
-      }
-      if (JSON.stringify(statement.Resource) === audioObjects) {
-        expect(audioUsers.map((fn) => roleOf(logicalId(fn)))).toContain(role);
-        expect(actions(statement).every((a) => a.startsWith("s3:"))).toBe(true);
         continue;
       }
       expect(statement.Resource).toBe("*");
@@ -879,7 +660,7 @@ describe("every function", () => {
 });
 
 describe("outputs", () => {
-  it("exports the API URL, table, bus, schedule group, mail sender, webhook queues and what a bot fleet needs", () => {
+  it("exports the API URL, table, bus, schedule group, mail sender and webhook queues", () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown; Description?: string }>;
     expect(Object.keys(outputs)).toEqual(
       expect.arrayContaining([
@@ -890,16 +671,8 @@ describe("outputs", () => {
         "MailFrom",
         "WebhookQueueUrl",
         "WebhookDeadLetterQueueName",
-        "BotCommandQueueUrl",
-        "BotCommandQueueArn",
-        "BotFleetConsumerPolicyArn",
-        "DebugAudioBucketName",
       ]),
     );
-    expect(outputs.BotCommandQueueUrl!.Value).toEqual({ Ref: logicalId(stack.botCommands.queue) });
-    expect(outputs.BotCommandQueueArn!.Value).toEqual(getAtt(logicalId(stack.botCommands.queue)));
-    expect(outputs.BotFleetConsumerPolicyArn!.Value).toEqual({ Ref: logicalId(stack.botCommands.consumerPolicy) });
-    expect(outputs.DebugAudioBucketName!.Value).toEqual({ Ref: logicalId(stack.debugAudio.bucket) });
     expect(outputs.WebhookQueueUrl!.Value).toEqual({ Ref: logicalId(stack.webhooks.deliveries) });
     expect(outputs.WebhookDeadLetterQueueName!.Value).toEqual(
       getAtt(logicalId(stack.webhooks.deadLetters), "QueueName"),

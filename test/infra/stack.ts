@@ -61,7 +61,6 @@ export function functionsOf(stack: CortexStack): Array<[FunctionEntry, IConstruc
     ["sse", stack.api.streamHandler],
     ["authorizer", stack.api.authorizerFunction],
     ["stream-publisher", stack.events.publisher],
-    ["message-sequencer", stack.messageSequencer.handler],
     ...(Object.keys(CONSUMERS) as Array<keyof typeof CONSUMERS>).map((name): [FunctionEntry, IConstruct] => [
       CONSUMERS[name].entry,
       stack.events.consumers[name],
