@@ -103,13 +103,14 @@ describe("the bot API and its credential", () => {
   it("a project key gets 403 on the bot API, a bot key 403 on everything else, another project's bot key 404, no key 401", async () => {
     const api = new ApiClient(rt, uniqueProject("creds"));
     const bot = new ApiClient(rt, api.projectId, botKey);
-    const session = await newSession(api);
+    // No bot command: nothing (no ack deadline) changes the project while the test compares it.
+    const session = await newSession(api, { autoStart: false });
     const base = `/sessions/${session.id}`;
     const utterance = { senderName: "Ada", content: "hello", timestamp: now() };
     const before = await projectItems(rt, api.projectId);
     for (const [path, body] of [
       [`${base}/messages`, utterance],
-      [`${base}/bot`, { state: "in_room", commandId: session.bot.commandId }],
+      [`${base}/bot`, { state: "in_room", commandId: "cmd_x" }],
       [`${base}/attendance`, { peerId: "p", event: "joined", at: now() }],
     ] as const) {
       const refused = await api.post(path, body);
@@ -132,7 +133,7 @@ describe("the bot API and its credential", () => {
   it("bad bodies on every new route are 4xx problem+json and write nothing", async () => {
     const api = new ApiClient(rt, uniqueProject("bad"));
     const bot = new ApiClient(rt, api.projectId, botKey);
-    const session = await newSession(api);
+    const session = await newSession(api, { autoStart: false });
     const base = `/sessions/${session.id}`;
     const before = await projectItems(rt, api.projectId);
     const cases: Array<[ApiClient, string, string, unknown, number]> = [

@@ -116,11 +116,15 @@ async function buildWorld(projectId: string): Promise<World> {
   const started = await api.create({ name: "Victim started lobby", type: "lobby" });
   const session = await api.post(`/gatherings/${started.id}/start`, { autoStartSession: true, roomId: "room-1" });
   expect(session.status).toBe(200);
+  // Its bot acknowledges, so no ack deadline changes the world while a test compares it.
+  const bot = new ApiClient(rt, projectId, owner.bot);
+  const startedSession = await bot.get(`/sessions/${session.body.sessionId}`);
+  const acked = { state: "in_room", commandId: startedSession.body.bot.commandId };
+  expect((await bot.post(`/sessions/${session.body.sessionId}/bot`, acked)).status).toBe(200);
   // A session of its own with the bot in the room and a message with debug audio.
   expect((await api.patch("/settings", { debugAudioEnabled: true })).status).toBe(200);
   const transcribed = await api.post("/sessions", { title: "Victim session", externalRoomId: "victim-room" });
   expect(transcribed.status).toBe(201);
-  const bot = new ApiClient(rt, projectId, owner.bot);
   const base = `/sessions/${transcribed.body.id}`;
   const commandId = transcribed.body.bot.commandId as string;
   expect((await bot.post(`${base}/bot`, { state: "in_room", commandId })).status).toBe(200);

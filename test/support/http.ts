@@ -120,8 +120,9 @@ export async function projectItems(
 export async function committedEvents(
   rt: RuntimeEndpoints,
   projectId: string,
-  gatheringId: string,
+  aggregateId: string,
 ): Promise<EventEnvelope[]> {
+  const type = aggregateId.startsWith("sess_") ? "session" : "gathering";
   const client = dynamo(rt);
   const events: EventEnvelope[] = [];
   let start: Record<string, never> | undefined;
@@ -132,7 +133,7 @@ export async function committedEvents(
         TableName: "cortex",
         KeyConditionExpression: "PK = :pk AND SK BETWEEN :a AND :b",
         ExpressionAttributeValues: {
-          ":pk": { S: aggregatePk("gathering", { tenantId: DEV_TENANT_ID, projectId }, gatheringId) },
+          ":pk": { S: aggregatePk(type, { tenantId: DEV_TENANT_ID, projectId }, aggregateId) },
           ":a": { S: range.from },
           ":b": { S: range.to },
         },
