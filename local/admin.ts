@@ -12,6 +12,10 @@ import type { ScheduleWrites } from "./scheduler/server.js";
  * - `POST /local/redrive` (with the dev API key) — delivers every dead letter again; `npm run redrive`.
  * - `GET /local/clock` — the runtime's time; `POST /local/clock {"advanceSeconds": N}` (dev API key) moves
  *   it forward, so tests and demos need not wait for a schedule or an expiry in real time.
+ * - `GET /local/scheduler/writes?prefix=P` (dev API key) — the local scheduler's writes per schedule name
+ *   starting with P: `{ writes: { [name]: { create, update, delete, refused } }, total }` (`total` adds up the
+ *   writes that succeeded), so a test can hold schedule writes to a bound (session idle deadlines are
+ *   re-armed per idle window, not per message).
  */
 export interface ConsumerHealth {
   /** The rule (or queue) whose target failed. */
@@ -41,14 +45,14 @@ export interface RedriveReport {
 
 export interface ScheduleWritesReport {
   writes: Record<string, ScheduleWrites>;
-  /** Every write request counted in `writes`. */
+  /** Every write that succeeded (create + update + delete; not the refused requests). */
   total: number;
 }
 
 export interface AdminOptions {
   health: () => Promise<HealthReport>;
   redrive: (filter: { rule?: string }) => Promise<RedriveReport>;
-  /** Write requests per schedule name starting with the prefix. */
+  /** Writes per schedule name starting with the prefix. */
   scheduleWrites: (namePrefix: string) => Record<string, ScheduleWrites>;
   apiKey: string;
 }

@@ -124,8 +124,9 @@ export function createNodeFunction<E extends FunctionEntry>(
     id: "AwsSolutions-IAM5[Resource::*]",
     reason:
       "'*' only for actions without resource-level permissions: xray:PutTraceSegments and " +
-      "xray:PutTelemetryRecords (active tracing) and, on the stream publisher, dynamodb:ListStreams (added by " +
-      "the DynamoDB event source). test/infra asserts that no other action is granted on '*'.",
+      "xray:PutTelemetryRecords (active tracing) and, on the stream publisher and the message sequencer, " +
+      "dynamodb:ListStreams (added by the DynamoDB event source). test/infra asserts that no other action is " +
+      "granted on '*'.",
   });
   // Asynchronously invoked (rule or schedule targets): a handler error is retried by Lambda, then kept.
   const asyncInvoke = (FUNCTIONS[props.entry] as { asyncInvoke?: { retryAttempts: number; maxEventAgeHours: number } })

@@ -118,6 +118,7 @@ export class Sessions extends Construct {
    * the event's `detail` — the envelope, with the command in `data.command` — as documented.
    */
   routeCommands(bus: events.IEventBus): void {
+    const definition = QUEUES.botCommands;
     for (const rule of QUEUE_RULES) {
       if (rule.queue !== "botCommands") throw new Error(`no queue for ${rule.queue} in the Sessions construct`);
       new events.Rule(this, `Rule-${rule.id}`, {
@@ -128,8 +129,10 @@ export class Sessions extends Construct {
           new targets.SqsQueue(this.botCommands, {
             message: events.RuleTargetInput.fromEventPath("$.detail"),
             deadLetterQueue: this.botCommandDeliveryFailures,
-            retryAttempts: QUEUES.botCommands.deliveryRetryAttempts,
-            maxEventAge: Duration.hours(1),
+            // The local bus retries a send to the queue as often (QUEUES is read by both).
+            retryAttempts: definition.deliveryRetryAttempts,
+            // A command older than the queue keeps them is stale (its ack deadline long past).
+            maxEventAge: Duration.seconds(definition.retentionSeconds),
           }),
         ],
       });

@@ -69,8 +69,9 @@ export interface LocalScheduler {
   /** Runs one timer pass now and waits until the fires it started are done. */
   fireDue(): Promise<void>;
   /**
-   * Write requests (CreateSchedule, UpdateSchedule, DeleteSchedule) per schedule name since start, across
-   * groups, answered or refused alike: each one counts against Scheduler's request quotas on AWS.
+   * Writes (CreateSchedule, UpdateSchedule, DeleteSchedule that succeeded) per schedule name since start,
+   * across groups; `refused` counts the write requests that failed (a create that conflicted, an update or
+   * delete of a missing schedule), which cost a request on AWS all the same.
    */
   writes(namePrefix?: string): Record<string, ScheduleWrites>;
   /** Closes the server and the timer loop, waiting for a fire in flight. */
@@ -81,6 +82,7 @@ export interface ScheduleWrites {
   create: number;
   update: number;
   delete: number;
+  refused: number;
 }
 
 const DEFAULT_TICK_MS = 250;
@@ -333,10 +335,17 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
   }
 
   const writeCounts = new Map<string, ScheduleWrites>();
-  function countWrite(name: string, kind: keyof ScheduleWrites): void {
+  async function countWrite(name: string, kind: "create" | "update" | "delete", write: () => Promise<Response>) {
     let counts = writeCounts.get(name);
-    if (!counts) writeCounts.set(name, (counts = { create: 0, update: 0, delete: 0 }));
-    counts[kind]++;
+    if (!counts) writeCounts.set(name, (counts = { create: 0, update: 0, delete: 0, refused: 0 }));
+    try {
+      const response = await write();
+      counts[kind]++;
+      return response;
+    } catch (error) {
+      counts.refused++;
+      throw error;
+    }
   }
 
   async function route(method: string, url: URL, body: () => Promise<unknown>): Promise<Response> {
@@ -350,19 +359,10 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
       if (name === undefined) {
         if (method === "GET") return listSchedules(query);
       } else {
-        if (method === "POST") {
-          countWrite(name, "create");
-          return createSchedule(name, await body());
-        }
-        if (method === "PUT") {
-          countWrite(name, "update");
-          return updateSchedule(name, await body());
-        }
+        if (method === "POST") return countWrite(name, "create", async () => createSchedule(name, await body()));
+        if (method === "PUT") return countWrite(name, "update", async () => updateSchedule(name, await body()));
         if (method === "GET") return getSchedule(name, query);
-        if (method === "DELETE") {
-          countWrite(name, "delete");
-          return deleteSchedule(name, query);
-        }
+        if (method === "DELETE") return countWrite(name, "delete", () => deleteSchedule(name, query));
       }
     }
     if (extra.length === 0 && collection === "schedule-groups") {

@@ -41,6 +41,13 @@ describe("sessions in the stack", () => {
     );
   });
 
+  it("lets browsers GET presigned downloads from any origin, nothing else cross-origin, and never empties itself", () => {
+    expect(resources[bucketId]!.Properties.CorsConfiguration).toEqual({
+      CorsRules: [{ AllowedMethods: ["GET"], AllowedOrigins: ["*"], MaxAge: expect.any(Number) }],
+    });
+    expect(ofType("Custom::S3AutoDeleteObjects")).toEqual([]);
+  });
+
   it("lets only the API and user functions store, read and delete recordings, and tells them the bucket", () => {
     const holders = ofType("AWS::IAM::Policy")
       .filter(([, p]) =>
@@ -74,6 +81,7 @@ describe("sessions in the stack", () => {
     });
     expect(queue.SqsManagedSseEnabled).toBe(true);
     expect(queue.VisibilityTimeout).toBe(QUEUES.botCommands.visibilityTimeoutSeconds);
+    expect(queue.MessageRetentionPeriod).toBe(QUEUES.botCommands.retentionSeconds);
     const rules = ofType("AWS::Events::Rule").filter(([, r]) =>
       (r.Properties.Targets as Array<Record<string, any>>).some(
         (t) => JSON.stringify(t.Arn) === JSON.stringify(getAtt(queueId)),
@@ -85,7 +93,22 @@ describe("sessions in the stack", () => {
     expect(rule.Properties.Targets[0]).toMatchObject({
       InputPath: "$.detail",
       DeadLetterConfig: { Arn: getAtt(logicalId(stack.sessions.botCommandDeliveryFailures)) },
+      // The retries the local bus makes too (both read QUEUES); older than the queue's retention is stale.
+      RetryPolicy: {
+        MaximumRetryAttempts: QUEUES.botCommands.deliveryRetryAttempts,
+        MaximumEventAgeInSeconds: QUEUES.botCommands.retentionSeconds,
+      },
     });
+    expect(rule.Properties.Targets[0].Input).toBeUndefined();
+    // Both queues refuse plain-text connections.
+    for (const id of [queueId, logicalId(stack.sessions.botCommandFailures)]) {
+      const [, tls] = ofType("AWS::SQS::QueuePolicy").find(([, p]) =>
+        (p.Properties.Queues as Array<{ Ref: string }>).some((q) => q.Ref === id),
+      )!;
+      expect(tls.Properties.PolicyDocument.Statement, id).toContainEqual(
+        expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+      );
+    }
     // EventBridge may send to the queue for this rule only (its queue policy); the bot fleet policy consumes it.
     const [, queuePolicy] = ofType("AWS::SQS::QueuePolicy").find(([, p]) =>
       (p.Properties.Queues as Array<{ Ref: string }>).some((q) => q.Ref === queueId),
@@ -108,6 +131,13 @@ describe("sessions in the stack", () => {
 
   it("feeds the sequencer from the table's stream, filtered to inserted messages, one batch per shard", () => {
     const sequencerId = logicalId(stack.sessions.sequencer);
+    // DynamoDB Streams serves two readers per shard without throttling: the publisher and the sequencer.
+    const streamReaders = ofType("AWS::Lambda::EventSourceMapping").filter(
+      ([, m]) =>
+        JSON.stringify(m.Properties.EventSourceArn) ===
+        JSON.stringify(getAtt(logicalId(stack.data.table), "StreamArn")),
+    );
+    expect(streamReaders).toHaveLength(2);
     const [, mapping] = ofType("AWS::Lambda::EventSourceMapping").find(
       ([, m]) => m.Properties.FunctionName.Ref === sequencerId,
     )!;

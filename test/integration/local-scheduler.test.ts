@@ -272,7 +272,7 @@ describe("local EventBridge Scheduler", () => {
     expect(got.ScheduleExpression).toBe(at(T0 + 60_000));
   });
 
-  it("counts create, update and delete requests per schedule name (refused ones too; reads not), filtered by prefix", async () => {
+  it("counts successful creates, updates and deletes per schedule name, refused writes apart and reads not, filtered by prefix", async () => {
     const { scheduler, client } = await start();
     await client.send(new CreateScheduleCommand(schedule("sess_a-idle", at(T0 + 60_000))));
     for (const minutes of [2, 3]) {
@@ -284,11 +284,14 @@ describe("local EventBridge Scheduler", () => {
       client.send(new CreateScheduleCommand(schedule("sess_a-bot-ack", at(T0 + 60_000)))),
     ).rejects.toBeInstanceOf(ConflictException);
     await client.send(new DeleteScheduleCommand({ Name: "sess_a-bot-ack", GroupName: "gatherings" }));
+    await expect(
+      client.send(new DeleteScheduleCommand({ Name: "sess_a-bot-ack", GroupName: "gatherings" })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
     await client.send(new CreateScheduleCommand(schedule("sess_b-idle", at(T0 + 60_000))));
 
     expect(scheduler.writes("sess_a")).toEqual({
-      "sess_a-idle": { create: 1, update: 2, delete: 0 },
-      "sess_a-bot-ack": { create: 2, update: 0, delete: 1 },
+      "sess_a-idle": { create: 1, update: 2, delete: 0, refused: 0 },
+      "sess_a-bot-ack": { create: 1, update: 0, delete: 1, refused: 2 },
     });
     expect(Object.keys(scheduler.writes())).toEqual(["sess_a-idle", "sess_a-bot-ack", "sess_b-idle"]);
     expect(scheduler.writes("sess_c")).toEqual({});

@@ -105,15 +105,18 @@ export async function advanceClock(rt: RuntimeEndpoints, seconds: number): Promi
   return new Date(((await response.json()) as { now: string }).now);
 }
 
-/** Write requests per schedule name (`GET /local/scheduler/writes`), as the local scheduler counted them. */
+/** Writes per schedule name (`GET /local/scheduler/writes`), as the local scheduler counted them. */
 export interface ScheduleWritesReport {
-  writes: Record<string, { create: number; update: number; delete: number }>;
+  /** Successful creates, updates and deletes; `refused`: write requests that failed (conflict, not found). */
+  writes: Record<string, { create: number; update: number; delete: number; refused: number }>;
+  /** The successful writes, all names together. */
   total: number;
 }
 
 /**
- * The local scheduler's CreateSchedule/UpdateSchedule/DeleteSchedule requests for schedules whose name
- * starts with `prefix` (a session's schedules start with its id), since the runtime started.
+ * The local scheduler's successful CreateSchedule/UpdateSchedule/DeleteSchedule calls (and refused ones,
+ * apart) for schedules whose name starts with `prefix` (a session's schedules start with its id), since the
+ * runtime started.
  */
 export async function scheduleWrites(rt: RuntimeEndpoints, prefix: string): Promise<ScheduleWritesReport> {
   const response = await fetch(`${rt.apiUrl}/local/scheduler/writes?prefix=${encodeURIComponent(prefix)}`, {
