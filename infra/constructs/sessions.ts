@@ -2,8 +2,7 @@ import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
-import * as lambda from "aws-cdk-lib/aws-lambda";
-import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -47,20 +46,8 @@ export class Sessions extends Construct {
       environment: props.environment,
     });
     props.data.grantReadWrite(this.sequencer);
-    this.sequencer.addEventSource(
-      new DynamoEventSource(props.data.table, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        // One batch per shard at a time: a session's messages are sequenced by one writer.
-        parallelizationFactor: 1,
-        reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: 10,
-        maxRecordAge: Duration.hours(24),
-        filters: [lambda.FilterCriteria.filter(SEQUENCER_STREAM_FILTER_PATTERN)],
-        onFailure: new SqsDlq(this.sequencerFailures),
-      }),
-    );
+    // One batch per shard at a time: a session's messages are sequenced by one writer.
+    props.data.addStreamConsumer(this.sequencer, SEQUENCER_STREAM_FILTER_PATTERN, this.sequencerFailures);
 
     // ── The bot command queue ──────────────────────────────────────────────────────────────────────────
     const definition = QUEUES.botCommands;
@@ -101,8 +88,9 @@ export class Sessions extends Construct {
       lifecycleRules: [{ id: "expire-debug-audio", enabled: true, expiration: Duration.days(1) }],
       // Browsers download through presigned URLs from any app origin.
       cors: [{ allowedMethods: [s3.HttpMethods.GET], allowedOrigins: ["*"], maxAge: 3600 }],
-      // Recordings of people's voices: removed with the stack rather than left behind.
-      removalPolicy: RemovalPolicy.DESTROY,
+      // Kept if the stack is deleted (a bucket with objects cannot be deleted, and emptying it would need a
+      // custom-resource function): the lifecycle rule empties it within about two days; then remove it.
+      removalPolicy: RemovalPolicy.RETAIN,
       autoDeleteObjects: false,
     });
     Validations.of(this.debugAudio).acknowledge({

@@ -21,7 +21,8 @@ const actionsOf = (s: Record<string, any>) => [s.Action].flat() as string[];
 describe("sessions in the stack", () => {
   const bucketId = logicalId(stack.sessions.debugAudio);
 
-  it("keeps debug audio private, TLS-only, encrypted, and for a day", () => {
+  it("keeps debug audio private, TLS-only, encrypted, and for a day; the bucket outlives a stack deletion", () => {
+    expect(resources[bucketId]).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
     const bucket = resources[bucketId]!.Properties;
     expect(bucket.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
