@@ -44,6 +44,23 @@ describe("sessions API", () => {
     expect(quiet).toMatchObject({ bot: { state: "none" }, idleTimeout: null, gateway: "gw.example.com", version: 1 });
   });
 
+  it("concurrent creates with one Idempotency-Key make one session and answer alike", async () => {
+    const api = new ApiClient(rt, uniqueProject("sessions"));
+    const body = { title: "Once", externalRoomId: "room-once", autoStart: false };
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => api.post("/sessions", body, { "Idempotency-Key": "create-once" })),
+    );
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    const listed = await eventually(async () => {
+      const page = await api.get("/sessions");
+      return page.body.items.length > 0 ? page.body.items : undefined;
+    });
+    expect(listed).toHaveLength(1);
+    const reused = await api.post("/sessions", { ...body, title: "Other" }, { "Idempotency-Key": "create-once" });
+    expect(reused.status).toBe(422);
+  });
+
   it("lists newest first with filters and cursors", async () => {
     const api = new ApiClient(rt, uniqueProject("sessions"));
     const a = await newSession(api, { externalRoomId: "room-a", autoStart: false });

@@ -227,10 +227,15 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
     return { status: 202, body: { queued: true, eventId: body.eventId } };
   },
   listSessions: { list: ({ scope, filters }, deps, page) => listSessions(deps.store, scope, filters, page) },
-  createSession: async ({ scope, body }, deps) => {
-    const session = await createSession(deps, scope, body);
-    const location = `/v1/projects/${encodeURIComponent(session.projectId)}/sessions/${encodeURIComponent(session.id)}`;
-    return { status: 201, body: session, headers: { Location: location, ...sessionEtag(session) } };
+  createSession: async ({ scope, body }, deps, once) => {
+    const created = (session: Session): ApiResponse => {
+      const location = `/v1/projects/${encodeURIComponent(session.projectId)}/sessions/${encodeURIComponent(session.id)}`;
+      return { status: 201, body: session, headers: { Location: location, ...sessionEtag(session) } };
+    };
+    // With an Idempotency-Key, the record commits with the session: concurrent retries create one.
+    const session = await createSession(deps, scope, body, once && { extraOps: (s) => once.extraOps(created(s)) });
+    once?.committed();
+    return created(session);
   },
   getSession: async ({ scope, params }, deps) => sessionResponse(await getSession(deps.store, scope, params.sessionId)),
   updateSession: async ({ scope, params, body, ifMatch }, deps) =>

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Clock } from "../../kernel/clock.js";
 import { ForbiddenError, ValidationError } from "../../kernel/errors.js";
 import type { Credential } from "../../kernel/tenancy.js";
-import type { Store } from "../../store/store.js";
+import type { Store, WriteOp } from "../../store/store.js";
 import { signingKey } from "../../domain/auth/signing-key.js";
 import type { CommandOptions, Outcome } from "../../domain/gatherings/service.js";
 import { openCursor, sealCursor } from "./cursor.js";
@@ -33,7 +33,17 @@ export type Input<R> = R extends { path: infer Path extends string }
   : never;
 
 /** Answers a request. On a `mutation: "once"` route, an Idempotency-Key replays its first answer. */
-export type Handler<R, D> = (input: Input<R>, deps: D) => Promise<ApiResponse>;
+export type Handler<R, D> = (input: Input<R>, deps: D, once?: OnceCommit) => Promise<ApiResponse>;
+
+/**
+ * Given to a `mutation: "once"` handler when the request has an Idempotency-Key: a handler that creates
+ * something commits `extraOps(response)` with its effect and calls `committed()`, so two concurrent retries
+ * can never both create (the loser's commit fails and it answers as the winner did).
+ */
+export interface OnceCommit {
+  extraOps(response: ApiResponse): WriteOp[];
+  committed(): void;
+}
 
 /** A gathering command (`mutation: "aggregate"`): If-Match is its `ifMatch`, idempotency commits with it. */
 export interface Commit<R, D> {
@@ -122,7 +132,7 @@ type AnyInput = {
   ifMatch?: number;
 };
 type AnyOperation<D> =
-  | ((input: AnyInput, deps: D) => Promise<ApiResponse>)
+  | ((input: AnyInput, deps: D, once?: OnceCommit) => Promise<ApiResponse>)
   | { commit(input: AnyInput, deps: D, options: CommandOptions): Promise<Outcome>; respond(o: Outcome): ApiResponse }
   | {
       list(
@@ -145,7 +155,11 @@ export async function dispatch<Id extends OperationId, D extends DispatchDeps>(
     parsed.idempotencyKey === undefined ? undefined : idempotencyScope(request, input, parsed.idempotencyKey, deps);
   if (typeof operation === "function") {
     if (!once) return operation(input, deps);
-    return idempotently(once, async () => ({ response: await operation(input, deps), committed: false }));
+    return idempotently(once, async (record) => {
+      let committed = false;
+      const response = await operation(input, deps, { extraOps: record, committed: () => (committed = true) });
+      return { response, committed };
+    });
   }
   if ("list" in operation) return paged(request, input, deps, operation.list);
   const options = parsed.ifMatch === undefined ? {} : { ifMatch: parsed.ifMatch };

@@ -127,7 +127,13 @@ export function commitOptions(deps: Pick<SessionDeps, "eventRetentionSeconds">, 
   return { now, eventRetentionSeconds: deps.eventRetentionSeconds, events: SESSION_EVENTS };
 }
 
-export async function createSession(deps: SessionDeps, ctx: SessionContext, body: CreateSessionBody): Promise<Session> {
+/** Creates a session; `extraOps(session)` are committed with it (e.g. an idempotency record). */
+export async function createSession(
+  deps: SessionDeps,
+  ctx: SessionContext,
+  body: CreateSessionBody,
+  options: { extraOps?: (session: Session) => WriteOp[] } = {},
+): Promise<Session> {
   const now = deps.clock.now();
   const at = now.toISOString();
   const session = newSession({
@@ -142,8 +148,14 @@ export async function createSession(deps: SessionDeps, ctx: SessionContext, body
     at,
   });
   const steps = decideCreate(session, body.autoStart ?? true);
-  await commit(deps.store, sessionCommit(0, steps, ctx.actor), commitOptions(deps, now));
-  return { ...steps.at(-1)!.session, version: steps.length };
+  const created: Session = { ...steps.at(-1)!.session, version: steps.length };
+  await commit(
+    deps.store,
+    sessionCommit(0, steps, ctx.actor),
+    commitOptions(deps, now),
+    options.extraOps?.(created) ?? [],
+  );
+  return created;
 }
 
 export const updateSession = (
