@@ -1,9 +1,4 @@
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { parseBotCommand, type BotCommandEnvelope } from "../../sdk/src/bot.js";
 import type { RuntimeEndpoints } from "./runtime.js";
 
