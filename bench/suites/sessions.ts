@@ -407,7 +407,7 @@ async function pacedLatency(report: Report, options: SessionsOptions, api: Bench
   const post = summarize(postMs);
   const met = m.p50 <= P50_GOAL && m.p99 <= P99_GOAL;
   report.goal(
-    "latency message post → SSE client (message.created)",
+    "sessions: message post → SSE client (message.created)",
     `p50 ≤ ${P50_GOAL} ms, p99 ≤ ${P99_GOAL} ms`,
     `${fmt(m.p50, 0)} / ${fmt(m.p99, 0)} ms`,
     met,
