@@ -764,6 +764,7 @@ async function inProcessCosts(
     ...perMessage,
     batch: {
       messages: batch.length,
+      rru: batched.calls.reduce((n, c) => n + c.rru, 0),
       wru: sumWru(batched.calls),
       calls: batched.calls.map((c) => shortName(c.command)),
     },
