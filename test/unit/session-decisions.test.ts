@@ -169,7 +169,12 @@ describe("session decisions", () => {
   it("schedules: an idle deadline while the bot is wanted, an ack deadline while a command awaits, never in the past", () => {
     const now = new Date(later(100));
     const s = desiredSessionSchedules(withBot("requested", { idleTimeout: 30, lastActivityAt: later(90) }), now);
-    expect(s.idle).toMatchObject({ name: "sess_01-idle", at: later(120), input: { action: "idle", at: later(120) } });
+    expect(s.idle).toMatchObject({
+      name: "sess_01-idle",
+      at: later(120),
+      input: { action: "idle", at: later(120) },
+      keepAfterRun: true,
+    });
     // The ack deadline (60 s) has passed: it fires a second from now, still naming its deadline.
     expect(s.botAck).toMatchObject({ at: later(101), input: { action: "botAck", commandId: "cmd_1", at: later(60) } });
     const inRoom = desiredSessionSchedules(withBot("in_room"), now);

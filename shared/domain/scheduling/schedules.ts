@@ -43,6 +43,12 @@ export interface DesiredSchedule {
   name: string;
   at: string;
   input: ScheduleInput;
+  /**
+   * Keep the schedule after it runs (ActionAfterCompletion NONE) instead of deleting it: for a deadline its
+   * own target may move (re-arm) while it runs — a delete after the run would drop the re-armed time. Such
+   * schedules are deleted by the sync consumer when their aggregate no longer wants them.
+   */
+  keepAfterRun?: boolean;
 }
 
 export function scheduleName(gatheringId: string, action: ScheduledAction): string {

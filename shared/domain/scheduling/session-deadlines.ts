@@ -32,11 +32,14 @@ export function desiredSessionSchedules(
   const bot = session.bot;
   const awaiting = (bot.state === "requested" || bot.state === "leaving") && bot.ackDeadline && bot.commandId;
   return {
+    // Kept after they run: the idle target re-arms its own schedule while it runs, and the sync deletes
+    // both once the session no longer wants them.
     idle: idle
       ? {
           name: sessionScheduleName(session.id, "idle"),
           at: notBefore(idle, now),
           input: { ...base, action: "idle", at: idle },
+          keepAfterRun: true,
         }
       : undefined,
     botAck: awaiting
@@ -44,6 +47,7 @@ export function desiredSessionSchedules(
           name: sessionScheduleName(session.id, "botAck"),
           at: notBefore(bot.ackDeadline!, now),
           input: { ...base, action: "botAck", at: bot.ackDeadline!, commandId: bot.commandId! },
+          keepAfterRun: true,
         }
       : undefined,
   };
