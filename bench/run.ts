@@ -14,13 +14,15 @@ import { latencySuite } from "./suites/latency.js";
 import { loadSuite } from "./suites/load.js";
 import { overheadSuite } from "./suites/overhead.js";
 import { scaleSuite } from "./suites/scale.js";
+import { sessionCostModel } from "./suites/session-cost.js";
+import { sessionsSuite } from "./suites/sessions.js";
 
 /**
  * `npm run bench`: starts the local runtime (in memory), runs the suites, prints a summary and writes
  * JSON + Markdown under bench/results/. Exits non-zero when a self-check FAILs (a missed goal is reported,
  * not failed). `-- --quick` runs every suite with small counts; `-- --only load,latency` runs a subset.
  */
-const SUITES = ["cold-start", "capacity", "overhead", "latency", "scale", "load"] as const;
+const SUITES = ["cold-start", "capacity", "overhead", "latency", "scale", "load", "sessions"] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -47,6 +49,13 @@ const CONFIG = {
   latency: { events: quick ? 60 : 500, pauseMs: 20 },
   scale: { members: quick ? 1_000 : 10_000, measuredJoins: quick ? 50 : 200, listings: quick ? 1 : 3 },
   load: { lobbies: quick ? 20 : 200, players: 8, inFlight: 32, sseEvery: 10, deadlineMs: 240_000 },
+  sessions: {
+    speakers: 5,
+    perSpeaker: quick ? 20 : 200,
+    paced: { messages: quick ? 20 : 100, pauseMs: 50 },
+    idle: { timeoutSeconds: 2, everyMs: 500, talkMs: quick ? 4_000 : 8_000 },
+    inProcess: { messages: quick ? 5 : 20, batch: 5 },
+  },
   /** The whole run must finish well inside the 10-minute budget. */
   budgetMs: 570_000,
 };
@@ -153,6 +162,17 @@ try {
       ...CONFIG.load,
     }),
   );
+  await suite("sessions", async () => {
+    const measured = await sessionsSuite(report, {
+      apiUrl: rt!.apiUrl,
+      apiKey: rt!.apiKey,
+      botKey: rt!.botKey,
+      dynamodbEndpoint: rt!.dynamodbEndpoint,
+      projectId: project("sessions"),
+      ...CONFIG.sessions,
+    });
+    sessionCostModel(report, measured);
+  });
   dynamo?.destroy();
 } finally {
   await shutdown();

@@ -1,13 +1,19 @@
-import { eventRetentionSecondsFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { eventRetentionSecondsFromEnv, schedulerFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
 import { onInvoke } from "../shared/adapters/lambda/kit.js";
-import type { ScheduleInput } from "../shared/domain/scheduling/schedules.js";
+import { isSessionScheduleInput, type ScheduleInput } from "../shared/domain/scheduling/schedules.js";
+import { runSessionDeadline } from "../shared/domain/scheduling/session-deadlines.js";
 import { runScheduledAction } from "../shared/domain/scheduling/target.js";
 import { systemClock } from "../shared/kernel/clock.js";
 
 const deps = { store: storeFromEnv(), clock: systemClock, eventRetentionSeconds: eventRetentionSecondsFromEnv() };
+const scheduler = schedulerFromEnv();
 
-/** Invoked by EventBridge Scheduler at startsAt / endsAt with the schedule's input. */
+/** Invoked by EventBridge Scheduler: a gathering's startsAt / endsAt, or a session's idle or ack deadline. */
 export const handler = onInvoke<ScheduleInput>("scheduler-target", async (input, { logger }) => {
+  if (isSessionScheduleInput(input)) {
+    logger.appendKeys({ projectId: input.projectId, resource: `session:${input.sessionId}`, action: input.action });
+    return { result: await runSessionDeadline({ ...deps, scheduler }, input) };
+  }
   logger.appendKeys({ projectId: input.projectId, resource: `gathering:${input.gatheringId}`, action: input.action });
   return { result: await runScheduledAction(deps, input) };
 });

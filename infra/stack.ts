@@ -11,6 +11,7 @@ import { ScheduleTarget } from "./constructs/schedule-target.js";
 import { Scheduling } from "./constructs/scheduling.js";
 import { UserFunctions, type UserFunctionsModule } from "./constructs/user-functions.js";
 import { Webhooks } from "./constructs/webhooks.js";
+import { Sessions } from "./constructs/sessions.js";
 
 /**
  * The sender used when none is configured: example.com is reserved (RFC 2606), so SES refuses to send
@@ -59,6 +60,7 @@ export class CortexStack extends Stack {
   readonly mail: Mail;
   readonly userFunctions?: UserFunctions;
   readonly webhooks: Webhooks;
+  readonly sessions: Sessions;
 
   constructor(scope: Construct, id: string, props: CortexStackProps = {}) {
     super(scope, id, props);
@@ -91,11 +93,13 @@ export class CortexStack extends Stack {
       environment,
     });
     this.webhooks = new Webhooks(this, "Webhooks", { data: this.data, environment });
+    this.sessions = new Sessions(this, "Sessions", { data: this.data, environment });
 
     this.api = new Api(this, "Api", {
       data: this.data,
       environment,
       webhooks: this.webhooks,
+      sessions: this.sessions,
       ...(props.apiThrottle && { throttle: props.apiThrottle }),
     });
 
@@ -113,7 +117,7 @@ export class CortexStack extends Stack {
         schedulerSync: {
           scheduleGroupName: this.scheduling.group.scheduleGroupName,
           schedulerRoleArn: this.scheduling.executionRole.roleArn,
-          schedulerTargetArn: this.scheduleTarget.handler.functionArn,
+          schedulerTargetArn: this.scheduleTarget.functionArn,
         },
         webhookFanout: { webhookQueueUrl: this.webhooks.deliveries.queueUrl },
       },
@@ -126,6 +130,7 @@ export class CortexStack extends Stack {
       },
       archiveRetention: Duration.days(30),
     });
+    this.sessions.routeCommands(this.events.bus);
 
     if (props.userFunctions && props.userFunctions.bindings.length > 0) {
       this.userFunctions = new UserFunctions(this, "UserFunctions", {
@@ -133,11 +138,14 @@ export class CortexStack extends Stack {
         bus: this.events.bus,
         data: this.data,
         webhooks: this.webhooks,
+        sessions: this.sessions,
         environment: {
           ...environment,
           webhookQueueUrl: this.webhooks.deliveries.queueUrl,
           webhookAllowPrivateTargets: "false",
           webhookAllowHttp: "false",
+          debugAudioBucket: this.sessions.debugAudio.bucketName,
+          s3ForcePathStyle: "false",
         },
       });
     }
@@ -161,6 +169,16 @@ export class CortexStack extends Stack {
       description: "SQS queue of webhook delivery attempts",
       value: this.webhooks.deliveries.queueUrl,
     });
+    new CfnOutput(this, "BotCommandQueueUrl", {
+      description: "The bot command queue: join/leave commands for your bot fleet (body: the event envelope)",
+      value: this.sessions.botCommands.queueUrl,
+    });
+    new CfnOutput(this, "BotCommandQueueArn", { value: this.sessions.botCommands.queueArn });
+    new CfnOutput(this, "BotFleetConsumerPolicyArn", {
+      description: "Attach to your bot fleet's role: consume the bot command queue",
+      value: this.sessions.botFleetPolicy.managedPolicyArn,
+    });
+    new CfnOutput(this, "DebugAudioBucketName", { value: this.sessions.debugAudio.bucketName });
     new CfnOutput(this, "WebhookDeadLetterQueueName", {
       description: "Webhook delivery messages that failed repeatedly (infrastructure failures); inspect and redrive",
       value: this.webhooks.deadLetters.queueName,

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { advanceClock, systemClock } from "../shared/kernel/clock.js";
+import type { ScheduleWrites } from "./scheduler/server.js";
 
 /**
  * The local runtime's own routes on the API server (never on AWS, where CloudWatch alarms on the
@@ -11,6 +12,10 @@ import { advanceClock, systemClock } from "../shared/kernel/clock.js";
  * - `POST /local/redrive` (with the dev API key) — delivers every dead letter again; `npm run redrive`.
  * - `GET /local/clock` — the runtime's time; `POST /local/clock {"advanceSeconds": N}` (dev API key) moves
  *   it forward, so tests and demos need not wait for a schedule or an expiry in real time.
+ * - `GET /local/scheduler/writes?prefix=P` (dev API key) — the local scheduler's writes per schedule name
+ *   starting with P: `{ writes: { [name]: { create, update, delete, refused } }, total }` (`total` adds up the
+ *   writes that succeeded), so a test can hold schedule writes to a bound (session idle deadlines are
+ *   re-armed per idle window, not per message).
  */
 export interface ConsumerHealth {
   /** The rule (or queue) whose target failed. */
@@ -28,6 +33,8 @@ export interface HealthReport {
   consumers: ConsumerHealth[];
   /** Stream batches the publisher gave up on (`stream-failures.jsonl`). */
   streamFailures: number;
+  /** Stream batches the message sequencer gave up on (`stream-failures-sequencer.jsonl`). */
+  sequencerFailures: number;
   problems: string[];
 }
 
@@ -36,9 +43,17 @@ export interface RedriveReport {
   webhookDeliveries: number;
 }
 
+export interface ScheduleWritesReport {
+  writes: Record<string, ScheduleWrites>;
+  /** Every write that succeeded (create + update + delete; not the refused requests). */
+  total: number;
+}
+
 export interface AdminOptions {
   health: () => Promise<HealthReport>;
   redrive: (filter: { rule?: string }) => Promise<RedriveReport>;
+  /** Writes per schedule name starting with the prefix. */
+  scheduleWrites: (namePrefix: string) => Record<string, ScheduleWrites>;
   apiKey: string;
 }
 
@@ -89,6 +104,20 @@ export function adminRoutes(options: AdminOptions): (req: IncomingMessage, res: 
         return true;
       }
       sendJson(res, 200, { now: advanceClock(seconds * 1000).toISOString() });
+      return true;
+    }
+    if (url.pathname === "/local/scheduler/writes") {
+      if (req.method !== "GET") {
+        sendJson(res, 405, { error: "GET /local/scheduler/writes?prefix=<schedule name prefix>" }, { Allow: "GET" });
+        return true;
+      }
+      if (!sameKey(req.headers.authorization, options.apiKey)) {
+        sendJson(res, 401, { error: "send the dev API key: Authorization: Bearer <key>" });
+        return true;
+      }
+      const writes = options.scheduleWrites(url.searchParams.get("prefix") ?? "");
+      const total = Object.values(writes).reduce((n, w) => n + w.create + w.update + w.delete, 0);
+      sendJson(res, 200, { writes, total } satisfies ScheduleWritesReport);
       return true;
     }
     if (url.pathname === "/local/redrive") {

@@ -68,18 +68,20 @@ try {
 process.stdout.write(`
   Cortex gatherings backend — running locally (${((Date.now() - started) / 1000).toFixed(1)} s)
 
-  API         ${runtime.apiUrl}   (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
-  Demo        ${runtime.apiUrl}/demo/lobby#key=${runtime.apiKey}
-  Email inbox ${runtime.inboxUrl}
-  DynamoDB    ${runtime.dynamodbEndpoint}   (table "cortex")
-  API key     ${runtime.apiKey}
-  State       ${values["in-memory"] ? "in memory (discarded on exit)" : (values["data-dir"] ?? ".data") + "/"}
+  API          ${runtime.apiUrl}   (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
+  Demo         ${runtime.apiUrl}/demo/lobby#key=${runtime.apiKey}
+  Email inbox  ${runtime.inboxUrl}
+  DynamoDB     ${runtime.dynamodbEndpoint}   (table "cortex")
+  API key      ${runtime.apiKey}
+  Bot key      ${runtime.botKey}   (the bot API only)
+  Bot commands ${runtime.botCommandQueueUrl}   (SQS; body: the event envelope)
+  State        ${values["in-memory"] ? "in memory (discarded on exit)" : (values["data-dir"] ?? ".data") + "/"}
 
   Try:  curl -s -X POST ${runtime.apiUrl}/v1/projects/demo/gatherings \\
           -H "Authorization: Bearer ${runtime.apiKey}" -H "Content-Type: application/json" \\
           -d '{"name":"Ranked 5v5","type":"lobby"}'
 
-  Health      ${runtime.apiUrl}/health   (dead letters: npm run redrive)
+  Health       ${runtime.apiUrl}/health   (dead letters: npm run redrive)
 
   Ctrl-C stops everything.
 `);

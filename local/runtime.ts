@@ -1,7 +1,12 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { GetQueueAttributesCommand, SQSClient, StartMessageMoveTaskCommand } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from "@aws-sdk/client-sqs";
 import { join, resolve } from "node:path";
 import type {
   APIGatewayAuthorizerResult,
@@ -27,9 +32,9 @@ import { systemClock } from "../shared/kernel/clock.js";
 import { onDomainEvent } from "../shared/adapters/lambda/domain-event.js";
 import { domainLogger } from "../shared/adapters/lambda/kit.js";
 import { generateApiKey, storeApiKey } from "../shared/domain/auth/api-keys.js";
-import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../shared/events/rules.js";
+import { CONSUMERS, QUEUE_RULES, QUEUES, RULES, SCHEDULE_TARGET } from "../shared/events/rules.js";
 import { ENV, type FunctionEntry } from "../shared/kernel/config.js";
-import { STREAM_FILTER_PATTERN } from "../shared/store/table.js";
+import { SEQUENCER_STREAM_FILTER_PATTERN, STREAM_FILTER_PATTERN } from "../shared/store/table.js";
 import { startLocalApi } from "./api/server.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb/server.js";
 import { ensureTable } from "./dynamodb/table.js";
@@ -41,7 +46,8 @@ import { startLocalScheduler } from "./scheduler/server.js";
 import { startLocalSqs } from "./sqs/server.js";
 import { CreateScheduleGroupCommand, ConflictException, SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { startStreamPoller } from "./streams/poller.js";
+import { startStreamPoller, type StreamPoller } from "./streams/poller.js";
+import { startLocalS3 } from "./s3.js";
 import { startLocalSes } from "./ses.js";
 import { demoRoutes } from "./demo/server.js";
 import { adminRoutes, type ConsumerHealth, type HealthReport } from "./admin.js";
@@ -75,6 +81,10 @@ export interface LocalRuntime {
   apiUrl: string;
   inboxUrl: string;
   apiKey: string;
+  /** A bot credential (`credential: "bot"`) for the bot API, as a bot fleet would hold. */
+  botKey: string;
+  /** The bot command queue (SQS API at its origin): what a bot fleet consumes. */
+  botCommandQueueUrl: string;
   dynamodbEndpoint: string;
   stop(): Promise<void>;
 }
@@ -84,6 +94,8 @@ const BUS_NAME = "cortex";
 const REGION = "us-east-1";
 const ACCOUNT = "000000000000";
 const SCHEDULE_GROUP = "cortex";
+const DEBUG_AUDIO_BUCKET = "cortex-debug-audio";
+const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /**
  * Local defaults for the settings the stack gives each function on AWS; anything already in the
@@ -159,10 +171,11 @@ async function loadUserFunctions(options: LocalRuntimeOptions) {
   });
 }
 
-function devApiKey(options: LocalRuntimeOptions): string {
-  if (options.apiKey) return options.apiKey;
+/** A key kept in the data directory (owner-only), so it survives restarts; a fresh one in memory. */
+function devKey(options: LocalRuntimeOptions, fileName: "dev-api-key" | "dev-bot-key", override?: string): string {
+  if (override) return override;
   if (options.inMemory) return generateApiKey();
-  const file = join(options.dataDir, "dev-api-key");
+  const file = join(options.dataDir, fileName);
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   const key = generateApiKey();
   writeFileSync(file, key + "\n", { mode: 0o600 });
@@ -211,77 +224,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const ses = await startLocalSes({ inboxPort: options.sesPort ?? (await freePort()), frontPort: await freePort() });
     stops.push(() => ses.stop());
 
-    // Consumers are loaded lazily: their modules must see the environment set below.
-    const targets: Record<string, { invoke: RuleTarget; retryAttempts: number }> = {};
-    for (const rule of RULES) {
-      const consumer = CONSUMERS[rule.consumer];
-      targets[rule.id] = {
-        retryAttempts: asyncRetryAttempts(consumer.entry),
-        invoke: async (event) => {
-          await ready;
-          const handler = await loadFunction<EventBridgeEvent<string, unknown>, void>(consumer.entry);
-          await invokeLambda(handler, event, functionConfig(consumer.entry));
-        },
-      };
-    }
-    const userRules = userFunctions.map(({ binding }) => userFunctionRule(binding));
-    const functionOfRule = new Map<string, string>([
-      ...RULES.map((rule) => [rule.id, CONSUMERS[rule.consumer].entry] as const),
-      ...userFunctions.map(({ binding }) => [userFunctionRule(binding).id, binding.exportName] as const),
-    ]);
-    for (const { binding, run } of userFunctions) {
-      targets[userFunctionRule(binding).id] = {
-        retryAttempts: asyncRetryAttempts("user-function"),
-        invoke: async (event) => {
-          await ready;
-          await invokeLambda(run(), event, functionConfig("user-function", binding.exportName));
-        },
-      };
-    }
-    const eventBus = (bus = await startLocalEventBridge({
-      busName: BUS_NAME,
-      rules: [...RULES, ...userRules],
-      targets,
-      region: REGION,
-      ...(!options.inMemory && {
-        journalDir: join(dataDir, "eventbridge-journal"),
-        deadLetterFile: join(dataDir, "dead-letters.jsonl"),
-      }),
-      onDeadLetter: ({ rule, error, event }) =>
-        options.log(
-          `consumer ${functionOfRule.get(rule) ?? rule} failed on an event after its retries; dead-lettered ` +
-            "(GET /health lists the dead letters; npm run redrive delivers them again)",
-          { rule, eventId: event.id, error },
-        ),
-      log: options.log,
-    }));
-    stops.push(() => eventBus.stop());
+    // Debug audio: objects on disk beside the rest of the state (in a temporary directory in memory).
+    const s3 = await startLocalS3({
+      buckets: [DEBUG_AUDIO_BUCKET],
+      ...(!options.inMemory && { directory: join(dataDir, "s3") }),
+      credentials: LOCAL_CREDENTIALS,
+      onExit: ({ code, signal }) =>
+        options.log(`the local S3 exited on its own (${signal ?? `code ${code}`}); debug audio is unavailable`),
+    });
+    stops.push(() => s3.stop());
 
     // The emulators keep their own tables in the same DynamoDB Local.
-    const localDb = new DynamoDBClient({
-      endpoint: dynamodb.endpoint,
-      region: REGION,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    const localDb = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
 
-    // EventBridge Scheduler targets are Lambda ARNs; locally the function name is the entry under functions/.
-    const scheduler = await startLocalScheduler({
-      dynamodb: localDb,
-      tableName: "cortex-local-scheduler",
-      // The same clock as the functions (CORTEX_CLOCK_START moves both).
-      now: () => systemClock.now(),
-      invokeTarget: async ({ arn, input }) => {
-        const name = /:function:([\w-]+)$/.exec(arn)?.[1];
-        if (!name || !isFunctionEntry(name)) throw new Error(`schedule target ${arn} is not a function of this stack`);
-        await ready;
-        const handler = await loadFunction<unknown, unknown>(name);
-        await invokeLambda(handler, input === undefined ? {} : (JSON.parse(input) as unknown), functionConfig(name));
-      },
-      logger: options.log,
-    });
-    stops.push(() => scheduler.stop());
-
+    // Before the bus, which sends to the bot command queue (and stops first, draining into it).
     const deliveries = QUEUES.webhookDeliveries;
+    const botCommands = QUEUES.botCommands;
     const sqs = await startLocalSqs({
       dynamodb: localDb,
       tableName: "cortex-local-sqs",
@@ -299,10 +257,98 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           },
         },
         { name: `${deliveries.name}-dlq` },
+        // Consumed by a bot fleet (or a test) through the SQS API; no function here, as on AWS.
+        {
+          name: botCommands.name,
+          visibilityTimeoutSeconds: botCommands.visibilityTimeoutSeconds,
+          maxReceiveCount: botCommands.maxReceiveCount,
+          deadLetterQueue: `${botCommands.name}-dlq`,
+        },
+        { name: `${botCommands.name}-dlq` },
       ],
       log: options.log,
     });
     stops.push(() => sqs.stop());
+    const sqsClient = new SQSClient({ endpoint: sqs.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+
+    // Consumers are loaded lazily: their modules must see the environment set below.
+    const targets: Record<string, { invoke: RuleTarget; retryAttempts: number }> = {};
+    for (const rule of RULES) {
+      const consumer = CONSUMERS[rule.consumer];
+      targets[rule.id] = {
+        retryAttempts: asyncRetryAttempts(consumer.entry),
+        invoke: async (event) => {
+          await ready;
+          const handler = await loadFunction<EventBridgeEvent<string, unknown>, void>(consumer.entry);
+          await invokeLambda(handler, event, functionConfig(consumer.entry));
+        },
+      };
+    }
+    // A queue target's message is the event's detail (the envelope), as the stack's input path says.
+    for (const rule of QUEUE_RULES) {
+      const queue: { name: string; deliveryRetryAttempts?: number } = QUEUES[rule.queue];
+      if (queue.deliveryRetryAttempts === undefined)
+        throw new Error(`queue ${queue.name} has no deliveryRetryAttempts`);
+      const queueUrl = sqs.queueUrl(queue.name);
+      targets[rule.id] = {
+        retryAttempts: queue.deliveryRetryAttempts,
+        invoke: async (event) => {
+          await sqsClient.send(
+            new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event.detail) }),
+          );
+        },
+      };
+    }
+    const userRules = userFunctions.map(({ binding }) => userFunctionRule(binding));
+    const functionOfRule = new Map<string, string>([
+      ...RULES.map((rule) => [rule.id, CONSUMERS[rule.consumer].entry] as const),
+      ...QUEUE_RULES.map((rule) => [rule.id, `queue ${QUEUES[rule.queue].name}`] as const),
+      ...userFunctions.map(({ binding }) => [userFunctionRule(binding).id, binding.exportName] as const),
+    ]);
+    for (const { binding, run } of userFunctions) {
+      targets[userFunctionRule(binding).id] = {
+        retryAttempts: asyncRetryAttempts("user-function"),
+        invoke: async (event) => {
+          await ready;
+          await invokeLambda(run(), event, functionConfig("user-function", binding.exportName));
+        },
+      };
+    }
+    const eventBus = (bus = await startLocalEventBridge({
+      busName: BUS_NAME,
+      rules: [...RULES, ...QUEUE_RULES, ...userRules],
+      targets,
+      region: REGION,
+      ...(!options.inMemory && {
+        journalDir: join(dataDir, "eventbridge-journal"),
+        deadLetterFile: join(dataDir, "dead-letters.jsonl"),
+      }),
+      onDeadLetter: ({ rule, error, event }) =>
+        options.log(
+          `consumer ${functionOfRule.get(rule) ?? rule} failed on an event after its retries; dead-lettered ` +
+            "(GET /health lists the dead letters; npm run redrive delivers them again)",
+          { rule, eventId: event.id, error },
+        ),
+      log: options.log,
+    }));
+    stops.push(() => eventBus.stop());
+
+    // EventBridge Scheduler targets are Lambda ARNs; locally the function name is the entry under functions/.
+    const scheduler = await startLocalScheduler({
+      dynamodb: localDb,
+      tableName: "cortex-local-scheduler",
+      // The same clock as the functions (CORTEX_CLOCK_START moves both).
+      now: () => systemClock.now(),
+      invokeTarget: async ({ arn, input }) => {
+        const name = /:function:([\w-]+)$/.exec(arn)?.[1];
+        if (!name || !isFunctionEntry(name)) throw new Error(`schedule target ${arn} is not a function of this stack`);
+        await ready;
+        const handler = await loadFunction<unknown, unknown>(name);
+        await invokeLambda(handler, input === undefined ? {} : (JSON.parse(input) as unknown), functionConfig(name));
+      },
+      logger: options.log,
+    });
+    stops.push(() => scheduler.stop());
 
     // Port 0: bind now and keep it, so the URL the functions are told is the one the API will serve on.
     const reserved = options.port === 0 ? await reservePort() : undefined;
@@ -322,8 +368,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
       [ENV.tableName]: TABLE_NAME,
       [ENV.eventBusName]: BUS_NAME,
+      [ENV.debugAudioBucket]: DEBUG_AUDIO_BUCKET,
+      [ENV.s3ForcePathStyle]: "true",
     });
 
     const client = new DynamoDBClient({});
@@ -333,11 +382,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     } catch (error) {
       if (!(error instanceof ConflictException)) throw error;
     }
-    const apiKey = devApiKey(options);
-    await storeApiKey(new DynamoDbStore({ tableName: TABLE_NAME, client }), apiKey, {
+    const keys = new DynamoDbStore({ tableName: TABLE_NAME, client });
+    const apiKey = devKey(options, "dev-api-key", options.apiKey);
+    await storeApiKey(keys, apiKey, {
       tenantId: "local",
       projectScope: "*",
       description: "local development key",
+      createdAt: new Date().toISOString(),
+    });
+    const botKey = devKey(options, "dev-bot-key");
+    await storeApiKey(keys, botKey, {
+      tenantId: "local",
+      projectScope: "*",
+      credential: "bot",
+      description: "local development bot key",
       createdAt: new Date().toISOString(),
     });
 
@@ -358,10 +416,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(() => poller.stop());
 
+    // The second consumer of the stream: inserted messages get their place in the session's event log.
+    const sequencer = await loadFunction<DynamoDBStreamEvent, DynamoDBBatchResponse>("message-sequencer");
+    const sequencerPoller = startStreamPoller({
+      client: new DynamoDBStreamsClient({}),
+      streamArn,
+      filterPattern: SEQUENCER_STREAM_FILTER_PATTERN,
+      handler: (event) => invokeLambda(sequencer, event, functionConfig("message-sequencer")),
+      ...(!options.inMemory && {
+        checkpointFile: join(dataDir, "stream-checkpoints-sequencer.json"),
+        failureFile: join(dataDir, "stream-failures-sequencer.jsonl"),
+      }),
+      region: REGION,
+      log: options.log,
+    });
+    stops.push(() => sequencerPoller.stop());
+
     // GET /health and POST /local/redrive (local/admin.ts); the live lobby page at /demo/lobby.
-    const sqsClient = new SQSClient({ endpoint: sqs.endpoint });
     const deadLetterQueue = `${deliveries.name}-dlq`;
-    const streamFailureFile = options.inMemory ? undefined : join(dataDir, "stream-failures.jsonl");
+    // Batches a stream consumer gave up on: its failure file when state is kept (earlier runs too).
+    const givenUp = (poller: StreamPoller, file: string) =>
+      options.inMemory || !existsSync(join(dataDir, file))
+        ? poller.givenUp()
+        : readFileSync(join(dataDir, file), "utf8")
+            .split("\n")
+            .filter((l) => l.trim() !== "").length;
     const webhookDeadLetters = async () => {
       const { Attributes } = await sqsClient.send(
         new GetQueueAttributesCommand({
@@ -400,24 +479,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           `${c.function} (${c.rule}): ${c.deadLetters} dead letter(s)${c.lastError ? `, last error: ${c.lastError}` : ""}`,
         );
       }
-      const streamFailures =
-        streamFailureFile && existsSync(streamFailureFile)
-          ? readFileSync(streamFailureFile, "utf8")
-              .split("\n")
-              .filter((l) => l.trim() !== "").length
-          : 0;
+      const streamFailures = givenUp(poller, "stream-failures.jsonl");
       if (streamFailures > 0) problems.push(`stream-publisher: ${streamFailures} stream batch(es) given up on`);
+      const sequencerFailures = givenUp(sequencerPoller, "stream-failures-sequencer.jsonl");
+      if (sequencerFailures > 0) {
+        problems.push(`message-sequencer: ${sequencerFailures} stream batch(es) given up on`);
+      }
       return {
         status: problems.length === 0 ? "ok" : "unhealthy",
         dynamodb: { up: dynamodbUp, restarts: dynamodb.restarts() },
         consumers: [...consumers.values()],
         streamFailures,
+        sequencerFailures,
         problems,
       };
     };
     const admin = adminRoutes({
       apiKey,
       health,
+      scheduleWrites: (prefix) => scheduler.writes(prefix),
       redrive: async (filter) => {
         const events = eventBus.redrive(filter);
         let webhookDeliveries = 0;
@@ -446,6 +526,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       apiUrl: api.url,
       inboxUrl: ses.inboxUrl,
       apiKey,
+      botKey,
+      botCommandQueueUrl: sqs.queueUrl(botCommands.name),
       dynamodbEndpoint: dynamodb.endpoint,
       stop: stopAll,
     };

@@ -1,9 +1,10 @@
 /**
  * Creates an API key in a deployed stack's table and prints it once (only its hash is stored).
  *
- *   npx tsx scripts/create-api-key.ts --table <TableName output> --tenant acme [--project proj_123] [--description "game server"]
+ *   npx tsx scripts/create-api-key.ts --table <TableName output> --tenant acme [--project proj_123] [--description "game server"] [--bot]
  *
- * Without --project the key is a tenant key (valid for every project of the tenant). Uses your AWS
+ * Without --project the key is a tenant key (valid for every project of the tenant). With --bot it is a
+ * bot key: it may only use the bot API of sessions (for a transcription bot fleet). Uses your AWS
  * credentials and region from the standard AWS configuration.
  */
 import { parseArgs } from "node:util";
@@ -16,11 +17,12 @@ const { values } = parseArgs({
     tenant: { type: "string" },
     project: { type: "string" },
     description: { type: "string", default: "created with scripts/create-api-key.ts" },
+    bot: { type: "boolean", default: false },
   },
 });
 if (!values.table || !values.tenant) {
   process.stderr.write(
-    "usage: npx tsx scripts/create-api-key.ts --table <TableName> --tenant <tenantId> [--project <projectId>]\n",
+    "usage: npx tsx scripts/create-api-key.ts --table <TableName> --tenant <tenantId> [--project <projectId>] [--bot]\n",
   );
   process.exit(2);
 }
@@ -30,8 +32,9 @@ const keyId = await storeApiKey(new DynamoDbStore({ tableName: values.table }), 
   projectScope: values.project ?? "*",
   description: values.description!,
   createdAt: new Date().toISOString(),
+  credential: values.bot ? "bot" : "api",
 });
 process.stdout.write(`${secret}\n`);
 process.stderr.write(
-  `created ${keyId} for tenant ${values.tenant}, ${values.project ? `project ${values.project}` : "every project"}; store it now, it is not shown again\n`,
+  `created ${values.bot ? "bot key" : "API key"} ${keyId} for tenant ${values.tenant}, ${values.project ? `project ${values.project}` : "every project"}; store it now, it is not shown again\n`,
 );

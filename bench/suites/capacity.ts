@@ -107,6 +107,12 @@ export async function capacitySuite(
       queue: { send: async () => undefined },
       config: { allowPrivate: false, allowHttp: false, retryScale: 1, timeoutMs: 15_000 },
     },
+    // The lifecycles measured here store no debug audio.
+    audio: {
+      put: () => Promise.reject(new Error("no debug audio in the capacity bench")),
+      downloadUrl: () => Promise.reject(new Error("no debug audio in the capacity bench")),
+      deletePrefix: async () => 0,
+    },
   };
   let requestCounter = 0;
   const samples = new Map<string, Array<{ calls: MeteredCall[]; ms: number }>>();

@@ -68,10 +68,23 @@ const LIFECYCLES = 1e6;
 const SSE_POLL_MS = 50;
 
 /** The size of one structured log line, built by the project's own logger. */
-function logLineBytes(keys: Record<string, unknown>, message: string, fields: Record<string, unknown>): number {
+export function logLineBytes(keys: Record<string, unknown>, message: string, fields: Record<string, unknown>): number {
   let bytes = 0;
   createLogger(keys, (line) => (bytes = Buffer.byteLength(line) + 1)).info(message, fields);
   return bytes;
+}
+
+/** What one SSE watcher connected for an hour costs, idle: its function polls the event log every SSE_POLL_MS. */
+export function sseWatcherHour(ssePollRru: number) {
+  const polls = 3_600_000 / SSE_POLL_MS;
+  const hour = {
+    polls,
+    rru: polls * ssePollRru,
+    dynamodb: polls * ssePollRru * PRICES.dynamodbReadRequestUnit,
+    lambda: 3600 * ((MEMORY_MB.sse ?? 256) / 1024) * PRICES.lambdaGbSecondArm64 + 5 * PRICES.lambdaRequest,
+    apiGateway: 5 * PRICES.apiGatewayRestRequest,
+  };
+  return { ...hour, total: hour.dynamodb + hour.lambda + hour.apiGateway };
 }
 
 export function costModel(report: Report, capacity: CapacityResult): void {
@@ -191,16 +204,8 @@ export function costModel(report: Report, capacity: CapacityResult): void {
     },
   ];
   const total = lines.reduce((s, l) => s + l.perMillion * LIFECYCLES, 0);
-  // One SSE watcher connected for an hour, idle: its function polls the event log every SSE_POLL_MS.
-  const pollsPerHour = 3_600_000 / SSE_POLL_MS;
-  const sseHour = {
-    polls: pollsPerHour,
-    rru: pollsPerHour * capacity.ssePollRru,
-    dynamodb: pollsPerHour * capacity.ssePollRru * PRICES.dynamodbReadRequestUnit,
-    lambda: 3600 * ((MEMORY_MB.sse ?? 256) / 1024) * PRICES.lambdaGbSecondArm64 + 5 * PRICES.lambdaRequest,
-    apiGateway: 5 * PRICES.apiGatewayRestRequest,
-  };
-  const sseHourTotal = sseHour.dynamodb + sseHour.lambda + sseHour.apiGateway;
+  const sseHour = sseWatcherHour(capacity.ssePollRru);
+  const { polls: pollsPerHour, total: sseHourTotal } = sseHour;
   report.data.cost = {
     prices: PRICES,
     memoryMb: MEMORY_MB,
@@ -217,7 +222,7 @@ export function costModel(report: Report, capacity: CapacityResult): void {
     },
     lines: lines.map((l) => ({ ...l, perMillionLifecycles: l.perMillion * LIFECYCLES })),
     totalPerMillionLifecycles: total,
-    sseWatcherHour: { ...sseHour, total: sseHourTotal },
+    sseWatcherHour: sseHour,
   };
   report.table({
     title: "Cost of 1 million lobby lifecycles on AWS (create, 8 joins, 8 readies, start, end; us-east-1 on-demand)",

@@ -21,8 +21,8 @@ export interface LatencyOptions {
   eventsFile: string;
 }
 
-const P50_GOAL = 100;
-const P99_GOAL = 300;
+export const P50_GOAL = 100;
+export const P99_GOAL = 300;
 
 export async function latencySuite(report: Report, options: LatencyOptions): Promise<void> {
   const { http } = options;

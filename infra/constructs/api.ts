@@ -16,6 +16,7 @@ import { ROUTES, routeMethods } from "../../shared/app/http/routes.js";
 import type { Data } from "./data.js";
 import { createNodeFunction, type BaseEnvironment } from "./node-function.js";
 import { WEBHOOK_TARGET_POLICY, type Webhooks } from "./webhooks.js";
+import type { Sessions } from "./sessions.js";
 
 export interface ApiThrottle {
   /** Steady-state requests per second across the stage. */
@@ -28,6 +29,8 @@ export interface ApiProps {
   environment: BaseEnvironment;
   /** Endpoint management validates target URLs; replay queues deliveries. */
   webhooks: Webhooks;
+  /** Debug audio: messages store it, downloads presign it, deletions remove it. */
+  sessions: Sessions;
   /** @default "live" (routes carry their own /v1 prefix) */
   stageName?: string;
   /** @default 100 requests/s, bursts of 200 */
@@ -58,10 +61,13 @@ export class Api extends Construct {
         ...props.environment,
         ...WEBHOOK_TARGET_POLICY,
         webhookQueueUrl: props.webhooks.deliveries.queueUrl,
+        debugAudioBucket: props.sessions.debugAudio.bucketName,
+        s3ForcePathStyle: "false",
       },
     });
     props.data.grantReadWrite(this.handler);
     props.webhooks.grantEnqueue(this.handler);
+    props.sessions.grantDebugAudio(this.handler);
 
     this.streamHandler = createNodeFunction(this, "StreamHandler", {
       entry: "sse",

@@ -1,6 +1,9 @@
-import { RemovalPolicy } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { TABLE } from "../../shared/store/table.js";
 
@@ -69,6 +72,28 @@ export class Data extends Construct {
   /** Item writes (indexes are maintained by DynamoDB and need no grant). */
   grantWrite(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: WRITE_ACTIONS, resourceArns: [this.table.tableArn] });
+  }
+
+  /**
+   * A consumer of the table's stream, filtered to inserted items of one kind: one batch per shard at a time
+   * (a partition's records in order — an aggregate's events, a session's messages), partial batch failures
+   * retried, bisected, bounded in attempts and age, then kept in `failures`. At most two consumers read a
+   * stream (the publisher and the sequencer).
+   */
+  addStreamConsumer(fn: lambda.IFunction, filterPattern: Record<string, unknown>, failures: sqs.IQueue): void {
+    fn.addEventSource(
+      new DynamoEventSource(this.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        parallelizationFactor: 1,
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.hours(24),
+        filters: [lambda.FilterCriteria.filter(filterPattern)],
+        onFailure: new SqsDlq(failures),
+      }),
+    );
   }
 
   grantReadWrite(grantee: iam.IGrantable): void {

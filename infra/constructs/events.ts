@@ -1,8 +1,7 @@
 import { Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
-import * as lambda from "aws-cdk-lib/aws-lambda";
-import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
@@ -103,21 +102,9 @@ export class Events extends Construct {
       environment: { ...props.environment, eventBusName: this.bus.eventBusName },
     });
     this.bus.grantPutEventsTo(this.publisher);
-    this.publisher.addEventSource(
-      new DynamoEventSource(props.resources.data.table, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        // One batch per shard at a time: a failing record holds back the rest of its shard, so the events of
-        // an aggregate reach the bus in version order.
-        parallelizationFactor: 1,
-        reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: 10,
-        maxRecordAge: Duration.hours(24),
-        filters: [lambda.FilterCriteria.filter(STREAM_FILTER_PATTERN)],
-        onFailure: new SqsDlq(this.publisherFailures),
-      }),
-    );
+    // One batch per shard at a time: a failing record holds back the rest of its shard, so the events of an
+    // aggregate reach the bus in version order.
+    props.resources.data.addStreamConsumer(this.publisher, STREAM_FILTER_PATTERN, this.publisherFailures);
 
     const consumers = {} as Record<ConsumerName, NodejsFunction>;
     for (const name of Object.keys(CONSUMERS) as ConsumerName[]) {

@@ -47,6 +47,8 @@ export interface NodeFunctionProps<E extends FunctionEntry> {
   logRetention?: logs.RetentionDays;
   /** Import specifiers the bundle resolves to other files (e.g. the user's functions module). */
   aliases?: Record<string, string>;
+  /** A fixed name, when the function must know its own ARN without referencing itself. @default generated */
+  functionName?: string;
 }
 
 /**
@@ -86,6 +88,7 @@ export function createNodeFunction<E extends FunctionEntry>(
     entry: `${FUNCTIONS_DIR}${props.entry}.ts`,
     handler: "handler",
     description: props.description,
+    ...(props.functionName && { functionName: props.functionName }),
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     // Timeout and memory come from the function catalog, which the local runtime reads too.
@@ -121,8 +124,9 @@ export function createNodeFunction<E extends FunctionEntry>(
     id: "AwsSolutions-IAM5[Resource::*]",
     reason:
       "'*' only for actions without resource-level permissions: xray:PutTraceSegments and " +
-      "xray:PutTelemetryRecords (active tracing) and, on the stream publisher, dynamodb:ListStreams (added by " +
-      "the DynamoDB event source). test/infra asserts that no other action is granted on '*'.",
+      "xray:PutTelemetryRecords (active tracing) and, on the stream publisher and the message sequencer, " +
+      "dynamodb:ListStreams (added by the DynamoDB event source). test/infra asserts that no other action is " +
+      "granted on '*'.",
   });
   // Asynchronously invoked (rule or schedule targets): a handler error is retried by Lambda, then kept.
   const asyncInvoke = (FUNCTIONS[props.entry] as { asyncInvoke?: { retryAttempts: number; maxEventAgeHours: number } })

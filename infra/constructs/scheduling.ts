@@ -6,8 +6,9 @@ import { Construct } from "constructs";
 import { acknowledgeWildcardResource } from "../nag.js";
 
 /**
- * One-time schedules (gathering start/end, session idle stop) live in one group. EventBridge Scheduler
- * runs them with the execution role; the scheduler-sync function manages them in this group only.
+ * One-time schedules (gathering start/end, session idle stop, bot acknowledgement) live in one group.
+ * EventBridge Scheduler runs them with the execution role; the scheduler-sync function manages them in this
+ * group only, and so does the scheduler target (it re-arms a session's idle deadline).
  */
 export class Scheduling extends Construct {
   readonly group: scheduler.ScheduleGroup;
@@ -49,11 +50,12 @@ export class Scheduling extends Construct {
   }
 
   /**
-   * Lets the scheduler-sync function create, update, read and delete schedules in this group (names are
-   * derived from gathering ids, hence the wildcard below the group) and pass the execution role to them.
+   * Lets a function (scheduler-sync, scheduler-target) create, update, read and delete schedules in this
+   * group (names are derived from gathering and session ids, hence the wildcard below the group) and pass
+   * the execution role to them.
    */
-  grantManageSchedules(sync: lambda.IFunction): void {
-    const role = sync.role;
+  grantManageSchedules(fn: lambda.IFunction): void {
+    const role = fn.role;
     if (!role) throw new Error("grantManageSchedules needs a function with an execution role");
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -76,7 +78,8 @@ export class Scheduling extends Construct {
     acknowledgeWildcardResource(
       role,
       this.scheduleArn("*"),
-      "Schedule names are derived from gathering ids at run time; the wildcard is confined to this stack's group.",
+      "Schedule names are derived from gathering and session ids at run time; the wildcard is confined to this " +
+        "stack's group.",
     );
   }
 }

@@ -15,6 +15,7 @@ import {
 } from "../../shared/app/user-function-host.js";
 import type { Data } from "./data.js";
 import { deadLetterQueue } from "./dead-letter-queue.js";
+import type { Sessions } from "./sessions.js";
 import { createNodeFunction, ruleTargetRetries, type FunctionEnvironment } from "./node-function.js";
 import type { Webhooks } from "./webhooks.js";
 
@@ -63,6 +64,8 @@ export interface UserFunctionsProps {
   data: Data;
   webhooks: Webhooks;
   environment: Omit<FunctionEnvironment<"user-function">, "userFunctionExport">;
+  /** ctx.client may delete sessions (their debug audio) and read recordings, like the API. */
+  sessions: Sessions;
 }
 
 /**
@@ -90,6 +93,7 @@ export class UserFunctions extends Construct {
       // ctx.client acts through the API's operations in-process: the same access the API function has.
       props.data.grantReadWrite(fn);
       props.webhooks.grantEnqueue(fn);
+      props.sessions.grantDebugAudio(fn);
       const rule = userFunctionRule(binding);
       rules[binding.exportName] = new events.Rule(this, `Rule-${binding.exportName}`, {
         eventBus: props.bus,

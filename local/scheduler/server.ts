@@ -68,8 +68,21 @@ export interface LocalScheduler {
   endpoint: string;
   /** Runs one timer pass now and waits until the fires it started are done. */
   fireDue(): Promise<void>;
+  /**
+   * Writes (CreateSchedule, UpdateSchedule, DeleteSchedule that succeeded) per schedule name since start,
+   * across groups; `refused` counts the write requests that failed (a create that conflicted, an update or
+   * delete of a missing schedule), which cost a request on AWS all the same.
+   */
+  writes(namePrefix?: string): Record<string, ScheduleWrites>;
   /** Closes the server and the timer loop, waiting for a fire in flight. */
   stop(): Promise<void>;
+}
+
+export interface ScheduleWrites {
+  create: number;
+  update: number;
+  delete: number;
+  refused: number;
 }
 
 const DEFAULT_TICK_MS = 250;
@@ -321,6 +334,20 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
     return { body: { ScheduleGroups: items.map(groupSummary), ...(nextToken && { NextToken: nextToken }) } };
   }
 
+  const writeCounts = new Map<string, ScheduleWrites>();
+  async function countWrite(name: string, kind: "create" | "update" | "delete", write: () => Promise<Response>) {
+    let counts = writeCounts.get(name);
+    if (!counts) writeCounts.set(name, (counts = { create: 0, update: 0, delete: 0, refused: 0 }));
+    try {
+      const response = await write();
+      counts[kind]++;
+      return response;
+    } catch (error) {
+      counts.refused++;
+      throw error;
+    }
+  }
+
   async function route(method: string, url: URL, body: () => Promise<unknown>): Promise<Response> {
     const parts = url.pathname
       .split("/")
@@ -332,10 +359,10 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
       if (name === undefined) {
         if (method === "GET") return listSchedules(query);
       } else {
-        if (method === "POST") return createSchedule(name, await body());
-        if (method === "PUT") return updateSchedule(name, await body());
+        if (method === "POST") return countWrite(name, "create", async () => createSchedule(name, await body()));
+        if (method === "PUT") return countWrite(name, "update", async () => updateSchedule(name, await body()));
         if (method === "GET") return getSchedule(name, query);
-        if (method === "DELETE") return deleteSchedule(name, query);
+        if (method === "DELETE") return countWrite(name, "delete", () => deleteSchedule(name, query));
       }
     }
     if (extra.length === 0 && collection === "schedule-groups") {
@@ -402,6 +429,12 @@ export async function startLocalScheduler(options: LocalSchedulerOptions): Promi
   return {
     endpoint: `http://127.0.0.1:${port}`,
     fireDue: () => loop.fireDue(),
+    writes: (namePrefix = "") =>
+      Object.fromEntries(
+        [...writeCounts]
+          .filter(([name]) => name.startsWith(namePrefix))
+          .map(([name, counts]) => [name, { ...counts }] as const),
+      ),
     stop: () => (stopped ??= closeServer(server, () => loop.stop())),
   };
 }

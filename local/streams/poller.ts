@@ -47,6 +47,8 @@ export interface StreamPoller {
   stop(): Promise<void>;
   /** Resolves once every record currently in the stream has been handled. */
   idle(): Promise<void>;
+  /** Batches given up on after their retries since this poller started (the failure file keeps them all). */
+  givenUp(): number;
 }
 
 export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
@@ -60,6 +62,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   let lastDescribe = 0;
   let stopped = false;
   let idleWaiters: Array<() => void> = [];
+  let givenUp = 0;
 
   const save = () => {
     if (!options.checkpointFile) return;
@@ -153,6 +156,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         if (options.failureFile) {
           await appendFile(options.failureFile, JSON.stringify({ shardId, records: pending }) + "\n");
         }
+        givenUp++;
         return;
       }
       await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5_000)));
@@ -222,6 +226,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
 
   return {
     idle: () => new Promise<void>((resolve) => idleWaiters.push(resolve)),
+    givenUp: () => givenUp,
     async stop() {
       stopped = true;
       await loop;

@@ -6,16 +6,20 @@ import type { LiveOptions } from "./sse.js";
 import { Transport, type CallOptions, type FetchLike } from "./transport.js";
 import type {
   CreateGatheringInput,
+  CreateSessionInput,
   EventEnvelope,
   GatheringData,
   JoinByCodeInput,
   ListGatheringsQuery,
+  ListSessionsQuery,
   Member,
   Page,
   PageQuery,
   Participant,
+  ProjectSettings,
   PutParticipantInput,
   SessionData,
+  UpdateSettingsInput,
 } from "./types.js";
 import { Webhooks } from "./webhooks.js";
 
@@ -71,6 +75,7 @@ export class Project {
   readonly participants: Participants;
   readonly webhooks: Webhooks;
   readonly sessions: Sessions;
+  readonly settings: Settings;
   readonly #ctx: ProjectContext;
 
   /** @internal */
@@ -81,6 +86,7 @@ export class Project {
     this.participants = new Participants(ctx);
     this.webhooks = new Webhooks(ctx);
     this.sessions = new Sessions(ctx);
+    this.settings = new Settings(ctx);
   }
 
   /** The project's activity log: every delivered domain event, oldest first. */
@@ -177,6 +183,7 @@ export class Participants {
   }
 }
 
+/** A project's sessions: transcriptions of voice rooms. */
 export class Sessions {
   readonly #ctx: ProjectContext;
 
@@ -185,11 +192,62 @@ export class Sessions {
     this.#ctx = ctx;
   }
 
+  #path(suffix = ""): string {
+    return `${this.#ctx.base}/sessions${suffix}`;
+  }
+
+  /** Creates a session for a voice room; unless `autoStart: false`, the bot is commanded to join now. */
+  async create(input: CreateSessionInput, options: CallOptions = {}): Promise<Session> {
+    const request = { method: "POST" as const, path: this.#path(), body: input, ...options };
+    return new Session(this.#ctx, (await this.#ctx.transport.request<SessionData>(request)).body);
+  }
+
   async get(sessionId: string, options: CallOptions = {}): Promise<Session> {
-    const path = `${this.#ctx.base}/sessions/${enc(sessionId)}`;
-    return new Session(
-      this.#ctx,
-      (await this.#ctx.transport.request<SessionData>({ method: "GET", path, ...options })).body,
-    );
+    const request = { method: "GET" as const, path: this.#path(`/${enc(sessionId)}`), ...options };
+    return new Session(this.#ctx, (await this.#ctx.transport.request<SessionData>(request)).body);
+  }
+
+  /**
+   * Sessions, newest first (filters: status, externalRoomId, gatheringId). `for await (const s of list())`
+   * walks every page; `.pages()` yields page by page; `.page(cursor)` fetches one.
+   */
+  list(query: ListSessionsQuery = {}): PageIterator<Session> {
+    const { cursor: start, ...filters } = query;
+    return new PageIterator(async (cursor) => this.#page({ ...filters, ...(cursor && { cursor }) }), start);
+  }
+
+  /** One page of sessions (pass the previous page's `nextCursor` as `cursor` for the next). */
+  listPage(query: ListSessionsQuery = {}): Promise<Page<Session>> {
+    return this.#page(query);
+  }
+
+  async #page(query: ListSessionsQuery): Promise<Page<Session>> {
+    const { body } = await this.#ctx.transport.request<Page<SessionData>>({
+      method: "GET",
+      path: this.#path(),
+      query: { ...query },
+    });
+    return { ...body, items: body.items.map((data) => new Session(this.#ctx, data)) };
+  }
+}
+
+/** The project's settings (debug audio). */
+export class Settings {
+  readonly #ctx: ProjectContext;
+
+  /** @internal */
+  constructor(ctx: ProjectContext) {
+    this.#ctx = ctx;
+  }
+
+  async get(options: CallOptions = {}): Promise<ProjectSettings> {
+    const request = { method: "GET" as const, path: `${this.#ctx.base}/settings`, ...options };
+    return (await this.#ctx.transport.request<ProjectSettings>(request)).body;
+  }
+
+  /** Changes settings, e.g. `{ debugAudioEnabled: true }` to keep each utterance's WAV for 24 h. */
+  async update(patch: UpdateSettingsInput, options: CallOptions = {}): Promise<ProjectSettings> {
+    const request = { method: "PATCH" as const, path: `${this.#ctx.base}/settings`, body: patch, ...options };
+    return (await this.#ctx.transport.request<ProjectSettings>(request)).body;
   }
 }

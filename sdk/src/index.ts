@@ -1,4 +1,4 @@
-export { CortexClient, Gatherings, Participants, Project, Sessions } from "./client.js";
+export { CortexClient, Gatherings, Participants, Project, Sessions, Settings } from "./client.js";
 export type { CortexClientOptions, JoinResult } from "./client.js";
 export type { MutationOptions } from "./context.js";
 export { CortexConnectionError, CortexError, WebhookVerificationError } from "./errors.js";
@@ -13,7 +13,14 @@ export {
   MEMBER_EVENT_TYPES,
 } from "./gathering.js";
 export { PageIterator } from "./pagination.js";
-export { Session } from "./session.js";
+export {
+  applyMessageEvent,
+  compareMessages,
+  MESSAGE_EVENT_TYPES,
+  MESSAGE_PAGE_LIMIT,
+  Session,
+  sessionAfter,
+} from "./session.js";
 export type { LiveOptions } from "./sse.js";
 export { CollectionSubscription, DocumentSubscription } from "./subscriptions.js";
 export type {

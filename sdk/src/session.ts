@@ -1,20 +1,75 @@
-import { enc, replaceFields, withFields, type ProjectContext } from "./context.js";
-import { DocumentSubscription } from "./subscriptions.js";
+import { enc, replaceFields, withFields, type MutationOptions, type ProjectContext } from "./context.js";
+import { PageIterator } from "./pagination.js";
+import { CollectionSubscription, DocumentSubscription } from "./subscriptions.js";
 import type { CallOptions } from "./transport.js";
-import type { SessionData } from "./types.js";
+import type {
+  Attendee,
+  DebugAudioLink,
+  EventEnvelope,
+  Message,
+  Page,
+  PageQuery,
+  SessionCommandResult,
+  SessionData,
+  UpdateSessionInput,
+} from "./types.js";
+
+/** The event type a transcript view folds in. */
+export const MESSAGE_EVENT_TYPES = ["message.created"] as const;
+
+/** The largest page the messages listing serves: a transcript is read whole. */
+export const MESSAGE_PAGE_LIMIT = 1000;
+
+/** The transcript's order, the API's own: by `timestamp`, then by `id`. */
+export function compareMessages(a: Message, b: Message): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
 
 /**
- * A live Session: every API field is on the object (`session.title`, `session.status`), kept current by
- * `refresh()` and by `watch()`.
- *
- * Transcript features (messages, annotations, plugin actions, debug audio, start/stop of the bot,
- * regenerating the summary) are not part of this API yet; they will appear here when it offers them.
+ * Folds a `message.created` event into a transcript view, by message id. The listing may already hold a
+ * message whose event comes later (a message is listed as soon as it is posted, and given its place in
+ * the event log just after), so the event replaces it rather than adding a second entry.
  */
+export function applyMessageEvent(messages: Map<string, Message>, event: EventEnvelope): void {
+  if (event.type !== "message.created") return;
+  const message = (event.data as { message?: Message }).message;
+  if (message && typeof message.id === "string") messages.set(message.id, message);
+}
+
+interface CommandAnswer extends SessionCommandResult {
+  session: SessionData;
+}
+
+/**
+ * A live Session. Every field from the API response is available directly on the object
+ * (`session.title`, `session.status`, `session.bot.state`, `session.messageCount`, …), and the object
+ * exposes action methods: `start()`, `stop()`, `getMessages()`, `watch()`, `watchMessages()`,
+ * `downloadDebugAudio()`, `getAttendance()`, `update()`, `refresh()`, `delete()`. Every call that returns
+ * the session updates these fields, and so does `watch()` as events arrive.
+ *
+ * Not here yet: plugin annotations and actions (`getActions()`, `regenerateSummary()`,
+ * `watchMessageAnnotations()`, `watchSessionAnnotations()`); they come with the annotation plugins.
+ */
+/** The session an event leaves behind: the one it carries, or, for `message.created`, the current one advanced. */
+export function sessionAfter(event: EventEnvelope, current: SessionData | undefined): SessionData | undefined {
+  const carried = (event.data as { session?: SessionData }).session;
+  if (carried) return carried;
+  if (event.type !== "message.created" || !current) return undefined;
+  const message = (event.data as { message?: Message }).message;
+  return {
+    ...current,
+    version: event.version,
+    messageCount: current.messageCount + 1,
+    ...(message?.type === "user" && { lastActivityAt: event.occurredAt }),
+  };
+}
+
 export class Session extends withFields<SessionData>() {
   readonly #ctx: ProjectContext;
   #raw: SessionData;
 
-  /** @internal Sessions come from `project.sessions.get(id)` or `gathering.getSession()`. */
+  /** @internal Sessions come from `project.sessions` or `gathering.getSession()`. */
   constructor(ctx: ProjectContext, data: SessionData) {
     super(data);
     this.#ctx = ctx;
@@ -30,41 +85,171 @@ export class Session extends withFields<SessionData>() {
     return this.#raw;
   }
 
+  toJSON(): SessionData {
+    return { ...this.#raw };
+  }
+
   #path(suffix = ""): string {
     return `${this.#ctx.base}/sessions/${enc(this.id)}${suffix}`;
   }
 
+  /** Takes a newer state of the session (never an older one: answers and events may cross). */
   #observe(data: SessionData): void {
-    if (data.version < this.version) return;
+    if (data.id !== this.id || data.version < this.version) return;
     replaceFields(this, this.#raw, data);
     this.#raw = data;
   }
 
+  #call(options: MutationOptions): CallOptions {
+    const { ifMatch, ...rest } = options;
+    return { ...rest, ifMatch: ifMatch === true ? this.version : ifMatch };
+  }
+
+  async #get(options: CallOptions): Promise<SessionData> {
+    const { body } = await this.#ctx.transport.request<SessionData>({ method: "GET", path: this.#path(), ...options });
+    this.#observe(body);
+    return body;
+  }
+
+  // ── The session ─────────────────────────────────────────────────────────────────────────────────────
+
   /** Reloads the session from the API. */
   async refresh(options: CallOptions = {}): Promise<this> {
-    const { body } = await this.#ctx.transport.request<SessionData>({ method: "GET", path: this.#path(), ...options });
+    await this.#get(options);
+    return this;
+  }
+
+  /** Changes the title or the idle timeout. `{ ifMatch: true }` pins it to this object's `version`. */
+  async update(patch: UpdateSessionInput, options: MutationOptions = {}): Promise<this> {
+    const { body } = await this.#ctx.transport.request<SessionData>({
+      method: "PATCH",
+      path: this.#path(),
+      body: patch,
+      ...this.#call(options),
+    });
     this.#observe(body);
     return this;
   }
 
+  /** Deletes the session with its transcript, attendance and debug audio (the bot is released). */
+  async delete(options: MutationOptions = {}): Promise<void> {
+    await this.#ctx.transport.request<void>({ method: "DELETE", path: this.#path(), ...this.#call(options) });
+  }
+
+  /** Start this session: command the bot to join the room. Resolves once the command is sent. */
+  start(options: CallOptions = {}): Promise<SessionCommandResult> {
+    return this.#command("/start", options);
+  }
+
+  /** Stop this session: it ends, and the bot is commanded to leave the room. */
+  stop(options: CallOptions = {}): Promise<SessionCommandResult> {
+    return this.#command("/stop", options);
+  }
+
+  async #command(suffix: string, options: CallOptions): Promise<SessionCommandResult> {
+    const { body } = await this.#ctx.transport.request<CommandAnswer>({
+      method: "POST",
+      path: this.#path(suffix),
+      ...options,
+    });
+    this.#observe(body.session);
+    return { message: body.message };
+  }
+
+  // ── Transcript and attendance ───────────────────────────────────────────────────────────────────────
+
+  #pages<T>(suffix: string, limit: number, query: PageQuery, signal?: AbortSignal): PageIterator<T> {
+    return new PageIterator(async (cursor) => {
+      const { body } = await this.#ctx.transport.request<Page<T>>({
+        method: "GET",
+        path: this.#path(suffix),
+        query: { limit: query.limit ?? limit, cursor },
+        signal,
+      });
+      return body;
+    }, query.cursor);
+  }
+
+  /** The transcript page by page, in chronological order (`for await` yields each message). */
+  messages(query: PageQuery = {}): PageIterator<Message> {
+    return this.#pages("/messages", MESSAGE_PAGE_LIMIT, query);
+  }
+
+  /** The whole transcript (every page), in chronological order: by `timestamp`, then `id`. */
+  getMessages(): Promise<Message[]> {
+    return this.messages().toArray();
+  }
+
+  /** Who was in the room, page by page. */
+  attendance(query: PageQuery = {}): PageIterator<Attendee> {
+    return this.#pages("/attendance", 100, query);
+  }
+
+  /** Everyone who was in the room (every page), with the intervals they were there. */
+  getAttendance(): Promise<Attendee[]> {
+    return this.attendance().toArray();
+  }
+
+  /**
+   * Downloads the debug-audio WAV of one message — the audio that was transcribed — to investigate
+   * transcription quality. Available while the project enables debug audio (`project.settings`) and for
+   * 24 hours after the message; check `message.hasDebugAudio` first. Fails with a 404 CortexError when
+   * the message has none, 410 once the retention window has passed.
+   *
+   * The API answers with a short-lived presigned URL, fetched without this client's credentials (so it
+   * works in a browser too, given the bucket's CORS rules).
+   */
+  async downloadDebugAudio(messageId: string, options: CallOptions = {}): Promise<Blob> {
+    const { body: link } = await this.#ctx.transport.request<DebugAudioLink>({
+      method: "GET",
+      path: this.#path(`/messages/${enc(messageId)}/debug-audio`),
+      query: { redirect: false },
+      ...options,
+    });
+    const bytes = await this.#ctx.transport.download(link.url, options);
+    return new Blob([bytes], { type: "audio/wav" });
+  }
+
+  // ── Live views ──────────────────────────────────────────────────────────────────────────────────────
+
   /**
    * Live-subscribe to this session. The initial value is loaded via REST, then kept in sync over SSE
-   * (the object's own fields follow along).
+   * (the object's own fields follow along); `current` becomes undefined if the session is deleted.
+   * A transcript event (`message.created`) carries only its message; the session it implies — the next
+   * version, one more message, and for an utterance the activity time — is folded in, exactly as the
+   * server commits it, so the object's `version` stays usable for `If-Match` during a meeting.
    */
   watch(): DocumentSubscription<SessionData> {
     return new DocumentSubscription<SessionData>(this.#ctx.transport, {
       path: this.#path("/events"),
       describe: `watch of session ${this.id}`,
-      load: async (signal) =>
-        (await this.#ctx.transport.request<SessionData>({ method: "GET", path: this.#path(), signal })).body,
-      fromEvent: (event) => (event.data as { session?: SessionData }).session,
+      load: (signal) => this.#get({ signal }),
+      fromEvent: (event, current) => sessionAfter(event, current),
+      removes: (event) => event.type === "session.deleted",
       versionOf: (session) => session.version,
       observe: (session) => this.#observe(session),
       options: this.#ctx.live,
     });
   }
 
-  toJSON(): SessionData {
-    return { ...this.#raw };
+  /**
+   * Live-subscribe to this session's transcript, in chronological order (by `timestamp`, then `id`, as
+   * `getMessages()` orders it). The session's version is read first, then every page of messages, then
+   * the `message.created` events after that version: no message is missed, and none appears twice.
+   */
+  watchMessages(): CollectionSubscription<Message> {
+    return new CollectionSubscription<Message>(this.#ctx.transport, {
+      path: this.#path("/events"),
+      types: MESSAGE_EVENT_TYPES,
+      describe: `watch of the messages of session ${this.id}`,
+      idOf: (message) => message.id,
+      compare: compareMessages,
+      load: async (signal) => {
+        const { version } = await this.#get({ signal });
+        return { version, items: await this.#pages<Message>("/messages", MESSAGE_PAGE_LIMIT, {}, signal).toArray() };
+      },
+      apply: applyMessageEvent,
+      options: this.#ctx.live,
+    });
   }
 }

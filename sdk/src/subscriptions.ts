@@ -152,8 +152,14 @@ export interface DocumentSource<T> {
   path: string;
   describe: string;
   load(signal: AbortSignal): Promise<T>;
-  /** The document as of an event (every event of the aggregate carries it), if this one does. */
-  fromEvent(event: EventEnvelope): T | undefined;
+  /**
+   * The document as of an event: the one it carries, or the current one with the event folded in (a
+   * session's `message.created` carries only the message). Undefined: the event changes nothing here;
+   * its version still counts for the stream.
+   */
+  fromEvent(event: EventEnvelope, current: T | undefined): T | undefined;
+  /** Whether an event removes the document (`current` becomes undefined), e.g. `session.deleted`. */
+  removes?: ((event: EventEnvelope) => boolean) | undefined;
   versionOf(value: T): number;
   /** Sees every newer value (e.g. to keep a live object in step). */
   observe?: ((value: T) => void) | undefined;
@@ -195,7 +201,11 @@ export class DocumentSubscription<T> extends Subscription<SnapshotListener<T>> {
   }
 
   protected override apply(event: EventEnvelope): void {
-    const value = this.#source.fromEvent(event);
+    if (this.#source.removes?.(event)) {
+      this.#current = undefined;
+      return;
+    }
+    const value = this.#source.fromEvent(event, this.#current);
     if (value !== undefined) this.#set(value);
   }
 

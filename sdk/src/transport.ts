@@ -120,52 +120,80 @@ export class Transport {
     if (spec.body !== undefined) headers["Content-Type"] = "application/json";
     if (spec.ifMatch !== undefined) headers["If-Match"] = `"${spec.ifMatch}"`;
     if (spec.method === "POST") headers["Idempotency-Key"] = spec.idempotencyKey ?? randomId();
-    const retriable = spec.method !== "PATCH";
-    const url = this.url(spec.path, spec.query);
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const { response, value } = await this.#send(
+      {
+        label: `${spec.method} ${spec.path}`,
+        url: this.url(spec.path, spec.query),
+        init: { method: spec.method, headers, ...(body !== undefined && { body }) },
+        retriable: spec.method !== "PATCH",
+        signal: spec.signal,
+      },
+      async (ok) => {
+        const text = await ok.text();
+        return (text === "" ? undefined : parseJson(text)) as T;
+      },
+    );
+    return { status: response.status, headers: response.headers, body: value };
+  }
 
+  /**
+   * GETs the bytes at a URL outside the API (a presigned download link), with the same timeout and
+   * retries, and without the Authorization header (a presigned URL rejects a second credential). A
+   * root-relative URL is resolved against the API's base URL.
+   */
+  async download(url: string, options: { signal?: AbortSignal | undefined } = {}): Promise<ArrayBuffer> {
+    const absolute = /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : new URL(url, `${this.baseUrl}/`).toString();
+    const { value } = await this.#send(
+      {
+        label: `GET ${absolute.split("?")[0]}`,
+        url: absolute,
+        init: { method: "GET", headers: {} },
+        retriable: true,
+        signal: options.signal,
+      },
+      (ok) => ok.arrayBuffer(),
+    );
+    return value;
+  }
+
+  /** One call with its retries: timeouts, problem+json errors, Retry-After and backoff. */
+  async #send<T>(
+    call: { label: string; url: string; init: RequestInit; retriable: boolean; signal: AbortSignal | undefined },
+    read: (response: Response) => Promise<T>,
+  ): Promise<{ response: Response; value: T }> {
     for (let attempt = 0; ; attempt++) {
-      const canRetry = retriable && attempt < this.#maxRetries;
-      let response: Response;
+      const canRetry = call.retriable && attempt < this.#maxRetries;
       const timeout = new AbortController();
       const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
       const onAbort = () => timeout.abort();
-      spec.signal?.addEventListener("abort", onAbort, { once: true });
+      call.signal?.addEventListener("abort", onAbort, { once: true });
       try {
-        response = await this.#fetch(url, {
-          method: spec.method,
-          headers,
-          ...(body !== undefined && { body }),
-          signal: timeout.signal,
-        });
+        const response = await this.#fetch(call.url, { ...call.init, signal: timeout.signal });
+        if (response.ok) return { response, value: await read(response) };
         const text = await response.text();
-        const parsed: unknown = text === "" ? undefined : parseJson(text);
-        if (response.ok) return { status: response.status, headers: response.headers, body: parsed as T };
         const error = errorFromResponse(
           response.status,
           response.statusText,
-          parsed,
+          text === "" ? undefined : parseJson(text),
           response.headers.get("x-amzn-requestid") ?? undefined,
         );
         if (!canRetry || !isRetriableStatus(response.status)) throw error;
         await sleep(
           retryAfterMs(response.headers) ?? backoffDelay(attempt, this.#retryBaseMs, RETRY_CAP_MS),
-          spec.signal,
+          call.signal,
         );
       } catch (error) {
-        if (spec.signal?.aborted) throw spec.signal.reason;
+        if (call.signal?.aborted) throw call.signal.reason;
         if (error instanceof CortexError) throw error;
         const failure = timeout.signal.aborted
-          ? new CortexConnectionError(
-              "timeout",
-              `no answer from ${spec.method} ${spec.path} within ${this.#timeoutMs} ms`,
-            )
-          : new CortexConnectionError("network_error", `${spec.method} ${spec.path}: ${describe(error)}`, error);
+          ? new CortexConnectionError("timeout", `no answer from ${call.label} within ${this.#timeoutMs} ms`)
+          : new CortexConnectionError("network_error", `${call.label}: ${describe(error)}`, error);
         if (!canRetry) throw failure;
-        await sleep(backoffDelay(attempt, this.#retryBaseMs, RETRY_CAP_MS), spec.signal);
+        await sleep(backoffDelay(attempt, this.#retryBaseMs, RETRY_CAP_MS), call.signal);
       } finally {
         clearTimeout(timer);
-        spec.signal?.removeEventListener("abort", onAbort);
+        call.signal?.removeEventListener("abort", onAbort);
       }
     }
   }

@@ -9,6 +9,18 @@ export type MemberStatus = "invited" | "joined" | "ready" | "left";
 export type MemberRole = "owner" | "member";
 export type InvitationStatus = "pending" | "sent" | "failed" | "accepted" | "declined";
 export type SessionStatus = "active" | "ended";
+/** Why a session ended: stop(), silence for idleTimeout, its gathering ended, the bot failed, the bot left. */
+export type EndedReason = "stopped" | "idle" | "gathering_ended" | "bot_failed" | "bot_left";
+/**
+ * The bot as the backend knows it: `none` until a start; `requested` while the join command is out; then
+ * what the bot reports (`joining`, `in_room`); `leaving` when the leave command is out (or the bot says
+ * so); `left`; `failed` (with a reason) when the bot says so or never acknowledges a command in time.
+ */
+export type BotState = "none" | "requested" | "joining" | "in_room" | "leaving" | "left" | "failed";
+/** The states a bot may report through the bot API. */
+export type ReportedBotState = "joining" | "in_room" | "leaving" | "left" | "failed";
+/** `user`: transcribed speech; `system`: a join/leave line (sender `[System]`). */
+export type MessageType = "user" | "system";
 
 /** Start a lobby by itself once every present member is ready. */
 export interface AutoStart {
@@ -95,6 +107,18 @@ export interface Participant {
   updatedAt: string;
 }
 
+export interface SessionBot {
+  state: BotState;
+  /** The command this state answers (`cmd_…`); reports must name it. */
+  commandId?: string | undefined;
+  /** Why the bot failed, when it did. */
+  reason?: string | undefined;
+  /** While a command awaits its first report: when the bot will be marked failed. */
+  ackDeadline?: string | undefined;
+  updatedAt: string;
+}
+
+/** A session as the API returns it (seed 003's SessionResponse fields, and more). */
 export interface SessionData {
   /** Session id (`sess_…`). */
   id: string;
@@ -106,14 +130,105 @@ export interface SessionData {
   gateway: string;
   title: string;
   status: SessionStatus;
-  /** Seconds of silence before auto-stop; 0 or null means never. */
+  /** Why the session ended (once it has). */
+  endedReason?: EndedReason | undefined;
+  /** Seconds without an utterance before the session ends by itself; 0 or null means never. */
   idleTimeout?: number | null | undefined;
+  /** The gathering that started this session, if any. */
   gatheringId?: string | undefined;
+  bot: SessionBot;
+  /** Messages published so far. */
+  messageCount: number;
+  /** The last utterance (or the bot's start), from which idleTimeout counts. */
+  lastActivityAt?: string | undefined;
   createdByUserId: string;
+  /** Increments with every change (and every message); use with `ifMatch` and live views. */
   version: number;
   createdAt: string;
   updatedAt: string;
   endedAt?: string | undefined;
+}
+
+/** One transcribed utterance (or a `[System]` join/leave line) of a session. */
+export interface Message {
+  /** Message id: the bot's own id for the utterance, or `msg_…`. */
+  id: string;
+  sessionId: string;
+  tenantId: string;
+  projectId: string;
+  type: MessageType;
+  /** Sender name (or `[System]` for system messages). */
+  senderName: string;
+  /** The speaker's peer in the voice room. */
+  peerId?: string | undefined;
+  /** The speaker's user id, when the room knows it. */
+  userId?: string | undefined;
+  content: string;
+  /** When it was said; the transcript is ordered by it (then by id). */
+  timestamp: string;
+  /** Whether a debug-audio WAV can be downloaded (`session.downloadDebugAudio(id)`, for 24 h). */
+  hasDebugAudio: boolean;
+  createdAt: string;
+}
+
+/** Who was actually in the room (seed 002's third layer), linked to a gathering member where known. */
+export interface Attendee {
+  sessionId: string;
+  peerId: string;
+  userId?: string | undefined;
+  displayName?: string | undefined;
+  /** In the room now. */
+  present: boolean;
+  intervals: Array<{ joinedAt: string; leftAt?: string | undefined }>;
+  /** The gathering member this attendee is. */
+  participantId?: string | undefined;
+  /** The invitation this attendee answered. */
+  invitationId?: string | undefined;
+}
+
+export interface ProjectSettings {
+  /** Store each utterance's WAV for 24 h (for investigating transcription quality). */
+  debugAudioEnabled: boolean;
+  updatedAt?: string | undefined;
+}
+
+/** Where to download a message's debug audio (a presigned URL: send no Authorization header). */
+export interface DebugAudioLink {
+  url: string;
+  expiresAt: string;
+}
+
+/** The answer to `start()` / `stop()`. */
+export interface SessionCommandResult {
+  /** `Bot start command sent` / `Bot stop command sent`. */
+  message: string;
+}
+
+/**
+ * A command to the bot fleet: the `data.command` of a `session.bot.requested` (join) or
+ * `session.bot.released` (leave) event, which is the body of each bot command queue message.
+ */
+export interface BotCommand {
+  kind: "join" | "leave";
+  /** Name it in every report that answers this command. */
+  commandId: string;
+  sessionId: string;
+  tenantId: string;
+  projectId: string;
+  externalRoomId: string;
+  gateway: string;
+  /** The bot API of this session, as a path: POST {reportTo}/bot, /attendance, /messages. */
+  reportTo: string;
+  issuedAt: string;
+  /** Report on this command before then, or the bot is marked failed (and an active session ends). */
+  ackDeadline: string;
+}
+
+/** What the bot API answers a report: the session, and whether to attach each utterance's WAV. */
+export interface BotReportResult {
+  session: SessionData;
+  /** The project stores debug audio: attach each utterance's WAV (`debugAudio` of postMessage). */
+  debugAudio: boolean;
 }
 
 export interface WebhookEndpoint {
@@ -150,7 +265,7 @@ export interface DeliveryAttempt {
 }
 
 export interface Actor {
-  type: "apiKey" | "participant" | "system" | "schedule" | "function";
+  type: "apiKey" | "participant" | "system" | "schedule" | "function" | "bot";
   id: string;
 }
 
@@ -267,4 +382,64 @@ export interface UpdateWebhookInput {
   events?: string[];
   enabled?: boolean;
   description?: string;
+}
+
+export interface CreateSessionInput {
+  title: string;
+  /** The voice room to transcribe. */
+  externalRoomId: string;
+  /** The ODIN gateway host the bot joins (default `gateway.odin.4players.io`). */
+  gateway?: string;
+  /** Seconds without an utterance before the session ends by itself (max a day); 0 or null: never. */
+  idleTimeout?: number | null;
+  /** Command the bot to join now (default true); otherwise call `start()` later. */
+  autoStart?: boolean;
+}
+
+export interface UpdateSessionInput {
+  title?: string;
+  idleTimeout?: number | null;
+}
+
+export interface ListSessionsQuery extends PageQuery {
+  status?: SessionStatus;
+  externalRoomId?: string;
+  gatheringId?: string;
+}
+
+export interface UpdateSettingsInput {
+  debugAudioEnabled?: boolean;
+}
+
+// ── The bot API (sdk/src/bot.ts) ───────────────────────────────────────────────────────────────────────
+
+export interface BotReportInput {
+  state: ReportedBotState;
+  /** The command this report answers. */
+  commandId: string;
+  /** Why, when `state` is `failed`. */
+  reason?: string;
+}
+
+export interface AttendanceInput {
+  peerId: string;
+  userId?: string;
+  displayName?: string;
+  event: "joined" | "left";
+  /** When it happened (ISO 8601). */
+  at: string;
+}
+
+export interface PostMessageInput {
+  /** Your id for this utterance (1–64 of `A-Z a-z 0-9 _ -`); a retry with the same id is one message. */
+  id?: string;
+  type?: MessageType;
+  senderName: string;
+  peerId?: string;
+  userId?: string;
+  content: string;
+  /** When it was said (ISO 8601). */
+  timestamp: string;
+  /** The utterance's WAV, base64 (≤ 3 MiB decoded; stored only while the project enables debug audio). */
+  debugAudio?: string;
 }

@@ -1,6 +1,7 @@
 import type { FunctionEntry } from "../kernel/config.js";
 import { EVENT_SOURCE } from "../kernel/envelope.js";
 import type { EventType } from "./catalog.js";
+import { BOT_COMMAND_EVENT_TYPES } from "../domain/sessions/events.js";
 
 /**
  * Which consumer hears which events: the EventBridge rules, defined once. The CDK stack creates one
@@ -46,7 +47,7 @@ export const CONSUMERS = {
   },
   schedulerSync: {
     entry: "scheduler-sync",
-    description: "Keeps the one-time EventBridge Scheduler schedules of appointments in step.",
+    description: "Keeps the one-time schedules of appointments and sessions (idle, bot acknowledgement) in step.",
   },
   webhookFanout: {
     entry: "webhook-fanout",
@@ -69,16 +70,50 @@ export const QUEUES = {
     /** Receives before a message is dead-lettered (only infrastructure failures fail a message). */
     maxReceiveCount: 5,
   },
+  /**
+   * The bot command queue: consumed by a bot fleet outside this stack (no function here). Each message body
+   * is the envelope of a `session.bot.requested` (join) or `session.bot.released` (leave) event; the
+   * command is its `data.command` (BotCommand in the OpenAPI document). A bot deletes a message once it
+   * has reported on the command (POST …/sessions/{id}/bot); an unreported command is failed by the backend
+   * after its `ackDeadline`, so a message older than that is stale and may be dropped.
+   */
+  botCommands: {
+    name: "bot-commands",
+    description: "Join/leave commands for the bot fleet (body: the event envelope; data.command).",
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 5,
+    /** A command is worth nothing after its ack deadline; keep them an hour for inspection. */
+    retentionSeconds: 3600,
+    /** The queue rules' target: EventBridge's retries when the queue cannot be reached (the local bus too). */
+    deliveryRetryAttempts: 8,
+  },
 } as const;
+
+/** Rules whose target is a queue (EventBridge → SQS on AWS; the local bus sends to the local SQS). */
+export interface QueueRuleDefinition {
+  id: string;
+  queue: keyof typeof QUEUES;
+  description: string;
+  pattern: RuleDefinition["pattern"];
+}
+
+export const QUEUE_RULES: readonly QueueRuleDefinition[] = [
+  {
+    id: "bot-commands",
+    queue: "botCommands",
+    description: "Bot join/leave commands, to the bot command queue.",
+    pattern: { source: [EVENT_SOURCE], "detail-type": [...BOT_COMMAND_EVENT_TYPES] },
+  },
+];
 
 export const RULES: readonly RuleDefinition[] = [
   {
     id: "activity",
     consumer: "activityRecorder",
-    description: "Every gathering and session event, into the project activity log.",
+    description: "Every gathering, session and message event, into the project activity log.",
     pattern: {
       source: [EVENT_SOURCE],
-      "detail-type": [{ prefix: "gathering." }, { prefix: "session." }],
+      "detail-type": [{ prefix: "gathering." }, { prefix: "session." }, { prefix: "message." }],
     },
   },
   {
@@ -108,12 +143,30 @@ export const RULES: readonly RuleDefinition[] = [
     },
   },
   {
-    id: "webhooks",
-    consumer: "webhookFanout",
-    description: "Every gathering and session event, to the project's webhook endpoints.",
+    id: "session-schedules",
+    consumer: "schedulerSync",
+    description: "Session lifecycle and bot changes: the idle deadline and the bot's acknowledgement deadline.",
     pattern: {
       source: [EVENT_SOURCE],
-      "detail-type": [{ prefix: "gathering." }, { prefix: "session." }],
+      // Not message.created: the idle deadline is re-armed lazily by its target, never per message.
+      "detail-type": [
+        "session.created",
+        "session.updated",
+        "session.ended",
+        "session.deleted",
+        "session.bot.requested",
+        "session.bot.released",
+        "session.bot.updated",
+      ],
+    },
+  },
+  {
+    id: "webhooks",
+    consumer: "webhookFanout",
+    description: "Every gathering, session and message event, to the project's webhook endpoints.",
+    pattern: {
+      source: [EVENT_SOURCE],
+      "detail-type": [{ prefix: "gathering." }, { prefix: "session." }, { prefix: "message." }],
     },
   },
 ];

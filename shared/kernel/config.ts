@@ -48,6 +48,9 @@ export const ENV = {
   schedulerRoleArn: "SCHEDULER_ROLE_ARN",
   schedulerTargetArn: "SCHEDULER_TARGET_ARN",
   userFunctionExport: "USER_FUNCTION_EXPORT",
+  debugAudioBucket: "DEBUG_AUDIO_BUCKET",
+  /** "true" addresses the bucket by path (S3-compatible stores on one machine); AWS uses virtual hosts. */
+  s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -62,17 +65,31 @@ export const BASE_ENV = [
 
 /** What each function reads beyond BASE_ENV, by its entry under functions/. */
 export const FUNCTION_ENV = {
-  "http-api": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp"],
+  "http-api": [
+    "webhookQueueUrl",
+    "webhookAllowPrivateTargets",
+    "webhookAllowHttp",
+    "debugAudioBucket",
+    "s3ForcePathStyle",
+  ],
   sse: [],
   authorizer: [],
   "stream-publisher": ["eventBusName"],
+  "message-sequencer": [],
   "activity-recorder": [],
   mailer: ["mailFrom", "publicBaseUrl", "sesConfigurationSet"],
   "scheduler-sync": ["scheduleGroupName", "schedulerRoleArn", "schedulerTargetArn"],
-  "scheduler-target": [],
+  "scheduler-target": ["scheduleGroupName", "schedulerRoleArn", "schedulerTargetArn"],
   "webhook-fanout": ["webhookQueueUrl"],
   "webhook-deliver": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp", "webhookRetryScale"],
-  "user-function": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp", "userFunctionExport"],
+  "user-function": [
+    "webhookQueueUrl",
+    "webhookAllowPrivateTargets",
+    "webhookAllowHttp",
+    "userFunctionExport",
+    "debugAudioBucket",
+    "s3ForcePathStyle",
+  ],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 /** A function entry under functions/ (without extension). */
@@ -103,6 +120,8 @@ export const FUNCTIONS = {
   sse: { timeoutSeconds: 900, memoryMb: 256 },
   authorizer: { timeoutSeconds: 5, memoryMb: 512 },
   "stream-publisher": { timeoutSeconds: 60, memoryMb: 256 },
+  // One commit per session per stream batch; a long batch of a busy meeting stays well inside this.
+  "message-sequencer": { timeoutSeconds: 60, memoryMb: 256 },
   "activity-recorder": {
     timeoutSeconds: 10,
     memoryMb: 256,

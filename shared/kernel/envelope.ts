@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /** Every event on every channel (EventBridge detail, SSE data, webhook body, function argument). */
 export const ActorSchema = z.object({
-  type: z.enum(["apiKey", "participant", "system", "schedule", "function"]),
+  type: z.enum(["apiKey", "participant", "system", "schedule", "function", "bot"]),
   id: z.string(),
 });
 export type Actor = z.infer<typeof ActorSchema>;

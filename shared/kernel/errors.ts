@@ -38,6 +38,18 @@ export class UnauthorizedError extends DomainError {
   readonly title = "Missing or invalid API key";
 }
 
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
+  readonly code = "forbidden";
+  readonly title = "Forbidden";
+}
+
+export class GoneError extends DomainError {
+  readonly status = 410;
+  readonly code = "gone";
+  readonly title = "Gone";
+}
+
 export class NotFoundError extends DomainError {
   readonly status = 404;
   readonly code: string;

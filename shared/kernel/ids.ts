@@ -10,6 +10,7 @@ export const ID_PREFIX = {
   request: "req",
   webhook: "whk",
   attempt: "att",
+  command: "cmd",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -15,8 +15,16 @@ export interface Principal {
   projectScope: string;
   keyId: string;
   /** Who the key stands for in events; an API key unless the caller is a user function. */
-  actorType?: "apiKey" | "function";
+  actorType?: "apiKey" | "function" | "bot";
+  /**
+   * What the key may do: a project key (`api`, the default) uses the API; a `bot` key may only report for
+   * sessions (the bot API) and nothing else.
+   */
+  credential?: Credential;
 }
+
+export const CREDENTIALS = ["api", "bot"] as const;
+export type Credential = (typeof CREDENTIALS)[number];
 
 /** Tenant ids are chosen by the operator when minting keys; `#` (the key delimiter) can never appear. */
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -129,3 +129,41 @@ export function eventAttemptsPk(scope: Scope, eventId: string): string {
 export function webhookFanoutKey(scope: Scope, webhookId: string, eventId: string): ItemKey {
   return { PK: `${owned(scope)}#WHF#${webhookId}`, SK: eventId };
 }
+
+/** Listing index: a project's sessions, newest id last (ULIDs). */
+export function sessionListKeys(scope: Scope, sessionId: string): { GSI1PK: string; GSI1SK: string } {
+  return { GSI1PK: `${owned(scope)}#SESSIONS`, GSI1SK: sessionId };
+}
+
+/**
+ * A session's transcript lives in its partition, ordered by time then id, so one Query pages it in
+ * chronological order:      SK = MSG#{timestamp}#{messageId}   a message
+ *                           SK = MID#{messageId}               its id marker (a retry finds the message)
+ *                           SK = A#{peerId}                    an attendee
+ * A message is written without touching the root (no hot item); the sequencer gives it its version.
+ */
+export const MESSAGE_SK_PREFIX = "MSG#";
+export const ATTENDEE_SK_PREFIX = "A#";
+
+export function messageKey(scope: Scope, sessionId: string, timestamp: string, messageId: string): ItemKey {
+  return { PK: aggregatePk("session", scope, sessionId), SK: `${MESSAGE_SK_PREFIX}${timestamp}#${messageId}` };
+}
+
+export function messageMarkerKey(scope: Scope, sessionId: string, messageId: string): ItemKey {
+  return { PK: aggregatePk("session", scope, sessionId), SK: `MID#${messageId}` };
+}
+
+export function attendeeKey(scope: Scope, sessionId: string, peerId: string): ItemKey {
+  return { PK: aggregatePk("session", scope, sessionId), SK: `${ATTENDEE_SK_PREFIX}${peerId}` };
+}
+
+/** A project's settings (debug audio, …). */
+export function projectSettingsKey(scope: Scope): ItemKey {
+  return { PK: `${owned(scope)}#SETTINGS`, SK: "#" };
+}
+
+/** Where a message's debug WAV is stored in the debug-audio bucket (a session's audio shares a prefix). */
+export function debugAudioObjectKey(scope: Scope, sessionId: string, messageId = ""): string {
+  const prefix = `${encodeURIComponent(scope.tenantId)}/${encodeURIComponent(scope.projectId)}/${sessionId}/`;
+  return messageId === "" ? prefix : `${prefix}${messageId}.wav`;
+}

@@ -10,7 +10,9 @@ export type Condition =
   | { kind: "notExists" }
   | { kind: "exists" }
   /** The item exists and its numeric `attribute` equals `value`. */
-  | { kind: "equals"; attribute: string; value: number | string };
+  | { kind: "equals"; attribute: string; value: number | string }
+  /** The item exists and has no `attribute` (e.g. a message not yet given its version). */
+  | { kind: "existsWithout"; attribute: string };
 
 export type WriteOp =
   | { op: "put"; item: Item; condition?: Condition }

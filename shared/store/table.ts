@@ -32,3 +32,13 @@ export const STREAM_FILTER_PATTERN = {
   eventName: ["INSERT"],
   dynamodb: { NewImage: { kind: { S: [EVENT_ITEM_KIND] } } },
 } as const;
+
+/**
+ * The message sequencer hears only inserted messages: it gives them their place in the session's event log
+ * (one commit per batch), so concurrent speakers never contend on the session's version.
+ */
+export const MESSAGE_ITEM_KIND = "message";
+export const SEQUENCER_STREAM_FILTER_PATTERN = {
+  eventName: ["INSERT"],
+  dynamodb: { NewImage: { kind: { S: [MESSAGE_ITEM_KIND] } } },
+} as const;

@@ -163,8 +163,11 @@ describe("path parameters are validated before any work, on every route (item 4)
 });
 
 describe("cursors are opaque and authenticated (item 5)", () => {
-  const listPaths = (gatheringId: string) => [
+  const listPaths = (gatheringId: string, sessionId: string) => [
     "/gatherings",
+    "/sessions",
+    `/sessions/${sessionId}/messages`,
+    `/sessions/${sessionId}/attendance`,
     `/gatherings/${gatheringId}/members`,
     `/gatherings/${gatheringId}/invitations`,
     "/webhooks",
@@ -173,10 +176,11 @@ describe("cursors are opaque and authenticated (item 5)", () => {
     "/activity",
   ];
 
-  it("answers 400 with the cursor's field path for a made-up cursor on all 7 list routes", async () => {
+  it("answers 400 with the cursor's field path for a made-up cursor on all 10 list routes", async () => {
     const api = client();
     const g = await api.create({ name: "C", type: "lobby" });
-    const lists = listPaths(g.id);
+    const session = await api.post("/sessions", { title: "C", externalRoomId: "r", autoStart: false });
+    const lists = listPaths(g.id, session.body.id);
     expect(lists).toHaveLength((ROUTES as readonly RouteDefinition[]).filter((r) => r.query?.shape.cursor).length);
     for (const list of lists) {
       for (const cursor of ["e30", "eyJQSyI6IngiLCJTSyI6InkifQ", "garbage.garbage"]) {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES, type RouteDefinition } from "../../shared/app/http/routes.js";
 import { ApiClient, committedEvents, mintApiKey, projectItems, uniqueProject } from "../support/http.js";
 import { eventually, sharedRuntime } from "../support/runtime.js";
+import { makeWav } from "../support/wav.js";
 
 /**
  * Tenant isolation, generated from the route table: every authenticated route is called with
@@ -13,6 +14,8 @@ import { eventually, sharedRuntime } from "../support/runtime.js";
  * A route added to ROUTES without a request below fails the first test, so no route can be forgotten.
  */
 const rt = sharedRuntime();
+/** The owner's keys (set before any world is built). */
+let owner: { api: string; bot: string };
 
 type Probe = { body?: unknown };
 /** What each operation is called with; path parameters come from the victim's world by name. */
@@ -36,7 +39,21 @@ const PROBES: Record<string, Probe> = {
   leaveMember: {},
   transferOwnership: { body: { participantId: "p2" } },
   streamGatheringEvents: {},
+  listSessions: {},
+  createSession: { body: { title: "Probe", externalRoomId: "probe-room", autoStart: false } },
   getSession: {},
+  updateSession: { body: { title: "Renamed by a probe" } },
+  deleteSession: {},
+  startSession: {},
+  stopSession: {},
+  listMessages: {},
+  getDebugAudio: {},
+  listAttendance: {},
+  reportBotState: { body: { state: "in_room", commandId: "{commandId}" } },
+  reportAttendance: { body: { peerId: "intruder", event: "joined", at: "{now}" } },
+  postMessage: { body: { id: "probe", senderName: "Intruder", content: "probe", timestamp: "{now}" } },
+  getProjectSettings: {},
+  updateProjectSettings: { body: { debugAudioEnabled: true } },
   streamSessionEvents: {},
   sendInvitations: { body: { participantIds: ["intruder"] } },
   listInvitations: {},
@@ -72,6 +89,12 @@ interface World {
   values: Record<string, string>;
 }
 
+/** Keys of one caller: its project key, and its bot key for the bot API. */
+interface Caller {
+  api: string;
+  bot: string;
+}
+
 /** A victim project with one of everything a route can address. */
 async function buildWorld(projectId: string): Promise<World> {
   const api = new ApiClient(rt, projectId);
@@ -90,9 +113,29 @@ async function buildWorld(projectId: string): Promise<World> {
   });
   const webhook = await api.post("/webhooks", { url: "https://example.com/victim", enabled: false });
   expect(webhook.status).toBe(201);
-  const started = await api.create({ name: "Victim session", type: "lobby" });
+  const started = await api.create({ name: "Victim started lobby", type: "lobby" });
   const session = await api.post(`/gatherings/${started.id}/start`, { autoStartSession: true, roomId: "room-1" });
   expect(session.status).toBe(200);
+  // Its bot acknowledges, so no ack deadline changes the world while a test compares it.
+  const bot = new ApiClient(rt, projectId, owner.bot);
+  const startedSession = await bot.get(`/sessions/${session.body.sessionId}`);
+  const acked = { state: "in_room", commandId: startedSession.body.bot.commandId };
+  expect((await bot.post(`/sessions/${session.body.sessionId}/bot`, acked)).status).toBe(200);
+  // A session of its own with the bot in the room and a message with debug audio.
+  expect((await api.patch("/settings", { debugAudioEnabled: true })).status).toBe(200);
+  const transcribed = await api.post("/sessions", { title: "Victim session", externalRoomId: "victim-room" });
+  expect(transcribed.status).toBe(201);
+  const base = `/sessions/${transcribed.body.id}`;
+  const commandId = transcribed.body.bot.commandId as string;
+  expect((await bot.post(`${base}/bot`, { state: "in_room", commandId })).status).toBe(200);
+  const message = await bot.post(`${base}/messages`, {
+    id: "victim-message",
+    senderName: "Victim Pat",
+    content: "a secret plan",
+    timestamp: new Date().toISOString(),
+    debugAudio: makeWav(1).toString("base64"),
+  });
+  expect(message.status).toBe(201);
   const [firstEvent] = await committedEvents(rt, projectId, lobby.id);
   const fresh = await api.get(`/gatherings/${lobby.id}`);
   return {
@@ -103,7 +146,10 @@ async function buildWorld(projectId: string): Promise<World> {
       participantId: "p1",
       invitationId,
       webhookId: webhook.body.id,
-      sessionId: session.body.sessionId,
+      sessionId: transcribed.body.id,
+      commandId,
+      messageId: message.body.id,
+      now: new Date().toISOString(),
       eventId: firstEvent!.id,
       joinCode: fresh.body.joinCode,
     },
@@ -119,7 +165,8 @@ function fill(template: string, values: Record<string, string>, encode: (s: stri
 }
 
 /** One call; a streaming route is answered by its status and headers, then closed. */
-async function call(route: RouteDefinition, world: World, apiKey: string) {
+async function call(route: RouteDefinition, world: World, caller: Caller) {
+  const apiKey = route.credential === "bot" ? caller.bot : caller.api;
   const probe = PROBES[route.operationId]!;
   const path = fill(route.path, world.values, encodeURIComponent);
   const body =
@@ -133,6 +180,8 @@ async function call(route: RouteDefinition, world: World, apiKey: string) {
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),
     signal: abort.signal,
+    // A 302 (debug audio) is the API's answer; following it would ask the store, not the API.
+    redirect: "manual",
   });
   let text = "";
   if (route.handler === "sse" && response.ok) abort.abort();
@@ -146,14 +195,19 @@ const hasResourceParams = (route: RouteDefinition) =>
 
 describe("tenant isolation across every route", () => {
   let victim: World;
-  let otherProjectKey: string;
-  let otherTenantKey: string;
+  let otherProject: Caller;
+  let otherTenant: Caller;
 
   beforeAll(async () => {
+    owner = { api: rt.apiKey, bot: await mintApiKey(rt, "local", undefined, "bot") };
     victim = await buildWorld(uniqueProject("victim"));
-    otherProjectKey = await mintApiKey(rt, "local", uniqueProject("neighbour"));
+    const neighbour = uniqueProject("neighbour");
+    otherProject = {
+      api: await mintApiKey(rt, "local", neighbour),
+      bot: await mintApiKey(rt, "local", neighbour, "bot"),
+    };
     // Another tenant that happens to use the very same project id.
-    otherTenantKey = await mintApiKey(rt, "evil");
+    otherTenant = { api: await mintApiKey(rt, "evil"), bot: await mintApiKey(rt, "evil", undefined, "bot") };
   });
 
   it("every route of the table has a probe, and only the known public routes skip the key", () => {
@@ -166,7 +220,7 @@ describe("tenant isolation across every route", () => {
     const before = await projectItems(rt, victim.projectId);
     const wrong: string[] = [];
     for (const route of authenticated) {
-      const { status, text } = await call(route, victim, otherProjectKey);
+      const { status, text } = await call(route, victim, otherProject);
       if (status !== 404 || !text.includes('"not_found"')) wrong.push(`${route.operationId}: ${status} ${text}`);
     }
     expect(wrong).toEqual([]);
@@ -182,10 +236,11 @@ describe("tenant isolation across every route", () => {
         .map(([, value]) => value),
       "Victim lobby",
       "Victim Pat",
+      "a secret plan",
     ];
     const wrong: string[] = [];
     for (const route of authenticated) {
-      const { status, text, request } = await call(route, victim, otherTenantKey);
+      const { status, text, request } = await call(route, victim, otherTenant);
       const expected = hasResourceParams(route) || route.operationId === "joinByCode" ? 404 : undefined;
       if (OWN_NAMESPACE.has(route.operationId)) {
         if (status !== 200 && status !== 404) wrong.push(`${route.operationId}: ${status} in its own namespace`);
@@ -210,7 +265,7 @@ describe("tenant isolation across every route", () => {
     for (const route of authenticated) {
       // Each route gets a world of its own, so earlier calls (a delete, an end) don't decide later ones.
       const world = await buildWorld(uniqueProject("owner"));
-      const { status, text } = await call(route, world, rt.apiKey);
+      const { status, text } = await call(route, world, owner);
       if ([401, 403, 404].includes(status) || status >= 500) wrong.push(`${route.operationId}: ${status} ${text}`);
     }
     expect(wrong).toEqual([]);

@@ -3,7 +3,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
 import { EVENT_SOURCE } from "../../shared/kernel/envelope.js";
-import { CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../../shared/events/rules.js";
+import { QUEUE_RULES, CONSUMERS, QUEUES, RULES, SCHEDULE_TARGET } from "../../shared/events/rules.js";
 import {
   GATEWAY_RESPONSES,
   gatewayProblemBody,
@@ -174,7 +174,7 @@ describe("event bus", () => {
 
   it("has one rule per RULES entry, with the shared pattern, on the custom bus", () => {
     const userRules = exampleUserFunctions?.bindings.length ?? 0;
-    expect(ofType("AWS::Events::Rule")).toHaveLength(RULES.length + userRules);
+    expect(ofType("AWS::Events::Rule")).toHaveLength(RULES.length + userRules + QUEUE_RULES.length);
     expect(Object.keys(stack.events.rules).sort()).toEqual(RULES.map((rule) => rule.id).sort());
     for (const rule of RULES) {
       const deployed = deployedRule(rule.id);
@@ -442,19 +442,28 @@ describe("scheduling", () => {
     });
   });
 
-  it("grants no other role a Scheduler or IAM action", () => {
+  it("grants no other role than the sync and the target (which re-arms idle deadlines) a Scheduler or IAM action", () => {
     const holders = statementsByRole()
       .filter(([, s]) => isSchedulerOrIam(s))
       .map(([role]) => role);
-    expect(new Set(holders)).toEqual(new Set([syncRoleId]));
+    expect(new Set(holders)).toEqual(new Set([syncRoleId, roleOf(targetId)]));
+    expect(statementsOfRole(roleOf(targetId)).filter(isSchedulerOrIam)).toEqual(
+      statementsOfRole(syncRoleId).filter(isSchedulerOrIam),
+    );
   });
 
-  it("tells the scheduler sync which group, role and target its schedules use", () => {
-    expect(environmentOf(stack.events.consumers.schedulerSync)).toMatchObject({
-      [ENV.scheduleGroupName]: stack.resolve(stack.scheduling.group.scheduleGroupName),
-      [ENV.schedulerRoleArn]: getAtt(executionRoleId),
-      [ENV.schedulerTargetArn]: getAtt(targetId),
-    });
+  it("tells the scheduler sync and the target which group, role and target their schedules use", () => {
+    const targetArn = stack.resolve(stack.scheduleTarget.functionArn);
+    for (const fn of [stack.events.consumers.schedulerSync, stack.scheduleTarget.handler]) {
+      expect(environmentOf(fn)).toMatchObject({
+        [ENV.scheduleGroupName]: stack.resolve(stack.scheduling.group.scheduleGroupName),
+        [ENV.schedulerRoleArn]: getAtt(executionRoleId),
+        [ENV.schedulerTargetArn]: targetArn,
+      });
+    }
+    // The ARN the schedules name is the target function's own (built from its fixed name, not a reference).
+    const name = resources[targetId]!.Properties.FunctionName as string;
+    expect(JSON.stringify(targetArn)).toContain(`:function:${name}`);
   });
 });
 
@@ -643,14 +652,21 @@ describe("every function", () => {
 
   it("has a role without AWS managed policies, with '*' only for actions that have no resource-level permissions", () => {
     const allowedOnAnyResource = new Set(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"]);
-    // The one wildcard inside an ARN: the scheduler sync's schedules of its own group (asserted in "scheduling").
+    // Wildcards inside an ARN: the schedules of the stack's group (the sync and the target, asserted in
+    // "scheduling") and the debug-audio objects (the API and user functions, asserted in sessions.test.ts).
     const schedulesOfGroup = JSON.stringify(stack.resolve(stack.scheduling.scheduleArn("*")));
+    const debugAudioObjects = JSON.stringify(stack.resolve(stack.sessions.debugAudio.arnForObjects("*")));
     for (const [, role] of ofType("AWS::IAM::Role")) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const withWildcard = statementsByRole().filter(([, s]) => JSON.stringify(s.Resource).includes("*"));
+    const syncRole = roleOf(logicalId(stack.events.consumers.schedulerSync));
     for (const [role, statement] of withWildcard) {
       if (JSON.stringify(statement.Resource) === schedulesOfGroup) {
-        expect(role).toBe(roleOf(logicalId(stack.events.consumers.schedulerSync)));
+        expect([syncRole, roleOf(logicalId(stack.scheduleTarget.handler))]).toContain(role);
         expect(actions(statement).every((a) => a.startsWith("scheduler:"))).toBe(true);
+        continue;
+      }
+      if (JSON.stringify(statement.Resource) === debugAudioObjects) {
+        expect(actions(statement).every((a) => a.startsWith("s3:"))).toBe(true);
         continue;
       }
       expect(statement.Resource).toBe("*");

@@ -61,6 +61,7 @@ export function functionsOf(stack: CortexStack): Array<[FunctionEntry, IConstruc
     ["sse", stack.api.streamHandler],
     ["authorizer", stack.api.authorizerFunction],
     ["stream-publisher", stack.events.publisher],
+    ["message-sequencer", stack.sessions.sequencer],
     ...(Object.keys(CONSUMERS) as Array<keyof typeof CONSUMERS>).map((name): [FunctionEntry, IConstruct] => [
       CONSUMERS[name].entry,
       stack.events.consumers[name],

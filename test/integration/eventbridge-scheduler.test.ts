@@ -86,6 +86,19 @@ describe("EventBridgeScheduler adapter", () => {
     expect(sent[1]!.input.Target).toBeDefined();
   });
 
+  it("a deadline its target re-arms is kept after it runs (ActionAfterCompletion NONE)", async () => {
+    sent.length = 0;
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    await adapter().put({
+      name: "sess_test-idle",
+      at,
+      input: { action: "idle", tenantId: "t", projectId: "p", sessionId: "sess_test", at },
+      keepAfterRun: true,
+    });
+    expect(sent[0]!.input.ActionAfterCompletion).toBe("NONE");
+    await adapter().delete("sess_test-idle");
+  });
+
   it("deleting a schedule that does not exist is success", async () => {
     await adapter().delete("gth_test-start");
     await expect(adapter().delete("gth_test-start")).resolves.toBeUndefined();

@@ -272,6 +272,31 @@ describe("local EventBridge Scheduler", () => {
     expect(got.ScheduleExpression).toBe(at(T0 + 60_000));
   });
 
+  it("counts successful creates, updates and deletes per schedule name, refused writes apart and reads not, filtered by prefix", async () => {
+    const { scheduler, client } = await start();
+    await client.send(new CreateScheduleCommand(schedule("sess_a-idle", at(T0 + 60_000))));
+    for (const minutes of [2, 3]) {
+      await client.send(new UpdateScheduleCommand(schedule("sess_a-idle", at(T0 + minutes * 60_000))));
+    }
+    await client.send(new GetScheduleCommand({ Name: "sess_a-idle", GroupName: "gatherings" }));
+    await client.send(new CreateScheduleCommand(schedule("sess_a-bot-ack", at(T0 + 60_000))));
+    await expect(
+      client.send(new CreateScheduleCommand(schedule("sess_a-bot-ack", at(T0 + 60_000)))),
+    ).rejects.toBeInstanceOf(ConflictException);
+    await client.send(new DeleteScheduleCommand({ Name: "sess_a-bot-ack", GroupName: "gatherings" }));
+    await expect(
+      client.send(new DeleteScheduleCommand({ Name: "sess_a-bot-ack", GroupName: "gatherings" })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await client.send(new CreateScheduleCommand(schedule("sess_b-idle", at(T0 + 60_000))));
+
+    expect(scheduler.writes("sess_a")).toEqual({
+      "sess_a-idle": { create: 1, update: 2, delete: 0, refused: 0 },
+      "sess_a-bot-ack": { create: 1, update: 0, delete: 1, refused: 2 },
+    });
+    expect(Object.keys(scheduler.writes())).toEqual(["sess_a-idle", "sess_a-bot-ack", "sess_b-idle"]);
+    expect(scheduler.writes("sess_c")).toEqual({});
+  });
+
   it("a retried CreateSchedule with the same ClientToken succeeds instead of conflicting with itself", async () => {
     const { client } = await start();
     const input = schedule("idem", at(T0 + 60_000), { ClientToken: "token-1" });

@@ -2,6 +2,7 @@ import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import fc from "fast-check";
 import type { RuntimeEndpoints } from "./runtime.js";
+import { mintApiKey } from "./http.js";
 
 /**
  * A property-based fuzzer of the whole HTTP API, driven by the OpenAPI document the API serves: every
@@ -18,6 +19,8 @@ type Json = Record<string, any>;
 export interface FuzzWorld {
   projectId: string;
   ids: Record<string, string[]>;
+  /** The key for operations whose OpenAPI security is `botKey` (the bot API). */
+  botKey?: string;
 }
 
 export interface FuzzCase {
@@ -283,13 +286,23 @@ export async function runApiFuzz(
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   const report: FuzzReport = { requests: 0, byStatus: {}, failures: [] };
+  // The bot API takes a bot key (the OpenAPI security `botKey`); everything else the dev key.
+  const botOperations = new Set<string>();
+  for (const [template, methods] of Object.entries(doc.paths as Json)) {
+    for (const [method, op] of Object.entries(methods as Json)) {
+      const security = (op as Json).security as Json[] | undefined;
+      if (security?.length === 1 && "botKey" in security[0]!) botOperations.add(`${method.toUpperCase()} ${template}`);
+    }
+  }
+  const keyFor = (c: FuzzCase) =>
+    botOperations.has(`${c.method} ${c.template}`) && world.botKey ? world.botKey : rt.apiKey;
   const details = await fc.check(
     fc.asyncProperty(fuzzCases(doc, world), async (c) => {
       const before = await snapshot(client);
       const response = await fetch(`${rt.apiUrl}${c.path}${c.query ? `?${c.query}` : ""}`, {
         method: c.method,
         headers: {
-          Authorization: `Bearer ${rt.apiKey}`,
+          Authorization: `Bearer ${keyFor(c)}`,
           ...(c.body !== undefined && { "Content-Type": "application/json" }),
           ...c.headers,
         },
@@ -350,6 +363,25 @@ export async function buildFuzzWorld(rt: RuntimeEndpoints, projectId: string): P
   const webhook = await call("POST", "/webhooks", { url: "http://127.0.0.1:9/hook", enabled: false });
   const other = await call("POST", "/gatherings", { name: "Fuzz session", type: "lobby" });
   const started = await call("POST", `/gatherings/${other.id}/start`, { autoStartSession: true, roomId: "room" });
+  // A session with its bot in the room and a message, for the bot API and the transcript routes.
+  const botKey = await mintApiKey(rt, "local", undefined, "bot");
+  const session = await call("POST", "/sessions", { title: "Fuzz session", externalRoomId: "fuzz-room" });
+  const asBot = async (path: string, body: unknown) => {
+    const response = await fetch(`${rt.apiUrl}/v1/projects/${projectId}${path}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${botKey}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (response.status >= 300) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as Json;
+  };
+  await asBot(`/sessions/${session.id}/bot`, { state: "in_room", commandId: session.bot.commandId });
+  const message = await asBot(`/sessions/${session.id}/messages`, {
+    id: "fuzz-m1",
+    senderName: "Pat",
+    content: "hello",
+    timestamp: new Date().toISOString(),
+  });
   const events = await call("GET", "/activity");
   return {
     projectId,
@@ -359,10 +391,12 @@ export async function buildFuzzWorld(rt: RuntimeEndpoints, projectId: string): P
       participantId: ["p1", "p2", "p3"],
       invitationId: [invited.invitations[0].id],
       webhookId: [webhook.id],
-      sessionId: [started.sessionId],
+      sessionId: [started.sessionId, session.id],
+      messageId: [message.id, "msg_01aaaaaaaaaaaaaaaaaaaaaaaa"],
       eventId: events.items.length > 0 ? [events.items[0].id] : ["evt_01aaaaaaaaaaaaaaaaaaaaaaaa"],
       token: ["eyJ2IjoyfQ.AAAA", "x.y"],
       joinCode: [lobby.joinCode],
     },
+    botKey,
   };
 }

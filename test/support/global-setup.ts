@@ -19,6 +19,8 @@ export default async function setup(project: TestProject) {
   project.provide("sharedRuntime", {
     apiUrl: runtime.apiUrl,
     apiKey: runtime.apiKey,
+    botKey: runtime.botKey,
+    botCommandQueueUrl: runtime.botCommandQueueUrl,
     dynamodbEndpoint: runtime.dynamodbEndpoint,
     inboxUrl: runtime.inboxUrl,
   });

@@ -5,6 +5,7 @@ import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
 import { generateApiKey, storeApiKey } from "../../shared/domain/auth/api-keys.js";
 import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
 import type { RuntimeEndpoints } from "./runtime.js";
+import type { Credential } from "../../shared/kernel/tenancy.js";
 
 /** The tenant of the local runtime's dev key (`local/runtime.ts`). */
 export const DEV_TENANT_ID = "local";
@@ -20,6 +21,8 @@ export class ApiClient {
   constructor(
     readonly rt: RuntimeEndpoints,
     readonly projectId: string,
+    /** Another key than the runtime's dev key (e.g. a bot key). */
+    readonly apiKey: string = rt.apiKey,
   ) {}
 
   async request<T = any>(
@@ -32,7 +35,7 @@ export class ApiClient {
     const response = await fetch(this.rt.apiUrl + url, {
       method,
       headers: {
-        Authorization: `Bearer ${this.rt.apiKey}`,
+        Authorization: `Bearer ${this.apiKey}`,
         ...(body !== undefined && { "Content-Type": "application/json" }),
         ...headers,
       },
@@ -67,13 +70,19 @@ function dynamo(rt: RuntimeEndpoints) {
 }
 
 /** Mints an API key in the runtime's table, as `scripts/create-api-key.ts` does; `project` omitted = a tenant key. */
-export async function mintApiKey(rt: RuntimeEndpoints, tenantId: string, project?: string): Promise<string> {
+export async function mintApiKey(
+  rt: RuntimeEndpoints,
+  tenantId: string,
+  project?: string,
+  credential: Credential = "api",
+): Promise<string> {
   const secret = generateApiKey();
   await storeApiKey(new DynamoDbStore({ tableName: "cortex", client: dynamo(rt) }), secret, {
     tenantId,
     projectScope: project ?? "*",
     description: "test key",
     createdAt: new Date().toISOString(),
+    credential,
   });
   return secret;
 }
@@ -111,8 +120,9 @@ export async function projectItems(
 export async function committedEvents(
   rt: RuntimeEndpoints,
   projectId: string,
-  gatheringId: string,
+  aggregateId: string,
 ): Promise<EventEnvelope[]> {
+  const type = aggregateId.startsWith("sess_") ? "session" : "gathering";
   const client = dynamo(rt);
   const events: EventEnvelope[] = [];
   let start: Record<string, never> | undefined;
@@ -123,7 +133,7 @@ export async function committedEvents(
         TableName: "cortex",
         KeyConditionExpression: "PK = :pk AND SK BETWEEN :a AND :b",
         ExpressionAttributeValues: {
-          ":pk": { S: aggregatePk("gathering", { tenantId: DEV_TENANT_ID, projectId }, gatheringId) },
+          ":pk": { S: aggregatePk(type, { tenantId: DEV_TENANT_ID, projectId }, aggregateId) },
           ":a": { S: range.from },
           ":b": { S: range.to },
         },

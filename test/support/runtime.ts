@@ -15,6 +15,10 @@ export function sharedRuntime(): RuntimeEndpoints {
 export interface RuntimeEndpoints {
   apiUrl: string;
   apiKey: string;
+  /** The dev bot key (`credential: "bot"`). */
+  botKey: string;
+  /** The local bot command queue; its origin is the local SQS endpoint. */
+  botCommandQueueUrl: string;
   dynamodbEndpoint: string;
   inboxUrl: string;
 }
@@ -54,6 +58,8 @@ export async function startRuntime(args: string[], env: Record<string, string> =
     process: child,
     apiUrl: field("API"),
     apiKey: field("API key"),
+    botKey: field("Bot key"),
+    botCommandQueueUrl: field("Bot commands"),
     dynamodbEndpoint: field("DynamoDB"),
     inboxUrl: field("Email inbox"),
     output: () => out,
@@ -97,4 +103,26 @@ export async function advanceClock(rt: RuntimeEndpoints, seconds: number): Promi
   if (response.status !== 200)
     throw new Error(`advancing the clock failed: ${response.status} ${await response.text()}`);
   return new Date(((await response.json()) as { now: string }).now);
+}
+
+/** Writes per schedule name (`GET /local/scheduler/writes`), as the local scheduler counted them. */
+export interface ScheduleWritesReport {
+  /** Successful creates, updates and deletes; `refused`: write requests that failed (conflict, not found). */
+  writes: Record<string, { create: number; update: number; delete: number; refused: number }>;
+  /** The successful writes, all names together. */
+  total: number;
+}
+
+/**
+ * The local scheduler's successful CreateSchedule/UpdateSchedule/DeleteSchedule calls (and refused ones,
+ * apart) for schedules whose name starts with `prefix` (a session's schedules start with its id), since the
+ * runtime started.
+ */
+export async function scheduleWrites(rt: RuntimeEndpoints, prefix: string): Promise<ScheduleWritesReport> {
+  const response = await fetch(`${rt.apiUrl}/local/scheduler/writes?prefix=${encodeURIComponent(prefix)}`, {
+    headers: { Authorization: `Bearer ${rt.apiKey}` },
+  });
+  if (response.status !== 200)
+    throw new Error(`reading schedule writes failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as ScheduleWritesReport;
 }

@@ -13,7 +13,21 @@ import type {
 import type { ProblemSchema } from "../../shared/app/http/routes.js";
 import type { InvitationSchema, SendInvitationsBodySchema } from "../../shared/domain/gatherings/invitation-model.js";
 import type { ParticipantSchema, PutParticipantBodySchema } from "../../shared/domain/participants/model.js";
-import type { SessionSchema } from "../../shared/domain/sessions/model.js";
+import type {
+  AttendanceBodySchema,
+  AttendeeSchema,
+  BotReportAnswerSchema,
+  BotReportBodySchema,
+  CreateSessionBodySchema,
+  DebugAudioLinkSchema,
+  MessageSchema,
+  PostMessageBodySchema,
+  ProjectSettingsSchema,
+  SessionSchema,
+  UpdateSessionBodySchema,
+  UpdateSettingsBodySchema,
+} from "../../shared/domain/sessions/model.js";
+import type { BotCommandSchema } from "../../shared/domain/sessions/events.js";
 import type {
   CreateWebhookBodySchema,
   DeliveryAttemptSchema,
@@ -22,6 +36,7 @@ import type {
   WebhookEndpointWithSecretSchema,
 } from "../../shared/consumers/webhooks/model.js";
 import type * as Sdk from "../../sdk/src/index.js";
+import type * as SdkBot from "../../sdk/src/bot.js";
 
 /**
  * The SDK declares the API's shapes itself (it has no runtime dependency on zod or on shared/), so these
@@ -38,6 +53,12 @@ describe("the SDK's types match the API's schemas", () => {
     expectTypeOf<Sdk.Invitation>().toEqualTypeOf<Out<typeof InvitationSchema>>();
     expectTypeOf<Sdk.Participant>().toEqualTypeOf<Out<typeof ParticipantSchema>>();
     expectTypeOf<Sdk.SessionData>().toEqualTypeOf<Out<typeof SessionSchema>>();
+    expectTypeOf<Sdk.Message>().toEqualTypeOf<Out<typeof MessageSchema>>();
+    expectTypeOf<Sdk.Attendee>().toEqualTypeOf<Out<typeof AttendeeSchema>>();
+    expectTypeOf<Sdk.ProjectSettings>().toEqualTypeOf<Out<typeof ProjectSettingsSchema>>();
+    expectTypeOf<Sdk.DebugAudioLink>().toEqualTypeOf<Out<typeof DebugAudioLinkSchema>>();
+    expectTypeOf<SdkBot.BotCommand>().toEqualTypeOf<Out<typeof BotCommandSchema>>();
+    expectTypeOf<SdkBot.BotReportResult>().toEqualTypeOf<Out<typeof BotReportAnswerSchema>>();
     expectTypeOf<Sdk.WebhookEndpoint>().toEqualTypeOf<Out<typeof WebhookEndpointSchema>>();
     expectTypeOf<Sdk.WebhookEndpointWithSecret>().toEqualTypeOf<Out<typeof WebhookEndpointWithSecretSchema>>();
     expectTypeOf<Sdk.DeliveryAttempt>().toEqualTypeOf<Out<typeof DeliveryAttemptSchema>>();
@@ -60,5 +81,20 @@ describe("the SDK's types match the API's schemas", () => {
     expectTypeOf<Sdk.CreateWebhookInput>().toExtend<In<typeof CreateWebhookBodySchema>>();
     expectTypeOf<In<typeof CreateWebhookBodySchema>>().toExtend<Sdk.CreateWebhookInput>();
     expectTypeOf<Sdk.UpdateWebhookInput>().toExtend<In<typeof UpdateWebhookBodySchema>>();
+    expectTypeOf<Sdk.CreateSessionInput>().toExtend<In<typeof CreateSessionBodySchema>>();
+    expectTypeOf<In<typeof CreateSessionBodySchema>>().toExtend<Sdk.CreateSessionInput>();
+    expectTypeOf<Sdk.UpdateSessionInput>().toExtend<In<typeof UpdateSessionBodySchema>>();
+    expectTypeOf<In<typeof UpdateSessionBodySchema>>().toExtend<Sdk.UpdateSessionInput>();
+    expectTypeOf<Sdk.UpdateSettingsInput>().toExtend<In<typeof UpdateSettingsBodySchema>>();
+    expectTypeOf<In<typeof UpdateSettingsBodySchema>>().toExtend<Sdk.UpdateSettingsInput>();
+  });
+
+  it("the bot API's request bodies", () => {
+    expectTypeOf<SdkBot.BotReportInput>().toExtend<In<typeof BotReportBodySchema>>();
+    expectTypeOf<In<typeof BotReportBodySchema>>().toExtend<SdkBot.BotReportInput>();
+    expectTypeOf<SdkBot.AttendanceInput>().toExtend<In<typeof AttendanceBodySchema>>();
+    expectTypeOf<In<typeof AttendanceBodySchema>>().toExtend<SdkBot.AttendanceInput>();
+    expectTypeOf<SdkBot.PostMessageInput>().toExtend<In<typeof PostMessageBodySchema>>();
+    expectTypeOf<In<typeof PostMessageBodySchema>>().toExtend<SdkBot.PostMessageInput>();
   });
 });

@@ -416,11 +416,13 @@ describe("the gathering lifecycle across decisions", () => {
     gateway: "g",
     title: "g",
     status: "active",
+    bot: { state: "in_room", commandId: "cmd_1", updatedAt: at },
+    messageCount: 0,
     createdByUserId: "usr_1",
     version: 1,
     createdAt: at,
     updatedAt: at,
-  } as Session;
+  };
   const invitation = (status: InvitationStatus): Invitation => ({
     id: "inv_1",
     gatheringId: "gth_01aaaaaaaaaaaaaaaaaaaaaaaa",
@@ -511,10 +513,11 @@ describe("the gathering lifecycle across decisions", () => {
     }
   }
 
-  it("ends the gathering's active session with it, and leaves an ended session alone", () => {
+  it("ends the gathering's active session with it (releasing its bot), and leaves an ended session alone", () => {
     const g = gathering("lobby", { status: "started", sessionId: "ses_1" });
     const active = decideEnd({ gathering: g, session }, { actor: user }, at);
-    expect(active.also!.map((c) => c.events[0]!.type)).toEqual(["session.ended"]);
+    expect(active.also!.flatMap((c) => c.events.map((e) => e.type))).toEqual(["session.bot.released", "session.ended"]);
+    expect(active.also![0]!.root).toMatchObject({ status: "ended", endedReason: "gathering_ended" });
     const ended = decideCancel({ gathering: g, session: { ...session, status: "ended" } }, { actor: user }, at);
     expect(ended.also).toEqual([]);
     expect(last(ended)).toMatchObject({ status: "cancelled", cancelledAt: at });
@@ -526,6 +529,8 @@ describe("the gathering lifecycle across decisions", () => {
     expect(d.also).toEqual([]);
     const withSession = decideStart({ gathering: gathering("open") }, { actor: user, autoStartSession: true }, at);
     expect(withSession.also![0]!.events[0]).toMatchObject({ type: "session.created", actor: user });
+    // The session's bot is commanded in the same commit.
+    expect(withSession.also![0]!.events[1]).toMatchObject({ type: "session.bot.requested", actor: user });
     expect(withSession.steps[0]!.data).toEqual({ sessionId: last(withSession).sessionId });
   });
 });

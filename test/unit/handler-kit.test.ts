@@ -94,7 +94,7 @@ describe("the handler kit", () => {
     const sizes = readdirSync(dir)
       .filter((f) => f.endsWith(".ts"))
       .map((f) => [f, readFileSync(new URL(f, dir), "utf8").trimEnd().split("\n").length] as const);
-    expect(sizes.length).toBe(11);
+    expect(sizes.length).toBe(12);
     expect(sizes.filter(([, n]) => n > 25)).toEqual([]);
   });
 });

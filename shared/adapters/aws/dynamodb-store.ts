@@ -89,6 +89,11 @@ function conditionExpression(condition: Condition | undefined): Partial<Transact
         ExpressionAttributeNames: { "#a": condition.attribute },
         ExpressionAttributeValues: marshall({ ":v": condition.value }),
       };
+    case "existsWithout":
+      return {
+        ConditionExpression: "attribute_exists(#pk) AND attribute_not_exists(#a)",
+        ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#a": condition.attribute },
+      };
   }
 }
 

@@ -7,6 +7,7 @@ import { EventBridgeScheduler } from "./eventbridge-scheduler.js";
 import { SesMailer } from "./ses-mailer.js";
 import { SqsDeliveryQueue } from "./sqs-delivery-queue.js";
 import { DynamoDbStore } from "./dynamodb-store.js";
+import { S3DebugAudioStore } from "./s3-debug-audio.js";
 
 /**
  * What every function builds from its environment at cold start (fail-fast). The AWS SDK clients take
@@ -59,6 +60,12 @@ export function schedulerFromEnv(): EventBridgeScheduler {
   });
 }
 
+export function debugAudioFromEnv(): S3DebugAudioStore {
+  return new S3DebugAudioStore(requiredEnv(ENV.debugAudioBucket), {
+    forcePathStyle: optionalEnv(ENV.s3ForcePathStyle, "false") === "true",
+  });
+}
+
 /** What the API operations need (the HTTP function, and the in-process API of user functions). */
 export function apiDepsFromEnv(): ApiDeps {
   return {
@@ -66,5 +73,6 @@ export function apiDepsFromEnv(): ApiDeps {
     clock: systemClock,
     eventRetentionSeconds: eventRetentionSecondsFromEnv(),
     webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
+    audio: debugAudioFromEnv(),
   };
 }

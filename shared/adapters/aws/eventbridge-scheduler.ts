@@ -17,7 +17,10 @@ export interface EventBridgeSchedulerOptions {
   client?: SchedulerClient;
 }
 
-/** One-time `at()` schedules in UTC, deleted after they run; updates replace the full definition. */
+/**
+ * One-time `at()` schedules in UTC, deleted after they run unless kept (a re-armed deadline); updates replace
+ * the full definition.
+ */
 export class EventBridgeScheduler implements SchedulerPort {
   private readonly client: SchedulerClient;
 
@@ -32,7 +35,7 @@ export class EventBridgeScheduler implements SchedulerPort {
       ScheduleExpression: atExpression(schedule.at),
       ScheduleExpressionTimezone: "UTC",
       FlexibleTimeWindow: { Mode: "OFF" },
-      ActionAfterCompletion: "DELETE",
+      ActionAfterCompletion: schedule.keepAfterRun ? "NONE" : "DELETE",
       Target: {
         Arn: this.options.targetArn,
         RoleArn: this.options.roleArn,

@@ -23,11 +23,12 @@ function lowerCaseHeaders(headers: APIGatewayProxyEvent["headers"]): Record<stri
   return out;
 }
 
-function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string>): unknown {
+function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string>, route: RouteDefinition): unknown {
   if (event.body === null || event.body === undefined || event.body === "") return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
-  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(`The request body exceeds ${MAX_BODY_BYTES} bytes`);
+  const limit = route.maxBodyBytes ?? MAX_BODY_BYTES;
+  if (Buffer.byteLength(raw) > limit) {
+    throw new PayloadTooLargeError(`The request body exceeds ${limit} bytes`);
   }
   const contentType = headers["content-type"] ?? "";
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
@@ -39,7 +40,14 @@ function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string>)
 function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
   const ctx = event.requestContext.authorizer as Record<string, unknown> | null | undefined;
   if (!ctx || typeof ctx.tenantId !== "string" || typeof ctx.projectScope !== "string") return undefined;
-  return { tenantId: ctx.tenantId, projectScope: ctx.projectScope, keyId: String(ctx.keyId ?? ctx.principalId) };
+  const credential = ctx.credential === "bot" ? "bot" : "api";
+  return {
+    tenantId: ctx.tenantId,
+    projectScope: ctx.projectScope,
+    keyId: String(ctx.keyId ?? ctx.principalId),
+    credential,
+    ...(credential === "bot" && { actorType: "bot" as const }),
+  };
 }
 
 export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
@@ -60,7 +68,7 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
     ) as Record<string, string>,
     headers,
     // Routes without a body schema ignore a body (e.g. an HTML form posting to the RSVP page).
-    body: route.body ? parseBody(event, headers) : undefined,
+    body: route.body ? parseBody(event, headers, route) : undefined,
     ...(principal && { principal }),
     requestId: event.requestContext.requestId,
   };

@@ -21,7 +21,21 @@ import {
 } from "../../domain/gatherings/service.js";
 import { openApiDocument } from "./openapi.js";
 import type { ApiOperationId, RouteOf } from "./routes.js";
-import { getSession } from "../../domain/sessions/service.js";
+import {
+  createSession,
+  deleteSession,
+  endSession,
+  getSession,
+  listSessions,
+  reportBot,
+  startSession,
+  updateSession,
+} from "../../domain/sessions/service.js";
+import { debugAudioLink, listMessages, postMessage } from "../../domain/sessions/messages.js";
+import { listAttendance, reportAttendance } from "../../domain/sessions/attendance.js";
+import { getSettings, updateSettings } from "../../domain/sessions/settings.js";
+import type { DebugAudioStore } from "../../domain/sessions/audio.js";
+import type { Session } from "../../domain/sessions/model.js";
 import { confirmRsvp, viewRsvp } from "./rsvp-pages.js";
 import {
   getInvitation,
@@ -55,7 +69,17 @@ import type { ApiRequest, ApiResponse } from "./request.js";
 
 export interface ApiDeps extends GatheringDeps {
   webhooks: { queue: DeliveryQueue; config: WebhookConfig };
+  audio: DebugAudioStore;
 }
+
+const sessionEtag = (s: Session) => ({ ETag: `"${s.version}"` });
+const sessionResponse = (session: Session, status = 200): ApiResponse => ({
+  status,
+  body: session,
+  headers: sessionEtag(session),
+});
+const BOT_START_SENT = "Bot start command sent";
+const BOT_STOP_SENT = "Bot stop command sent";
 
 const etag = (g: Gathering) => ({ ETag: `"${g.version}"` });
 
@@ -202,7 +226,58 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
     await replayEvent({ ...deps, ...deps.webhooks }, scope, params.webhookId, body.eventId);
     return { status: 202, body: { queued: true, eventId: body.eventId } };
   },
-  getSession: async ({ scope, params }, deps) => ok(await getSession(deps.store, scope, params.sessionId)),
+  listSessions: { list: ({ scope, filters }, deps, page) => listSessions(deps.store, scope, filters, page) },
+  createSession: async ({ scope, body }, deps, once) => {
+    const created = (session: Session): ApiResponse => {
+      const location = `/v1/projects/${encodeURIComponent(session.projectId)}/sessions/${encodeURIComponent(session.id)}`;
+      return { status: 201, body: session, headers: { Location: location, ...sessionEtag(session) } };
+    };
+    // With an Idempotency-Key, the record commits with the session: concurrent retries create one.
+    const session = await createSession(deps, scope, body, once && { extraOps: (s) => once.extraOps(created(s)) });
+    once?.committed();
+    return created(session);
+  },
+  getSession: async ({ scope, params }, deps) => sessionResponse(await getSession(deps.store, scope, params.sessionId)),
+  updateSession: async ({ scope, params, body, ifMatch }, deps) =>
+    sessionResponse((await updateSession(deps, scope, params.sessionId, body, { ifMatch })).session),
+  deleteSession: async ({ scope, params, ifMatch }, deps) => {
+    await deleteSession(deps, scope, params.sessionId, { ifMatch });
+    return { status: 204 };
+  },
+  // The seed's answers: the bot is commanded asynchronously (the bot command queue).
+  startSession: async ({ scope, params }, deps) => {
+    const { session } = await startSession(deps, scope, params.sessionId);
+    return { status: 202, body: { message: BOT_START_SENT, session }, headers: sessionEtag(session) };
+  },
+  stopSession: async ({ scope, params }, deps) => {
+    const { session } = await endSession(deps, scope, params.sessionId, "stopped");
+    return { status: 202, body: { message: BOT_STOP_SENT, session }, headers: sessionEtag(session) };
+  },
+  listMessages: {
+    list: ({ scope, params }, deps, page) => listMessages(deps.store, scope, params.sessionId, page),
+  },
+  getDebugAudio: async ({ scope, params, query }, deps) => {
+    const link = await debugAudioLink(deps, scope, params.sessionId, params.messageId);
+    if (query.redirect === false) return ok(link);
+    return { status: 302, headers: { Location: link.url, "Cache-Control": "no-store" } };
+  },
+  listAttendance: {
+    list: ({ scope, params }, deps, page) => listAttendance(deps.store, scope, params.sessionId, page),
+  },
+  reportBotState: async ({ scope, params, body }, deps) => {
+    const { session } = await reportBot(deps, scope, params.sessionId, body);
+    const { debugAudioEnabled } = await getSettings(deps.store, scope);
+    return { status: 200, body: { session, debugAudio: debugAudioEnabled }, headers: sessionEtag(session) };
+  },
+  reportAttendance: async ({ scope, params, body }, deps) =>
+    ok(await reportAttendance(deps, scope, params.sessionId, body)),
+  postMessage: async ({ scope, params, body }, deps) => {
+    const { message, created } = await postMessage(deps, scope, params.sessionId, body);
+    return { status: created ? 201 : 200, body: message };
+  },
+  getProjectSettings: async ({ scope }, deps) => ok(await getSettings(deps.store, scope)),
+  updateProjectSettings: async ({ scope, body }, deps) =>
+    ok(await updateSettings(deps.store, scope, body, deps.clock.now().toISOString())),
   listActivity: { list: ({ scope }, deps, page) => listActivity(deps.store, scope, page) },
 };
 

@@ -1,13 +1,14 @@
 import type { z } from "zod";
 import type { Clock } from "../../kernel/clock.js";
-import { ValidationError } from "../../kernel/errors.js";
-import type { Store } from "../../store/store.js";
+import { ForbiddenError, ValidationError } from "../../kernel/errors.js";
+import type { Credential } from "../../kernel/tenancy.js";
+import type { Store, WriteOp } from "../../store/store.js";
 import { signingKey } from "../../domain/auth/signing-key.js";
 import type { CommandOptions, Outcome } from "../../domain/gatherings/service.js";
 import { openCursor, sealCursor } from "./cursor.js";
 import { fingerprint, idempotently, validateIdempotencyKey, type IdempotencyScope } from "./idempotency.js";
 import { scopeOf, type ApiRequest, type ApiResponse, type RequestScope } from "./request.js";
-import { routeOf, type OperationId, type PathParamsOf, type RouteOf } from "./routes.js";
+import { routeOf, type OperationId, type PathParamsOf, type RouteDefinition, type RouteOf } from "./routes.js";
 import { parsePathParams, parseWith } from "./validation.js";
 
 /**
@@ -26,11 +27,23 @@ export type Input<R> = R extends { path: infer Path extends string }
       body: R extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
       /** Every route under /v1/projects/{projectId} acts in one project; a key for another project is a 404. */
       scope: "projectId" extends PathParamsOf<Path> ? RequestScope : undefined;
+      /** `If-Match` on a route that honours it (`ifMatch: true`). */
+      ifMatch?: number;
     }
   : never;
 
 /** Answers a request. On a `mutation: "once"` route, an Idempotency-Key replays its first answer. */
-export type Handler<R, D> = (input: Input<R>, deps: D) => Promise<ApiResponse>;
+export type Handler<R, D> = (input: Input<R>, deps: D, once?: OnceCommit) => Promise<ApiResponse>;
+
+/**
+ * Given to a `mutation: "once"` handler when the request has an Idempotency-Key: a handler that creates
+ * something commits `extraOps(response)` with its effect and calls `committed()`, so two concurrent retries
+ * can never both create (the loser's commit fails and it answers as the winner did).
+ */
+export interface OnceCommit {
+  extraOps(response: ApiResponse): WriteOp[];
+  committed(): void;
+}
 
 /** A gathering command (`mutation: "aggregate"`): If-Match is its `ifMatch`, idempotency commits with it. */
 export interface Commit<R, D> {
@@ -71,8 +84,8 @@ function ifMatchOf(request: ApiRequest): number | undefined {
   if (raw === undefined || raw === "*") return undefined;
   const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(raw);
   if (!match) {
-    throw new ValidationError('If-Match must be the gathering version, e.g. "7"', [
-      { path: "If-Match", message: 'must be the gathering version, e.g. "7"' },
+    throw new ValidationError('If-Match must be the resource\'s version, e.g. "7"', [
+      { path: "If-Match", message: 'must be the version (ETag) you read, e.g. "7"' },
     ]);
   }
   return Number(match[1]);
@@ -90,17 +103,36 @@ export function parseRequest<Id extends OperationId>(
   const params = parsePathParams(request.operationId, request.params);
   const query = route.query && parseWith(route.query, request.query, "query");
   const body = route.body && parseWith(route.body, route.optionalBody ? (request.body ?? {}) : request.body, "body");
-  const ifMatch = route.mutation === "aggregate" ? ifMatchOf(request) : undefined;
+  const ifMatch = route.mutation === "aggregate" || route.ifMatch ? ifMatchOf(request) : undefined;
   const idempotencyKey = route.mutation ? request.headers["idempotency-key"] : undefined;
   if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
   const scope = route.path.includes("{projectId}") ? scopeOf(request) : undefined;
-  const input = { params, query, body, scope } as Input<RouteOf<Id>>;
+  // After the scope: a key of another project sees a 404 whatever its kind.
+  if (request.principal) checkCredential(route, request.principal.credential ?? "api");
+  const input = { params, query, body, scope, ...(ifMatch !== undefined && { ifMatch }) } as Input<RouteOf<Id>>;
   return { input, ...(ifMatch !== undefined && { ifMatch }), ...(idempotencyKey !== undefined && { idempotencyKey }) };
 }
 
-type AnyInput = { params: Record<string, string>; query: unknown; body: unknown; scope: RequestScope | undefined };
+/** A bot key may only use the bot API, and only a bot key may: the other answers 403. */
+function checkCredential(route: RouteDefinition, credential: Credential): void {
+  const wanted = route.credential ?? "api";
+  if (credential === wanted || wanted === "any") return;
+  throw new ForbiddenError(
+    wanted === "bot"
+      ? "This is the bot API: it takes a bot key (a project key cannot report as the bot)"
+      : "A bot key may only use the bot API (POST …/sessions/{sessionId}/bot, /attendance, /messages)",
+  );
+}
+
+type AnyInput = {
+  params: Record<string, string>;
+  query: unknown;
+  body: unknown;
+  scope: RequestScope | undefined;
+  ifMatch?: number;
+};
 type AnyOperation<D> =
-  | ((input: AnyInput, deps: D) => Promise<ApiResponse>)
+  | ((input: AnyInput, deps: D, once?: OnceCommit) => Promise<ApiResponse>)
   | { commit(input: AnyInput, deps: D, options: CommandOptions): Promise<Outcome>; respond(o: Outcome): ApiResponse }
   | {
       list(
@@ -123,7 +155,11 @@ export async function dispatch<Id extends OperationId, D extends DispatchDeps>(
     parsed.idempotencyKey === undefined ? undefined : idempotencyScope(request, input, parsed.idempotencyKey, deps);
   if (typeof operation === "function") {
     if (!once) return operation(input, deps);
-    return idempotently(once, async () => ({ response: await operation(input, deps), committed: false }));
+    return idempotently(once, async (record) => {
+      let committed = false;
+      const response = await operation(input, deps, { extraOps: record, committed: () => (committed = true) });
+      return { response, committed };
+    });
   }
   if ("list" in operation) return paged(request, input, deps, operation.list);
   const options = parsed.ifMatch === undefined ? {} : { ifMatch: parsed.ifMatch };

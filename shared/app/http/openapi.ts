@@ -45,7 +45,7 @@ function operation(route: RouteDefinition): Record<string, unknown> {
           name: "If-Match",
           in: "header",
           required: false,
-          description: "The gathering version you last saw (its ETag); a stale version is answered with 412.",
+          description: "The version you last saw (its ETag); a stale version is answered with 412.",
           schema: { type: "string", examples: ['"7"'] },
         },
       ]
@@ -73,6 +73,8 @@ function operation(route: RouteDefinition): Record<string, unknown> {
     operationId: route.operationId,
     summary: route.summary,
     ...(route.public && { security: [] }),
+    ...(route.credential === "bot" && { security: [{ botKey: [] }], tags: ["Bot API"] }),
+    ...(route.credential === "any" && { security: [{ bearerAuth: [] }, { botKey: [] }] }),
     parameters: [...pathParams, ...queryParams, ...idempotency, ...ifMatch],
     ...(route.body && {
       requestBody: {
@@ -107,7 +109,17 @@ export function openApiDocument(): Record<string, unknown> {
     paths,
     components: {
       schemas: components.schemas,
-      securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "A project or tenant API key" } },
+      securitySchemes: {
+        bearerAuth: { type: "http", scheme: "bearer", description: "A project or tenant API key" },
+        botKey: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "A bot key (credential `bot`): only the bot API of sessions (tag `Bot API`). Bots receive commands " +
+            "on the bot command queue as the envelope of `session.bot.requested`/`session.bot.released`; " +
+            "`data.command` is a `BotCommand`.",
+        },
+      },
     },
   };
   return cached;

@@ -1,6 +1,21 @@
 import { z } from "zod";
 import { EventEnvelopeSchema } from "../../kernel/envelope.js";
-import { SessionSchema } from "../../domain/sessions/model.js";
+import {
+  AttendanceBodySchema,
+  AttendeeSchema,
+  BotCommandAnswerSchema,
+  BotReportAnswerSchema,
+  BotReportBodySchema,
+  CreateSessionBodySchema,
+  DebugAudioLinkSchema,
+  MessageSchema,
+  PostMessageBodySchema,
+  ProjectSettingsSchema,
+  SESSION_STATUSES,
+  SessionSchema,
+  UpdateSessionBodySchema,
+  UpdateSettingsBodySchema,
+} from "../../domain/sessions/model.js";
 import {
   InvitationListSchema,
   InvitationSchema,
@@ -60,6 +75,13 @@ export interface RouteDefinition {
   body?: z.ZodType;
   /** The body may be omitted (e.g. start with no options). */
   optionalBody?: boolean;
+  /** A larger body limit than the API's default 256 KiB (e.g. a message with its debug audio). */
+  maxBodyBytes?: number;
+  /**
+   * Which credential may call it: a project key (default), a bot key (`bot`: the bot API) or both (`any`:
+   * a bot reads the session it serves); the other gets 403.
+   */
+  credential?: "bot" | "any";
   query?: z.ZodObject;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
@@ -100,6 +122,7 @@ export const PATH_PARAMS = {
   participantId: ParticipantIdSchema,
   invitationId: ResourceIdSchema.describe("Invitation id (inv_…)"),
   sessionId: ResourceIdSchema.describe("Session id (sess_…)"),
+  messageId: ResourceIdSchema.describe("Message id (the bot's id for the utterance, or msg_…)"),
   webhookId: ResourceIdSchema.describe("Webhook endpoint id (whk_…)"),
   eventId: ResourceIdSchema.describe("Event id (evt_…)"),
   token: z
@@ -149,6 +172,25 @@ export const DeliveryAttemptPageSchema = pageOf("DeliveryAttemptPage", DeliveryA
 export const ListInvitationsQuerySchema = z.object({ ...page, status: z.enum(INVITATION_STATUSES).optional() });
 export const GatheringPageSchema = pageOf("GatheringPage", GatheringSchema);
 export const MemberPageSchema = pageOf("MemberPage", MemberSchema);
+export const SessionPageSchema = pageOf("SessionPage", SessionSchema);
+export const MessagePageSchema = pageOf("MessagePage", MessageSchema);
+export const AttendeePageSchema = pageOf("AttendeePage", AttendeeSchema);
+export const ListSessionsQuerySchema = z.object({
+  ...page,
+  status: z.enum(SESSION_STATUSES).optional(),
+  externalRoomId: z.string().min(1).max(256).optional(),
+  gatheringId: z.string().min(1).max(64).optional(),
+});
+/** A transcript is read whole by the SDK: larger pages than other listings. */
+export const ListMessagesQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: page.cursor,
+});
+export const DebugAudioQuerySchema = z.object({
+  redirect: z.stringbool().optional().describe("false: answer 200 with the URL as JSON instead of a 302"),
+});
+/** A message with a 3 MiB WAV in base64, and its text. */
+const MESSAGE_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 const problem = (description: string) => ({ description, schema: ProblemSchema });
 const notFound = problem("Unknown resource (or not visible to this key)");
@@ -156,11 +198,14 @@ const badRequest = problem("Invalid request; `errors` names each offending field
 const conflict = problem("Not allowed in the current state (the `code` and message say why)");
 const stale = problem("If-Match names a version that is no longer current");
 const reused = problem("Idempotency-Key reused with a different request");
+const forbidden = problem("This key's kind may not call this route (the bot API takes a bot key, nothing else does)");
 
 const P = "/v1/projects/{projectId}";
 const G = `${P}/gatherings` as const;
 const ONE = `${G}/{gatheringId}` as const;
 const MEMBER = `${ONE}/members/{participantId}` as const;
+const S = `${P}/sessions` as const;
+const SESSION = `${S}/{sessionId}` as const;
 
 const gatheringMutation = {
   200: { description: "The gathering after the change", schema: GatheringSchema },
@@ -367,17 +412,201 @@ export const ROUTES = [
     },
   },
   {
+    operationId: "listSessions",
+    method: "GET",
+    path: S,
+    summary: "List sessions, newest first (filters: status, externalRoomId, gatheringId)",
+    handler: "api",
+    query: ListSessionsQuerySchema,
+    responses: { 200: { description: "A page of sessions", schema: SessionPageSchema }, 400: badRequest },
+  },
+  {
+    operationId: "createSession",
+    method: "POST",
+    path: S,
+    summary: "Create a session for a voice room; with autoStart (default) the bot is commanded to join",
+    handler: "api",
+    mutation: "once",
+    body: CreateSessionBodySchema,
+    responses: { 201: { description: "The session", schema: SessionSchema }, 400: badRequest, 422: reused },
+  },
+  {
     operationId: "getSession",
     method: "GET",
-    path: "/v1/projects/{projectId}/sessions/{sessionId}",
-    summary: "Get a session",
+    path: SESSION,
+    summary: "Get a session (a bot key may read it too: its `bot.commandId` is the command to report on)",
     handler: "api",
+    credential: "any",
     responses: { 200: { description: "The session", schema: SessionSchema }, 404: notFound },
+  },
+  {
+    operationId: "updateSession",
+    method: "PATCH",
+    path: SESSION,
+    summary: "Change a session's title or idleTimeout (If-Match: its version)",
+    handler: "api",
+    mutation: "once",
+    ifMatch: true,
+    body: UpdateSessionBodySchema,
+    responses: {
+      200: { description: "The session after the change", schema: SessionSchema },
+      400: badRequest,
+      404: notFound,
+      409: conflict,
+      412: stale,
+      422: reused,
+    },
+  },
+  {
+    operationId: "deleteSession",
+    method: "DELETE",
+    path: SESSION,
+    summary: "Delete a session with its transcript, attendance and debug audio (the bot is released)",
+    handler: "api",
+    mutation: "once",
+    ifMatch: true,
+    responses: { 204: { description: "Deleted" }, 404: notFound, 412: stale, 422: reused },
+  },
+  {
+    operationId: "startSession",
+    method: "POST",
+    path: `${SESSION}/start`,
+    summary: "Command the bot to join the room (idempotent while it is requested, joining or in the room)",
+    handler: "api",
+    mutation: "once",
+    responses: {
+      202: { description: '{ message: "Bot start command sent", session }', schema: BotCommandAnswerSchema },
+      404: notFound,
+      409: conflict,
+      422: reused,
+    },
+  },
+  {
+    operationId: "stopSession",
+    method: "POST",
+    path: `${SESSION}/stop`,
+    summary: "End the session and command the bot to leave (idempotent once ended)",
+    handler: "api",
+    mutation: "once",
+    responses: {
+      202: { description: '{ message: "Bot stop command sent", session }', schema: BotCommandAnswerSchema },
+      404: notFound,
+      422: reused,
+    },
+  },
+  {
+    operationId: "listMessages",
+    method: "GET",
+    path: `${SESSION}/messages`,
+    summary: "The transcript in chronological order (timestamp, then id)",
+    handler: "api",
+    query: ListMessagesQuerySchema,
+    responses: {
+      200: { description: "A page of messages", schema: MessagePageSchema },
+      400: badRequest,
+      404: notFound,
+    },
+  },
+  {
+    operationId: "getDebugAudio",
+    method: "GET",
+    path: `${SESSION}/messages/{messageId}/debug-audio`,
+    summary: "A message's debug WAV: 302 to a short-lived URL (or the URL as JSON with ?redirect=false)",
+    handler: "api",
+    query: DebugAudioQuerySchema,
+    responses: {
+      200: { description: "With ?redirect=false: the download URL", schema: DebugAudioLinkSchema },
+      302: { description: "Location: a presigned download URL, valid for 5 minutes" },
+      404: notFound,
+      410: problem("The 24-hour retention window has passed"),
+    },
+  },
+  {
+    operationId: "listAttendance",
+    method: "GET",
+    path: `${SESSION}/attendance`,
+    summary: "Who was in the room: peers with their intervals, linked to gathering members where known",
+    handler: "api",
+    query: PageQuerySchema,
+    responses: {
+      200: { description: "A page of attendees", schema: AttendeePageSchema },
+      400: badRequest,
+      404: notFound,
+    },
+  },
+  {
+    operationId: "reportBotState",
+    method: "POST",
+    path: `${SESSION}/bot`,
+    summary: "Bot API: report the bot's state for a command (joining, in_room, leaving, left, failed)",
+    handler: "api",
+    credential: "bot",
+    body: BotReportBodySchema,
+    responses: {
+      200: { description: "The session after the report, and the debug-audio setting", schema: BotReportAnswerSchema },
+      400: badRequest,
+      403: forbidden,
+      404: notFound,
+      409: conflict,
+    },
+  },
+  {
+    operationId: "reportAttendance",
+    method: "POST",
+    path: `${SESSION}/attendance`,
+    summary: "Bot API: someone joined or left the room (adds a system message)",
+    handler: "api",
+    credential: "bot",
+    body: AttendanceBodySchema,
+    responses: {
+      200: { description: "The attendee after the report", schema: AttendeeSchema },
+      400: badRequest,
+      403: forbidden,
+      404: notFound,
+      409: conflict,
+    },
+  },
+  {
+    operationId: "postMessage",
+    method: "POST",
+    path: `${SESSION}/messages`,
+    summary: "Bot API: add a transcribed utterance (a retry with the same id is the same message)",
+    handler: "api",
+    credential: "bot",
+    body: PostMessageBodySchema,
+    maxBodyBytes: MESSAGE_MAX_BODY_BYTES,
+    responses: {
+      201: { description: "The message", schema: MessageSchema },
+      200: { description: "The message, already posted with this id", schema: MessageSchema },
+      400: badRequest,
+      403: forbidden,
+      404: notFound,
+      409: conflict,
+      413: problem("The body (with its debug audio) is too large"),
+    },
+  },
+  {
+    operationId: "getProjectSettings",
+    method: "GET",
+    path: `${P}/settings`,
+    summary: "The project's settings",
+    handler: "api",
+    responses: { 200: { description: "The settings", schema: ProjectSettingsSchema } },
+  },
+  {
+    operationId: "updateProjectSettings",
+    method: "PATCH",
+    path: `${P}/settings`,
+    summary: "Change the project's settings (debugAudioEnabled)",
+    handler: "api",
+    mutation: "once",
+    body: UpdateSettingsBodySchema,
+    responses: { 200: { description: "The settings", schema: ProjectSettingsSchema }, 400: badRequest, 422: reused },
   },
   {
     operationId: "streamSessionEvents",
     method: "GET",
-    path: "/v1/projects/{projectId}/sessions/{sessionId}/events",
+    path: `${SESSION}/events`,
     summary: "Server-sent events: the session's events after a version, then live",
     handler: "sse",
     query: EventStreamQuerySchema,

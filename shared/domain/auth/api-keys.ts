@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { apiKeyKey } from "../../store/keys.js";
 import type { Store } from "../../store/store.js";
 import type { Principal } from "../../kernel/tenancy.js";
-import { TENANT_ID_PATTERN } from "../../kernel/tenancy.js";
+import { TENANT_ID_PATTERN, type Credential } from "../../kernel/tenancy.js";
 
 /**
  * API keys: `ck_` + 32 random bytes (base64url). Only the SHA-256 of the secret is stored; the key id
@@ -37,6 +37,8 @@ export interface ApiKeyRecord {
   projectScope: string;
   description: string;
   createdAt: string;
+  /** `api` (default) or `bot`: a bot key may only use the bot API of sessions. */
+  credential?: Credential;
 }
 
 export async function storeApiKey(store: Store, secret: string, record: ApiKeyRecord): Promise<string> {
@@ -55,7 +57,14 @@ export async function resolveApiKey(store: Store, secret: string): Promise<Princ
   if (!item || item.revokedAt !== undefined || typeof item.hash !== "string") return undefined;
   // Defence in depth: the key lookup already matched on the hash.
   if (!timingSafeEqual(Buffer.from(item.hash), Buffer.from(hash))) return undefined;
-  return { tenantId: String(item.tenantId), projectScope: String(item.projectScope), keyId: keyIdOf(hash) };
+  const credential: Credential = item.credential === "bot" ? "bot" : "api";
+  return {
+    tenantId: String(item.tenantId),
+    projectScope: String(item.projectScope),
+    keyId: keyIdOf(hash),
+    credential,
+    ...(credential === "bot" && { actorType: "bot" as const }),
+  };
 }
 
 /** `arn:…:apiId/stage/VERB/resource` → `arn:…:apiId/stage/*`: an authorizer result is cached per key, not per route. */
@@ -72,6 +81,11 @@ export function keyPolicy(principal: Principal, methodArn: string) {
       Version: "2012-10-17",
       Statement: [{ Action: "execute-api:Invoke", Effect: "Allow" as const, Resource: wholeStage(methodArn) }],
     },
-    context: { tenantId: principal.tenantId, projectScope: principal.projectScope, keyId: principal.keyId },
+    context: {
+      tenantId: principal.tenantId,
+      projectScope: principal.projectScope,
+      keyId: principal.keyId,
+      credential: principal.credential ?? "api",
+    },
   };
 }

@@ -237,7 +237,8 @@ function decideClose(state: State, action: "end" | "cancel", actor: Actor, at: s
   const { gathering, session } = state;
   assertCanPerform(gathering, action);
   const closed = applyLifecycle(gathering, action, at);
-  const also = session?.status === "active" ? [sessionEnding(session, actor, at)] : [];
+  const ending = session && sessionEnding(session, actor, at);
+  const also = ending ? [ending] : [];
   return { steps: [{ type: action === "end" ? "gathering.ended" : "gathering.cancelled", gathering: closed }], also };
 }
 

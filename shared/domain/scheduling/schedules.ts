@@ -10,7 +10,7 @@ import type { Gathering } from "../gatherings/model.js";
  */
 export type ScheduledAction = "start" | "end";
 
-export interface ScheduleInput {
+export interface GatheringScheduleInput {
   action: ScheduledAction;
   tenantId: string;
   projectId: string;
@@ -19,10 +19,36 @@ export interface ScheduleInput {
   at: string;
 }
 
+/**
+ * A session's deadlines: `idle` (re-armed lazily by its target, never per message) and `botAck` (a bot
+ * command with no report by its ack deadline fails the bot).
+ */
+export interface SessionScheduleInput {
+  action: "idle" | "botAck";
+  tenantId: string;
+  projectId: string;
+  sessionId: string;
+  at: string;
+  /** botAck: the command whose acknowledgement is awaited. */
+  commandId?: string;
+}
+
+export type ScheduleInput = GatheringScheduleInput | SessionScheduleInput;
+
+export function isSessionScheduleInput(input: ScheduleInput): input is SessionScheduleInput {
+  return input.action === "idle" || input.action === "botAck";
+}
+
 export interface DesiredSchedule {
   name: string;
   at: string;
   input: ScheduleInput;
+  /**
+   * Keep the schedule after it runs (ActionAfterCompletion NONE) instead of deleting it: for a deadline its
+   * own target may move (re-arm) while it runs — a delete after the run would drop the re-armed time. Such
+   * schedules are deleted by the sync consumer when their aggregate no longer wants them.
+   */
+  keepAfterRun?: boolean;
 }
 
 export function scheduleName(gatheringId: string, action: ScheduledAction): string {
@@ -40,9 +66,13 @@ export function desiredSchedules(gathering: Gathering): Record<ScheduledAction, 
   };
 }
 
-/** `at()` wants `yyyy-mm-ddThh:mm:ss` (no zone; the schedule's time zone is UTC). */
+/**
+ * `at()` wants `yyyy-mm-ddThh:mm:ss` (no zone; the schedule's time zone is UTC). A time with milliseconds
+ * is rounded up to the next second, so a schedule never fires before its time.
+ */
 export function atExpression(iso: string): string {
-  return `at(${new Date(iso).toISOString().slice(0, 19)})`;
+  const ms = Date.parse(iso);
+  return `at(${new Date(Math.ceil(ms / 1000) * 1000).toISOString().slice(0, 19)})`;
 }
 
 /** The scheduler port: one-time schedules by deterministic name in one group. */

@@ -3,7 +3,7 @@ import type { GatheringDeps } from "../gatherings/executor.js";
 import type { Gathering } from "../gatherings/model.js";
 import { getGathering, startGathering, endGathering } from "../gatherings/service.js";
 import type { Scope } from "../../kernel/tenancy.js";
-import type { ScheduleInput } from "./schedules.js";
+import type { GatheringScheduleInput } from "./schedules.js";
 
 /** How often a fired schedule re-reads and tries again when the gathering changed under it. */
 export const SCHEDULED_ACTION_ATTEMPTS = 5;
@@ -32,7 +32,7 @@ export async function currentGathering(
  */
 export async function runScheduledAction(
   deps: GatheringDeps,
-  input: ScheduleInput,
+  input: GatheringScheduleInput,
   attempt = 1,
 ): Promise<"started" | "ended" | "stale"> {
   const scope = { tenantId: input.tenantId, projectId: input.projectId };

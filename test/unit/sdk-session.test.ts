@@ -1,0 +1,345 @@
+import { describe, expect, it } from "vitest";
+import {
+  applyMessageEvent,
+  compareMessages,
+  CortexClient,
+  type DocumentChange,
+  type EventEnvelope,
+  type Message,
+  type SessionData,
+  sessionAfter,
+} from "../../sdk/src/index.js";
+
+/**
+ * The SDK's Session against a scripted fetch (no server): what it asks for, in which order, with which
+ * headers, and how live views fold the answers. The same behaviour against the local runtime is in
+ * test/e2e/sdk-sessions.test.ts.
+ */
+
+const BASE = "http://api.test";
+const KEY = "test-key";
+const PATH = "/v1/projects/demo/sessions/sess_1";
+
+interface Call {
+  method: string;
+  url: URL;
+  headers: Headers;
+  body: string | undefined;
+}
+
+type Route = (call: Call) => Response | Promise<Response>;
+
+/** A fetch that answers from routes ("GET /path" → handler) and records every call. */
+function fakeFetch(routes: Record<string, Route>) {
+  const calls: Call[] = [];
+  const fetch = async (input: string, init: RequestInit): Promise<Response> => {
+    const url = new URL(input);
+    const call: Call = {
+      method: init.method ?? "GET",
+      url,
+      headers: new Headers(init.headers),
+      body: typeof init.body === "string" ? init.body : undefined,
+    };
+    calls.push(call);
+    const route = routes[`${call.method} ${url.pathname}`] ?? routes[`${call.method} ${url.origin}${url.pathname}`];
+    if (!route) return json(404, { type: "about:blank", title: "Not Found", status: 404, code: "not_found" });
+    const response = await route(call);
+    // The SSE route's stream ends when the caller aborts, as a real connection would.
+    init.signal?.addEventListener("abort", () => void response.body?.cancel().catch(() => undefined), { once: true });
+    return response;
+  };
+  return { fetch, calls };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+
+/** An event stream the test writes to. */
+function eventStream() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const encoder = new TextEncoder();
+  return {
+    response: () => new Response(body, { status: 200, headers: { "Content-Type": "text/event-stream" } }),
+    send(...events: EventEnvelope[]) {
+      const text = events.map((e) => `id: ${e.version}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join("");
+      controller.enqueue(encoder.encode(text));
+    },
+  };
+}
+
+const T0 = Date.parse("2030-01-01T09:00:00.000Z");
+const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+
+function session(version: number, patch: Partial<SessionData> = {}): SessionData {
+  return {
+    id: "sess_1",
+    tenantId: "t",
+    projectId: "demo",
+    externalRoomId: "room",
+    gateway: "gateway.odin.4players.io",
+    title: "Daily stand-up",
+    status: "active",
+    bot: { state: "requested", commandId: "cmd_1", updatedAt: at(0) },
+    messageCount: 0,
+    createdByUserId: "key_1",
+    version,
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...patch,
+  };
+}
+
+function message(id: string, second: number, content = `said at ${second}`): Message {
+  return {
+    id,
+    sessionId: "sess_1",
+    tenantId: "t",
+    projectId: "demo",
+    type: "user",
+    senderName: "Alice",
+    peerId: "alice",
+    content,
+    timestamp: at(second),
+    hasDebugAudio: false,
+    createdAt: at(second),
+  };
+}
+
+function event(version: number, type: string, data: Record<string, unknown>): EventEnvelope {
+  return {
+    id: `evt_${version}`,
+    type,
+    version,
+    projectId: "demo",
+    tenantId: "t",
+    resource: "session:sess_1",
+    occurredAt: at(version),
+    data,
+  };
+}
+
+const created = (version: number, m: Message) => event(version, "message.created", { message: m });
+
+async function until<T>(probe: () => T | undefined, ms = 5_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function project(fetch: ReturnType<typeof fakeFetch>["fetch"]) {
+  return new CortexClient({ baseUrl: BASE, apiKey: KEY, fetch, retryBaseMs: 1 }).project("demo");
+}
+
+describe("compareMessages and applyMessageEvent", () => {
+  it("order by timestamp, then by id", () => {
+    const list = [message("b", 2), message("c", 1), message("a", 2)];
+    expect(list.sort(compareMessages).map((m) => m.id)).toEqual(["c", "a", "b"]);
+  });
+
+  it("a message.created for a listed id replaces it instead of adding a second entry", () => {
+    const items = new Map([["m1", message("m1", 1)]]);
+    applyMessageEvent(items, created(4, message("m1", 1)));
+    applyMessageEvent(items, created(5, message("m2", 0)));
+    applyMessageEvent(items, event(6, "session.updated", { session: session(6) }));
+    expect([...items.keys()]).toEqual(["m1", "m2"]);
+  });
+});
+
+describe("Session actions", () => {
+  it("start() and stop() answer { message } only, and the object takes the session they return", async () => {
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(2)),
+      [`POST ${PATH}/start`]: () =>
+        json(202, {
+          message: "Bot start command sent",
+          session: session(3, { bot: { state: "requested", updatedAt: at(3) } }),
+        }),
+      [`POST ${PATH}/stop`]: () =>
+        json(202, {
+          message: "Bot stop command sent",
+          session: session(5, { status: "ended", endedReason: "stopped" }),
+        }),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    expect(await s.start()).toEqual({ message: "Bot start command sent" });
+    expect(s.version).toBe(3);
+    expect(await s.stop()).toEqual({ message: "Bot stop command sent" });
+    expect(s).toMatchObject({ status: "ended", endedReason: "stopped", version: 5 });
+    expect(s.data.status).toBe("ended");
+    expect(JSON.parse(JSON.stringify(s))).toEqual(session(5, { status: "ended", endedReason: "stopped" }));
+  });
+
+  it("getMessages() follows every cursor with pages of 1000 and returns one array", async () => {
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(9)),
+      [`GET ${PATH}/messages`]: ({ url }) =>
+        url.searchParams.get("cursor") === "p2"
+          ? json(200, { items: [message("m3", 3)] })
+          : json(200, { items: [message("m1", 1), message("m2", 2)], nextCursor: "p2" }),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    expect((await s.getMessages()).map((m) => m.id)).toEqual(["m1", "m2", "m3"]);
+    const pages = api.calls.filter((c) => c.url.pathname.endsWith("/messages"));
+    expect(pages.map((c) => [c.url.searchParams.get("limit"), c.url.searchParams.get("cursor")])).toEqual([
+      ["1000", null],
+      ["1000", "p2"],
+    ]);
+  });
+
+  it("update() sends If-Match with the object's version when asked, and takes the answer", async () => {
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(4)),
+      [`PATCH ${PATH}`]: ({ body }) => json(200, session(5, JSON.parse(body!) as Partial<SessionData>)),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    await s.update({ title: "Retro", idleTimeout: 300 }, { ifMatch: true });
+    const patch = api.calls.find((c) => c.method === "PATCH")!;
+    expect(patch.headers.get("if-match")).toBe('"4"');
+    expect(JSON.parse(patch.body!)).toEqual({ title: "Retro", idleTimeout: 300 });
+    expect(s).toMatchObject({ title: "Retro", idleTimeout: 300, version: 5 });
+  });
+
+  it("downloadDebugAudio() asks for the link as JSON, then fetches it without credentials: the exact bytes, as audio/wav", async () => {
+    const wav = new Uint8Array([0x52, 0x49, 0x46, 0x46, 4, 0, 0, 0, 0x57, 0x41, 0x56, 0x45, 0, 255, 128, 7]);
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(2)),
+      [`GET ${PATH}/messages/utt_1/debug-audio`]: () =>
+        json(200, { url: "https://bucket.test/audio/utt_1.wav?X-Amz-Signature=abc", expiresAt: at(300) }),
+      "GET https://bucket.test/audio/utt_1.wav": () => new Response(wav, { status: 200 }),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    const blob = await s.downloadDebugAudio("utt_1");
+    expect(blob.type).toBe("audio/wav");
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(wav);
+    const [link, download] = api.calls.slice(-2);
+    expect(link!.url.searchParams.get("redirect")).toBe("false");
+    expect(link!.headers.get("authorization")).toBe(`Bearer ${KEY}`);
+    expect(download!.url.toString()).toBe("https://bucket.test/audio/utt_1.wav?X-Amz-Signature=abc");
+    expect(download!.headers.get("authorization")).toBeNull();
+  });
+
+  it("downloadDebugAudio() reports a gone recording as a 410 CortexError", async () => {
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(2)),
+      [`GET ${PATH}/messages/utt_1/debug-audio`]: () =>
+        json(410, { type: "urn:cortex:problem:gone", title: "Gone", status: 410, code: "gone" }),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    await expect(s.downloadDebugAudio("utt_1")).rejects.toMatchObject({ status: 410, code: "gone" });
+  });
+});
+
+describe("Session.watch()", () => {
+  it("folds message.created into the session without reloading, and becomes undefined when the session is deleted", async () => {
+    const stream = eventStream();
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(1)),
+      [`GET ${PATH}/events`]: () => stream.response(),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    const seen: Array<number | undefined> = [];
+    const view = s.watch();
+    view.onSnapshot((value) => seen.push(value?.version));
+    await until(() => (seen.length === 1 ? true : undefined));
+    const inRoom = session(2, { bot: { state: "in_room", commandId: "cmd_1", updatedAt: at(2) } });
+    stream.send(event(2, "session.bot.updated", { session: inRoom, previousState: "requested" }));
+    stream.send(created(3, message("m1", 3)), created(4, message("m2", 4)));
+    stream.send(event(5, "session.updated", { session: session(5, { title: "Renamed" }), changes: ["title"] }));
+    await until(() => (seen.at(-1) === 5 ? true : undefined));
+    expect(s.title).toBe("Renamed");
+    stream.send(event(6, "session.deleted", { session: session(6) }));
+    await until(() => (seen.length === 5 ? true : undefined));
+    view.close();
+    // The two messages arrived together: one snapshot at version 4, with both counted.
+    expect(seen).toEqual([1, 2, 4, 5, undefined]);
+    expect(view.current).toBeUndefined();
+    // One load: the versions were consecutive, message events included, so nothing looked like a gap.
+    expect(api.calls.filter((c) => c.method === "GET" && c.url.pathname === PATH)).toHaveLength(2);
+    const sse = api.calls.find((c) => c.url.pathname.endsWith("/events"))!;
+    expect(sse.url.searchParams.get("types")).toBeNull();
+    expect(sse.headers.get("last-event-id")).toBe("1");
+  });
+});
+
+describe("Session.watchMessages()", () => {
+  it("reads the version, then every page, then the events after that version: chronological, no gap, no duplicate", async () => {
+    const stream = eventStream();
+    const order: string[] = [];
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => {
+        order.push("session");
+        return json(200, session(5, { messageCount: 2 }));
+      },
+      [`GET ${PATH}/messages`]: ({ url }) => {
+        order.push(`messages ${url.searchParams.get("cursor") ?? "first"}`);
+        // m4 is listed (posted) before its event is sequenced after version 5.
+        return url.searchParams.get("cursor") === "p2"
+          ? json(200, { items: [message("m4", 40)] })
+          : json(200, { items: [message("m1", 10), message("m3", 30)], nextCursor: "p2" });
+      },
+      [`GET ${PATH}/events`]: () => {
+        order.push("events");
+        return stream.response();
+      },
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    order.length = 0;
+    const view = s.watchMessages();
+    const snapshots: Array<{ ids: string[]; changes: DocumentChange<Message>[] }> = [];
+    view.onSnapshot((items, changes) => snapshots.push({ ids: items.map((m) => m.id), changes }));
+    await until(() => (order.includes("events") ? true : undefined));
+    expect(order).toEqual(["session", "messages first", "messages p2", "events"]);
+    const sse = api.calls.find((c) => c.url.pathname.endsWith("/events"))!;
+    expect(sse.url.searchParams.get("types")).toBe("message.created");
+    expect(sse.headers.get("last-event-id")).toBe("5");
+
+    // m2 was said earlier than m3 but sequenced later; m4's event follows its listing; m5 is new.
+    stream.send(created(6, message("m2", 20)), created(7, message("m4", 40)));
+    stream.send(created(8, message("m5", 50)));
+    await until(() => (snapshots.at(-1)?.ids.length === 5 ? true : undefined));
+    view.close();
+
+    expect(snapshots[0]!.ids).toEqual(["m1", "m3", "m4"]);
+    expect(snapshots[0]!.changes.map((c) => c.type)).toEqual(["added", "added", "added"]);
+    expect(snapshots.at(-1)!.ids).toEqual(["m1", "m2", "m3", "m4", "m5"]);
+    const later = snapshots.slice(1).flatMap((s) => s.changes);
+    expect(later.map((c) => [c.type, c.id, c.newIndex])).toEqual([
+      ["added", "m2", 1],
+      ["added", "m5", 4],
+    ]);
+    expect(view.current.map((m) => m.id)).toEqual(["m1", "m2", "m3", "m4", "m5"]);
+  });
+});
+
+describe("the live session during a meeting", () => {
+  it("folds message.created into the session as the server commits it: next version, one more message, utterance time", () => {
+    const current = {
+      id: "sess_1",
+      version: 7,
+      messageCount: 3,
+      lastActivityAt: "2026-11-28T09:00:00.000Z",
+    } as SessionData;
+    const event = (type: "user" | "system") =>
+      ({
+        type: "message.created",
+        version: 8,
+        occurredAt: "2026-11-28T09:00:05.000Z",
+        data: { message: { id: "m", type } },
+      }) as unknown as EventEnvelope;
+    expect(sessionAfter(event("user"), current)).toMatchObject({
+      version: 8,
+      messageCount: 4,
+      lastActivityAt: "2026-11-28T09:00:05.000Z",
+    });
+    expect(sessionAfter(event("system"), current)).toMatchObject({
+      version: 8,
+      lastActivityAt: current.lastActivityAt,
+    });
+    expect(sessionAfter(event("user"), undefined)).toBeUndefined();
+  });
+});
