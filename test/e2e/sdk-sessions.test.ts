@@ -187,4 +187,28 @@ describe("the SDK's Session, whole (seed 003)", () => {
       bot: { state: "leaving" },
     });
   });
+
+  // Last in the file: it moves this runtime's clock a day ahead.
+  it("debug audio answers 410 once 24 hours have passed since its message, though the object is still stored", async () => {
+    const project = client().project(uniqueProject("sdk-audio-gone"));
+    await project.settings.update({ debugAudioEnabled: true });
+    const session = await project.sessions.create({ title: "Gone", externalRoomId: "room-gone", autoStart: false });
+    const bot = new CortexBot({ baseUrl: rt.apiUrl, botKey }).session(session.projectId, session.id);
+    const posted = await bot.postMessage({
+      senderName: "Alice",
+      content: "kept for a day",
+      timestamp: new Date().toISOString(),
+      debugAudio: makeWav(6),
+    });
+    const api = new ApiClient(rt, session.projectId);
+    const link = await api.get(`/sessions/${session.id}/messages/${posted.id}/debug-audio?redirect=false`);
+    expect(link.status).toBe(200);
+    await advanceClock(rt, 24 * 3600 + 60);
+    const gone = await api.get(`/sessions/${session.id}/messages/${posted.id}/debug-audio`);
+    expect(gone.status).toBe(410);
+    expect(gone.body.code).toBe("gone");
+    await expect(session.downloadDebugAudio(posted.id)).rejects.toMatchObject({ status: 410 });
+    // S3's lifecycle is lazy: the object is still there; the API's answer does not depend on it.
+    expect((await fetch(link.body.url)).status).toBe(200);
+  });
 });
