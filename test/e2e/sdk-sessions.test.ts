@@ -3,7 +3,7 @@ import { CortexClient, type Message } from "../../sdk/src/index.js";
 import { CortexBot } from "../../sdk/src/bot.js";
 import { ApiClient, mintApiKey, uniqueProject } from "../support/http.js";
 import { receiveBotCommands } from "../support/bot-commands.js";
-import { advanceClock, eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
+import { advanceClock, eventually, scheduleWrites, startRuntime, type RunningRuntime } from "../support/runtime.js";
 import { makeWav } from "../support/wav.js";
 
 /**
@@ -185,6 +185,20 @@ describe("the SDK's Session, whole (seed 003)", () => {
       status: "ended",
       endedReason: "gathering_ended",
       bot: { state: "leaving" },
+    });
+  });
+
+  it("a join command nobody acknowledges fails the bot at its ack deadline and ends the session (bot_failed)", async () => {
+    const project = client().project(uniqueProject("sdk-unacked"));
+    const session = await project.sessions.create({ title: "Nobody home", externalRoomId: "room-empty" });
+    expect(session.bot).toMatchObject({ state: "requested", ackDeadline: expect.any(String) });
+    // The ack deadline schedule exists once the sync has seen the command.
+    await eventually(async () => ((await scheduleWrites(rt, `${session.id}-bot-ack`)).total > 0 ? true : undefined));
+    await advanceClock(rt, 61);
+    await eventually(async () => ((await session.refresh()).status === "ended" ? true : undefined), 30_000);
+    expect(session).toMatchObject({
+      endedReason: "bot_failed",
+      bot: { state: "failed", reason: "join command not acknowledged" },
     });
   });
 
