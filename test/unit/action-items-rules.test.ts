@@ -45,6 +45,12 @@ describe("rule-based action items", () => {
       "Bob, please send the invoice in two weeks.",
       { owner: "Bob", task: "send the invoice", due: "2030-07-16", duePhrase: "in two weeks" },
     ],
+    ["I'm gonna fix it tonight.", { owner: "Zed", task: "fix it", due: "2030-07-02", duePhrase: "tonight" }],
+    [
+      "Action item: I will send the deck on Monday.",
+      { owner: "Zed", task: "send the deck", due: "2030-07-08", duePhrase: "Monday" },
+    ],
+    ["TODO: update the changelog", { task: "update the changelog" }],
     ["I think we'll ship on 2030-07-10.", { task: "ship", due: "2030-07-10", duePhrase: "2030-07-10" }],
     [
       "Dana will handle the vendor call next week.",
@@ -63,6 +69,7 @@ describe("rule-based action items", () => {
     "Today I'm working on the billing page.",
     "The design review is in two weeks.",
     "No blockers.",
+    "It will take a while.",
   ])("%s → no item", async (content) => {
     expect(await itemsOf(content)).toEqual([]);
   });

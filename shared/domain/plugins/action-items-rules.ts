@@ -46,7 +46,7 @@ const NEGATIONS = new Set(["not", "n't", "never", "no"]);
 /** Verbs that do not make a task: "I'll be out", "can you hear me?". */
 const NOT_A_TASK = new Set(["be", "hear", "see"]);
 /** Personal pronouns that name no one in particular (owner unknown); "I" is the speaker. */
-const UNNAMED_SUBJECTS = new Set(["we", "you", "he", "she", "they", "someone", "somebody", "everyone", "it"]);
+const UNNAMED_SUBJECTS = new Set(["we", "you", "he", "she", "they", "someone", "somebody", "everyone"]);
 /** Words between a verb phrase and its due date that belong to the date. */
 const DUE_PREPOSITIONS = new Set(["by", "on", "before", "until", "till", "due"]);
 const DUE_ENTITY_TYPES = new Set(["DATE", "TIME"]);
@@ -134,10 +134,10 @@ function subjectBefore(
   message: MeetingMessage,
 ): { owner: string | undefined } | undefined {
   const before = tokens[marker - 1]!;
-  if (before.pos === "PRON") {
-    if (before.normal === "i") return { owner: message.senderName };
-    return UNNAMED_SUBJECTS.has(before.normal) ? { owner: undefined } : undefined;
-  }
+  // wink sometimes keeps a contraction whole and calls it a name ("I'm/PROPN gonna").
+  const pronoun = before.normal.replace(/'(?:m|re|s)$/, "");
+  if (pronoun === "i") return { owner: message.senderName };
+  if (UNNAMED_SUBJECTS.has(pronoun)) return { owner: undefined };
   if (before.pos !== "PROPN") return undefined;
   let first = marker - 1;
   while (first > 0) {
