@@ -136,6 +136,11 @@ async function buildWorld(projectId: string): Promise<World> {
     debugAudio: makeWav(1).toString("base64"),
   });
   expect(message.status).toBe(201);
+  // The sequencer commits the message asynchronously: wait for it, so the world is quiet before a snapshot.
+  await eventually(async () => {
+    const current = await api.get(`/sessions/${transcribed.body.id}`);
+    return current.body.messageCount === 1 ? true : undefined;
+  });
   const [firstEvent] = await committedEvents(rt, projectId, lobby.id);
   const fresh = await api.get(`/gatherings/${lobby.id}`);
   return {
