@@ -3,7 +3,7 @@ import type { Actor } from "../../kernel/envelope.js";
 import { NotFoundError, PreconditionFailedError, VersionConflictError } from "../../kernel/errors.js";
 import { isId, newId } from "../../kernel/ids.js";
 import type { Scope } from "../../kernel/tenancy.js";
-import { commit } from "../../store/commit.js";
+import { commit, type CommitRequest } from "../../store/commit.js";
 import { aggregatePk, aggregateRootKey, debugAudioObjectKey, sessionListKeys } from "../../store/keys.js";
 import type { Item, Page, Store, WriteOp } from "../../store/store.js";
 import type { DebugAudioStore } from "./audio.js";
@@ -100,7 +100,11 @@ export async function executeSession(
   ctx: SessionContext,
   id: string,
   decide: (session: Session, at: string) => Step[],
-  options: { ifMatch?: number | undefined } = {},
+  options: {
+    ifMatch?: number | undefined;
+    /** Shapes the commit of the steps (e.g. a deletion's tombstone root); default: the steps as they are. */
+    shape?: (request: CommitRequest, now: Date) => CommitRequest;
+  } = {},
 ): Promise<SessionOutcome> {
   for (let attempt = 1; ; attempt++) {
     const session = await loadSession(deps.store, ctx, id);
@@ -111,7 +115,8 @@ export async function executeSession(
     const steps = decide(session, now.toISOString());
     if (steps.length === 0) return { session, changed: false };
     try {
-      await commit(deps.store, sessionCommit(session.version, steps, ctx.actor), commitOptions(deps, now));
+      const request = sessionCommit(session.version, steps, ctx.actor);
+      await commit(deps.store, options.shape?.(request, now) ?? request, commitOptions(deps, now));
       return { session: { ...steps.at(-1)!.session, version: session.version + steps.length }, changed: true };
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;
@@ -195,46 +200,27 @@ export async function deleteSession(
 ): Promise<void> {
   const root = isId("session", id) ? await deps.store.get(aggregateRootKey("session", ctx, id)) : undefined;
   if (!root) throw new NotFoundError(`session ${id} not found`);
-  let deletedVersion: number;
-  if (isTombstone(root)) {
-    deletedVersion = Number(root.version);
-  } else {
-    const outcome = await executeSessionDeletion(deps, ctx, id, options);
-    deletedVersion = outcome;
-  }
+  // A tombstone is a deletion that crashed before its purge finished: finish it.
+  const deletedVersion = isTombstone(root)
+    ? Number(root.version)
+    : (await executeSession(deps, ctx, id, decideDelete, { ...options, shape: tombstone(deps) })).session.version;
   await purgeSession(deps, ctx, id, deletedVersion);
 }
 
-async function executeSessionDeletion(
-  deps: SessionDeps,
-  ctx: SessionContext,
-  id: string,
-  options: { ifMatch?: number | undefined },
-): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    const session = await loadSession(deps.store, ctx, id);
-    if (options.ifMatch !== undefined && options.ifMatch !== session.version) {
-      throw new PreconditionFailedError(`session ${id} is at version ${session.version}, not ${options.ifMatch}`);
-    }
-    const now = deps.clock.now();
-    const at = now.toISOString();
-    const ending = decideEnd(session, "stopped", at).filter((s) => s.type === "session.bot.released");
-    const last = ending.at(-1)?.session ?? session;
-    const steps: Step[] = [...ending, { type: "session.deleted", session: { ...last, updatedAt: at } }];
-    const request = sessionCommit(session.version, steps, ctx.actor);
-    const expiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionSeconds;
+/** Deleting releases a bot that is wanted in the room, then writes `session.deleted`. */
+function decideDelete(session: Session, at: string): Step[] {
+  const released = decideEnd(session, "stopped", at).filter((s) => s.type === "session.bot.released");
+  const last = released.at(-1)?.session ?? session;
+  return [...released, { type: "session.deleted", session: { ...last, updatedAt: at } }];
+}
+
+/** The deletion's root: off the listing (no GSI1 keys), marked deleted, expiring with the replay window. */
+function tombstone(deps: Pick<SessionDeps, "eventRetentionSeconds">) {
+  return (request: CommitRequest, now: Date): CommitRequest => {
     const { GSI1PK: _pk, GSI1SK: _sk, ...root } = request.root;
-    try {
-      await commit(deps.store, { ...request, root: { ...root, deletedAt: at, expiresAt } }, commitOptions(deps, now));
-      return session.version + steps.length;
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || options.ifMatch !== undefined) {
-        if (error instanceof VersionConflictError) throw new PreconditionFailedError(`session ${id} changed`);
-        throw error;
-      }
-      if (attempt >= SESSION_COMMAND_ATTEMPTS) throw error;
-    }
-  }
+    const expiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionSeconds;
+    return { ...request, root: { ...root, deletedAt: now.toISOString(), expiresAt } };
+  };
 }
 
 async function purgeSession(
