@@ -100,34 +100,28 @@ export async function runSessionDeadline(
     const outcome = await timeoutBotCommand(deps, ctx, input.sessionId, input.commandId ?? "");
     return outcome.changed ? "failed" : "stale";
   }
-  let rearmAt: string | undefined;
+  // The session as the decision saw it, its activity including utterances not yet sequenced.
+  let seen: Session | undefined;
+  let rearm = false;
   const latest = await latestUtteranceAt(deps.store, scope, input.sessionId);
   const outcome = await executeSession(deps, ctx, input.sessionId, (current, at) => {
     const lastActivityAt = [current.lastActivityAt, latest]
       .filter((t): t is string => t !== undefined)
       .sort()
       .at(-1);
-    const decision = decideIdle({ ...current, ...(lastActivityAt && { lastActivityAt }) }, at);
-    rearmAt = decision.rearmAt;
+    seen = { ...current, ...(lastActivityAt && { lastActivityAt }) };
+    const decision = decideIdle(seen, at);
+    rearm = decision.rearmAt !== undefined;
     return decision.steps;
   });
   if (outcome.changed) return "ended";
-  if (rearmAt === undefined) return "stale";
   const now = deps.clock.now();
-  const schedule = desiredSessionSchedules(
-    { ...outcome.session, lastActivityAt: rearmFrom(outcome.session, rearmAt) },
-    now,
-  ).idle;
+  const schedule = rearm && seen ? desiredSessionSchedules(seen, now).idle : undefined;
   if (!schedule) return "stale";
   // Fired before the time it was set for (the Scheduler's 60-second precision): don't ask for this minute again.
   const early = now.getTime() < Date.parse(input.at);
   await deps.scheduler.put(early ? { ...schedule, at: afterEarlyFire(schedule.at, now) } : schedule);
   return "rearmed";
-}
-
-/** The activity a re-armed deadline counts from: the deadline the decision named, less the timeout. */
-function rearmFrom(session: Session, rearmAt: string): string {
-  return new Date(Date.parse(rearmAt) - (session.idleTimeout ?? 0) * 1000).toISOString();
 }
 
 /**
