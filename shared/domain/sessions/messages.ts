@@ -143,11 +143,11 @@ export async function postMessage(
     }
     return { message: existing, created: false };
   };
-  if (body.id !== undefined) {
-    const first = await replay();
-    if (first) return first;
-  }
+  // A retry is found by the write's own "must not exist" below; only a retry carrying audio is looked for
+  // first, so it cannot overwrite the recording of the message it repeats (or of another one with its id).
   if (audio && (await getSettings(deps.store, scope)).debugAudioEnabled) {
+    const first = body.id === undefined ? undefined : await replay();
+    if (first) return first;
     await deps.audio.put(debugAudioObjectKey(scope, sessionId, id), audio);
     message.hasDebugAudio = true;
   }
