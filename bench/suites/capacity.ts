@@ -7,13 +7,14 @@ import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
 import { EventEnvelopeSchema, EVENT_SOURCE, type EventEnvelope } from "../../shared/kernel/envelope.js";
 import { CONSUMERS, RULES } from "../../shared/events/rules.js";
 import { getGathering } from "../../shared/domain/gatherings/service.js";
-import { handleApiRequest, type ApiDeps } from "../../shared/app/http/api.js";
+import { handleApiRequest } from "../../shared/app/http/api.js";
 import type { ApiRequest, ApiResponse } from "../../shared/app/http/request.js";
 import type { OperationId } from "../../shared/app/http/routes.js";
 import { systemClock } from "../../shared/kernel/clock.js";
 import { syncSchedules, type SchedulerPort } from "../../shared/domain/scheduling/schedules.js";
 import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
 import { fanOut } from "../../shared/consumers/webhooks/service.js";
+import { inProcessApiDeps } from "../lib/api-deps.js";
 import { localDynamo, Meter, shortName, type MeteredCall } from "../lib/dynamo.js";
 import { fmt, median, round } from "../lib/stats.js";
 import { progress, type Report } from "../lib/report.js";
@@ -99,21 +100,7 @@ export async function capacitySuite(
   const client = localDynamo(options.endpoint);
   const meter = new Meter(client);
   const store = new DynamoDbStore({ tableName: TABLE_NAME, client });
-  const deps: ApiDeps = {
-    store,
-    clock: systemClock,
-    eventRetentionSeconds: 7 * 86_400,
-    webhooks: {
-      queue: { send: async () => undefined },
-      config: { allowPrivate: false, allowHttp: false, retryScale: 1, timeoutMs: 15_000 },
-    },
-    // The lifecycles measured here store no debug audio.
-    audio: {
-      put: () => Promise.reject(new Error("no debug audio in the capacity bench")),
-      downloadUrl: () => Promise.reject(new Error("no debug audio in the capacity bench")),
-      deletePrefix: async () => 0,
-    },
-  };
+  const deps = inProcessApiDeps(store, "capacity");
   let requestCounter = 0;
   const samples = new Map<string, Array<{ calls: MeteredCall[]; ms: number }>>();
 

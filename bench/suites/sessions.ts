@@ -1,7 +1,7 @@
 import { matchesPattern } from "../../local/eventbridge/pattern.js";
 import { ensureTable } from "../../local/dynamodb/table.js";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
-import { handleApiRequest, type ApiDeps } from "../../shared/app/http/api.js";
+import { handleApiRequest } from "../../shared/app/http/api.js";
 import type { ApiRequest } from "../../shared/app/http/request.js";
 import type { OperationId } from "../../shared/app/http/routes.js";
 import { recordActivity } from "../../shared/consumers/activity.js";
@@ -15,6 +15,7 @@ import { systemClock } from "../../shared/kernel/clock.js";
 import { EventEnvelopeSchema, EVENT_SOURCE, type EventEnvelope } from "../../shared/kernel/envelope.js";
 import type { Principal } from "../../shared/kernel/tenancy.js";
 import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
+import { inProcessApiDeps } from "../lib/api-deps.js";
 import { localDynamo, Meter, shortName, type MeteredCall } from "../lib/dynamo.js";
 import { BenchHttp, expectStatus } from "../lib/http.js";
 import { sleep } from "../lib/pool.js";
@@ -596,20 +597,7 @@ async function inProcessCosts(
   await ensureTable(client, SCRATCH_TABLE);
   const meter = new Meter(client);
   const store = new DynamoDbStore({ tableName: SCRATCH_TABLE, client });
-  const deps: ApiDeps = {
-    store,
-    clock: systemClock,
-    eventRetentionSeconds: 7 * 86_400,
-    webhooks: {
-      queue: { send: async () => undefined },
-      config: { allowPrivate: false, allowHttp: false, retryScale: 1, timeoutMs: 15_000 },
-    },
-    audio: {
-      put: () => Promise.reject(new Error("no debug audio in the sessions bench")),
-      downloadUrl: () => Promise.reject(new Error("no debug audio in the sessions bench")),
-      deletePrefix: async () => 0,
-    },
-  };
+  const deps = inProcessApiDeps(store, "sessions");
   const projectId = `${options.projectId}-inproc`;
   const scope = devScope(projectId);
   let requests = 0;
