@@ -51,6 +51,13 @@ export const ENV = {
   debugAudioBucket: "DEBUG_AUDIO_BUCKET",
   /** "true" addresses the bucket by path (S3-compatible stores on one machine); AWS uses virtual hosts. */
   s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
+  /** Annotation engines (shared/adapters/aws/engines.ts): the local one (default) or the AWS service. */
+  profanityEngine: "PROFANITY_ENGINE",
+  sentimentEngine: "SENTIMENT_ENGINE",
+  minutesEngine: "MINUTES_ENGINE",
+  bedrockModelId: "BEDROCK_MODEL_ID",
+  /** Scales the plugins' retry delays (PLUGIN_RETRY_DELAYS_SECONDS); the local runtime shortens them. */
+  pluginRetryScale: "PLUGIN_RETRY_SCALE",
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -82,6 +89,10 @@ export const FUNCTION_ENV = {
   "scheduler-target": ["scheduleGroupName", "schedulerRoleArn", "schedulerTargetArn"],
   "webhook-fanout": ["webhookQueueUrl"],
   "webhook-deliver": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp", "webhookRetryScale"],
+  "plugin-profanity": ["profanityEngine", "pluginRetryScale"],
+  "plugin-sentiment": ["sentimentEngine", "pluginRetryScale"],
+  "plugin-summary": ["minutesEngine", "bedrockModelId", "pluginRetryScale"],
+  "plugin-action-items": ["minutesEngine", "bedrockModelId", "pluginRetryScale"],
   "user-function": [
     "webhookQueueUrl",
     "webhookAllowPrivateTargets",
@@ -149,6 +160,12 @@ export const FUNCTIONS = {
   // A late retry re-checks the gathering, so an hour is plenty.
   "scheduler-target": { timeoutSeconds: 30, memoryMb: 256, asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 1 } },
   "webhook-deliver": { timeoutSeconds: 60, memoryMb: 256 },
+  // Plugins are queue consumers (batches, redelivery, a dead-letter queue). A batch of 25 utterances is
+  // one engine call; the NLP model wants memory; a minutes call to a model can take a minute on a long meeting.
+  "plugin-profanity": { timeoutSeconds: 30, memoryMb: 512 },
+  "plugin-sentiment": { timeoutSeconds: 60, memoryMb: 1024 },
+  "plugin-summary": { timeoutSeconds: 120, memoryMb: 1024 },
+  "plugin-action-items": { timeoutSeconds: 120, memoryMb: 1024 },
   "user-function": {
     timeoutSeconds: 30,
     memoryMb: 256,

@@ -6,6 +6,8 @@ import type { WebhookConfig } from "../../consumers/webhooks/service.js";
 import { EventBridgeScheduler } from "./eventbridge-scheduler.js";
 import { SesMailer } from "./ses-mailer.js";
 import { SqsDeliveryQueue } from "./sqs-delivery-queue.js";
+import { SqsBackoff } from "./sqs-backoff.js";
+import { PLUGIN_RETRY_DELAYS_SECONDS } from "../../events/rules.js";
 import { DynamoDbStore } from "./dynamodb-store.js";
 import { S3DebugAudioStore } from "./s3-debug-audio.js";
 
@@ -75,4 +77,9 @@ export function apiDepsFromEnv(): ApiDeps {
     webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
     audio: debugAudioFromEnv(),
   };
+}
+
+/** Backoff for a plugin's failed records (its queue's retry delays, scaled). */
+export function pluginBackoffFromEnv(): SqsBackoff {
+  return new SqsBackoff(PLUGIN_RETRY_DELAYS_SECONDS, numberEnv(ENV.pluginRetryScale, 1));
 }

@@ -4,6 +4,7 @@ import { newId } from "../../kernel/ids.js";
 import type { CommitRequest } from "../../store/commit.js";
 import { sessionListKeys } from "../../store/keys.js";
 import type { BotCommand, SessionEventType } from "./events.js";
+import type { PluginEventType } from "../plugins/events.js";
 import {
   BOT_ACK_TIMEOUT_SECONDS,
   DEFAULT_GATEWAY,
@@ -20,7 +21,7 @@ import {
  */
 
 export interface Step {
-  type: SessionEventType;
+  type: SessionEventType | PluginEventType;
   /** The session after this step (its version is stamped when committed). */
   session: Session;
   /** More event data beside `session` (e.g. the bot command); `message.created` carries only this. */
@@ -253,6 +254,16 @@ export function decideIdle(session: Session, at: string): { steps: Step[]; rearm
 }
 
 /** Pure: the commit of a session's steps (versions stamped from `expectedVersion`). */
+/**
+ * Events that carry only what they add (a meeting has thousands): they advance the session's version and
+ * nothing else, but for `message.created`'s count and activity time, which a watcher folds in.
+ */
+export const CARRY_NO_SESSION: ReadonlySet<string> = new Set([
+  "message.created",
+  "message.annotation.created",
+  "session.annotation.created",
+]);
+
 export function sessionCommit(
   expectedVersion: number,
   steps: Step[],
@@ -271,7 +282,7 @@ export function sessionCommit(
     ...(more.deletes && { deletes: more.deletes }),
     events: stamped.map((step) => ({
       type: step.type,
-      data: step.type === "message.created" ? step.data : { session: step.session, ...step.data },
+      data: CARRY_NO_SESSION.has(step.type) ? step.data : { session: step.session, ...step.data },
       actor,
     })),
   };
