@@ -24,7 +24,11 @@ function retimed(base = Date.now() - 10 * 60_000) {
 
 async function holdMeeting(api: ApiClient) {
   const bot = new ApiClient(rt, api.projectId, botKey);
-  const created = await api.post("/sessions", { title: "Stand-up", externalRoomId: `room-${api.projectId}`, autoStart: false });
+  const created = await api.post("/sessions", {
+    title: "Stand-up",
+    externalRoomId: `room-${api.projectId}`,
+    autoStart: false,
+  });
   expect(created.status).toBe(201);
   const session = created.body;
   for (const m of retimed()) {

@@ -294,7 +294,8 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
         ...(query.messageId !== undefined && { messageId: query.messageId }),
       }),
   },
-  getSessionActions: async ({ scope, params }, deps) => ok(await getSessionActions(deps.store, scope, params.sessionId)),
+  getSessionActions: async ({ scope, params }, deps) =>
+    ok(await getSessionActions(deps.store, scope, params.sessionId)),
   runSessionAction: async ({ scope, params }, deps) => ({
     status: 202,
     body: await runAction(deps, scope, params.sessionId, params.pluginId, params.actionId),

@@ -10,7 +10,11 @@ import { enabledPlugins, getPlugin } from "./settings.js";
  * each contributes), and running one — a `session.action.requested` event in the session's log, which
  * the plugin's rule routes to its queue; the annotation it produces names the request in its trigger.
  */
-export async function getSessionActions(store: SessionDeps["store"], scope: Scope, sessionId: string): Promise<SessionActions> {
+export async function getSessionActions(
+  store: SessionDeps["store"],
+  scope: Scope,
+  sessionId: string,
+): Promise<SessionActions> {
   const [session, plugins] = await Promise.all([loadSession(store, scope, sessionId), enabledPlugins(store, scope)]);
   return {
     sessionId: session.id,
@@ -39,7 +43,10 @@ export async function runAction(
     throw new NotFoundError(`plugin ${plugin.id} has no action ${actionId} (its actions: ${known})`);
   }
   if (!plugin.enabled) {
-    throw new ConflictError(`plugin ${plugin.id} is disabled for this project; enable it to run its actions`, "plugin_disabled");
+    throw new ConflictError(
+      `plugin ${plugin.id} is disabled for this project; enable it to run its actions`,
+      "plugin_disabled",
+    );
   }
   const requestId = newId("request", deps.clock.now().getTime());
   await executeSession(deps, ctx, sessionId, (session) => [

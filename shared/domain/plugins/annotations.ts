@@ -91,7 +91,12 @@ export function messageAnnotationItem(annotation: MessageAnnotation): Item {
 }
 
 export function sessionAnnotationItem(annotation: Omit<SessionAnnotation, "current">): Item {
-  const key = sessionAnnotationKey(annotation, annotation.sessionId, annotation.pluginId, triggerKey(annotation.trigger));
+  const key = sessionAnnotationKey(
+    annotation,
+    annotation.sessionId,
+    annotation.pluginId,
+    triggerKey(annotation.trigger),
+  );
   const { current: _current, ...rest } = annotation as SessionAnnotation;
   return { ...key, kind: ANNOTATION_ITEM_KIND, target: "session", ...rest };
 }

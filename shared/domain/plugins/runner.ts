@@ -166,7 +166,8 @@ export async function runPlugin(
         if (written !== undefined) count(written);
         else result.counts.skipped++;
       } catch (error) {
-        if (error instanceof NotFoundError) result.counts.skipped++; // the session is gone: nothing to annotate
+        if (error instanceof NotFoundError)
+          result.counts.skipped++; // the session is gone: nothing to annotate
         else fail(task, error);
       }
     }),
@@ -232,7 +233,8 @@ async function meetingOf(store: Store, scope: Scope, sessionId: string): Promise
       ...(cursor !== undefined && { cursor }),
     });
     for (const m of page.items) {
-      if (m.type === "user") messages.push({ id: m.id, senderName: m.senderName, content: m.content, timestamp: m.timestamp });
+      if (m.type === "user")
+        messages.push({ id: m.id, senderName: m.senderName, content: m.content, timestamp: m.timestamp });
     }
     cursor = page.nextCursor;
   } while (cursor);

@@ -44,7 +44,9 @@ function definitionOf(pluginId: string): PluginDefinition {
 
 /** Every plugin of the catalog, as this project has it. */
 export async function listPlugins(store: Store, scope: Scope): Promise<PluginInstance[]> {
-  const items = await Promise.all(PLUGIN_IDS.map((id) => store.get(pluginSettingsKey(scope, id), { consistent: true })));
+  const items = await Promise.all(
+    PLUGIN_IDS.map((id) => store.get(pluginSettingsKey(scope, id), { consistent: true })),
+  );
   return PLUGIN_IDS.map((id, i) => instanceOf(scope, PLUGINS[id] as PluginDefinition, items[i]));
 }
 
