@@ -168,6 +168,7 @@ describe("cursors are opaque and authenticated (item 5)", () => {
     "/sessions",
     `/sessions/${sessionId}/messages`,
     `/sessions/${sessionId}/attendance`,
+    `/sessions/${sessionId}/message-annotations`,
     `/gatherings/${gatheringId}/members`,
     `/gatherings/${gatheringId}/invitations`,
     "/webhooks",
@@ -176,7 +177,7 @@ describe("cursors are opaque and authenticated (item 5)", () => {
     "/activity",
   ];
 
-  it("answers 400 with the cursor's field path for a made-up cursor on all 10 list routes", async () => {
+  it("answers 400 with the cursor's field path for a made-up cursor on all 11 list routes", async () => {
     const api = client();
     const g = await api.create({ name: "C", type: "lobby" });
     const session = await api.post("/sessions", { title: "C", externalRoomId: "r", autoStart: false });

@@ -36,6 +36,8 @@ export async function runAction(
   pluginId: string,
   actionId: string,
 ): Promise<ActionAccepted> {
+  // The session first: an unknown session is a 404 whatever the plugin.
+  await loadSession(deps.store, ctx, sessionId);
   const plugin = await getPlugin(deps.store, ctx, pluginId);
   const action = plugin.actions.find((a) => a.id === actionId);
   if (!action) {
