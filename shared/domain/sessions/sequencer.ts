@@ -76,11 +76,11 @@ const byTimeThenId = (a: Message, b: Message) =>
   a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
 /** What the sequencer publishes: a message, or a plugin's annotation (of a message or of the session). */
-type Pending =
+export type Pending =
   | { kind: "message"; item: Item; message: Message }
   | { kind: "annotation"; item: Item; annotation: MessageAnnotation | Omit<SessionAnnotation, "current"> };
 
-function pendingOf(item: Item): Pending {
+export function pendingOf(item: Item): Pending {
   if (item.kind === ANNOTATION_ITEM_KIND) {
     const annotation = isMessageAnnotationItem(item)
       ? messageAnnotationFromItem(item)
@@ -91,7 +91,7 @@ function pendingOf(item: Item): Pending {
 }
 
 /** Messages first, in transcript order; then annotations in the order they were made. */
-function publishOrder(a: Pending, b: Pending): number {
+export function publishOrder(a: Pending, b: Pending): number {
   if (a.kind === "message" && b.kind === "message") return byTimeThenId(a.message, b.message);
   if (a.kind === "message") return -1;
   if (b.kind === "message") return 1;
