@@ -229,25 +229,28 @@ describe("runPlugin against DynamoDB Local", () => {
     expect(written).toHaveLength(LINES.length);
   });
 
-  it("the end of a session deleted since is done, not failed: no engine call, nothing written", async () => {
+  it("the events of a session deleted since are done, not failed: no engine call, nothing written", async () => {
     const ctx = newProject();
-    const { session } = await meeting(ctx);
+    const { session, records } = await meeting(ctx);
     await endSession(sessionDeps(), ctx, session.id, "stopped");
     const ended = await recordsOf(ctx, session.id, "session.ended");
     expect(ended).toHaveLength(1);
     await deleteSession(sessionDeps(), ctx, session.id);
 
     const { engines, calls } = countedEngines();
+    const deps = { store: table.store, clock, engines };
     for (const pluginId of ["sentiment", "summary", "action_items"] as const) {
-      const result = await runPlugin({ store: table.store, clock, engines }, pluginId, ended);
+      const result = await runPlugin(deps, pluginId, ended);
       expect(result.failed).toEqual([]);
       expect(result.counts).toEqual({ annotated: 0, already: 0, skipped: 1 });
     }
+    for (const pluginId of ["sentiment", "profanity"] as const) {
+      const result = await runPlugin(deps, pluginId, records);
+      expect(result.failed).toEqual([]);
+      expect(result.counts).toEqual({ annotated: 0, already: 0, skipped: LINES.length });
+    }
     expect(calls).toEqual([]);
-    expect(
-      (await table.scan()).filter(
-        (i) => i.PK === aggregatePk("session", ctx, session.id) && i.kind === ANNOTATION_ITEM_KIND,
-      ),
-    ).toEqual([]);
+    const partition = aggregatePk("session", ctx, session.id);
+    expect((await table.scan()).filter((i) => i.PK === partition && i.kind === ANNOTATION_ITEM_KIND)).toEqual([]);
   });
 });
