@@ -39,7 +39,7 @@ describe("the Comprehend stand-in", () => {
     scores.forEach((s, i) => expect(s.score).toBeCloseTo(wink[i]!.score, 10));
     expect(scores.every((s) => s.engine === "amazon-comprehend:BatchDetectSentiment")).toBe(true);
     expect(server.requests.slice(before)).toEqual([
-      { target: SENTIMENT_TARGET, body: { TextList: texts, LanguageCode: "en" }, status: 200 },
+      { target: SENTIMENT_TARGET, body: { TextList: texts, LanguageCode: "en" }, status: 200, at: expect.any(Number) },
     ]);
   });
 

@@ -22,6 +22,8 @@ export interface RecordedRequest {
   body: any;
   /** The status this request was answered with. */
   status: number;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface ScriptedFailure {
@@ -137,8 +139,9 @@ export async function startComprehendServer(): Promise<ComprehendServer> {
     } catch {
       body = undefined;
     }
+    const at = Date.now();
     const record = (status: number) => {
-      requests.push({ target, body, status });
+      requests.push({ target, body, status, at });
       return status;
     };
     const operation = operations[target];
@@ -165,7 +168,12 @@ export async function startComprehendServer(): Promise<ComprehendServer> {
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) sendError(res, 500, "InternalServerException", String(error));
-      requests.push({ target: String(req.headers["x-amz-target"] ?? ""), body: undefined, status: 500 });
+      requests.push({
+        target: String(req.headers["x-amz-target"] ?? ""),
+        body: undefined,
+        status: 500,
+        at: Date.now(),
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
