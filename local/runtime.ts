@@ -110,7 +110,7 @@ function localDefaults(apiUrl: string): Record<string, string> {
     [ENV.webhookAllowHttp]: "true",
     // The Standard Webhooks schedule (0 s … 24 h), a thousand times faster.
     [ENV.webhookRetryScale]: "0.001",
-    // A plugin's failed record is retried after 0.5 s, 3 s, 12 s here (5 s, 30 s, 2 min on AWS).
+    // A plugin's failed record is retried after 1 s, 3 s, 12 s here (5 s, 30 s, 2 min on AWS; whole seconds).
     [ENV.pluginRetryScale]: "0.1",
     [ENV.scheduleGroupName]: SCHEDULE_GROUP,
     [ENV.schedulerRoleArn]: `arn:aws:iam::${ACCOUNT}:role/cortex-scheduler`,

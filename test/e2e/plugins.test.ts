@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, mintApiKey, projectItems, uniqueProject } from "../support/http.js";
+import { allMessageAnnotations, holdMeeting, type Annotation } from "../support/meetings.js";
 import { eventually, sharedRuntime } from "../support/runtime.js";
 import { ALICE_COMMITMENT, CLEAN, MEETING, NEGATIVE, POSITIVE, PROFANE } from "../fixtures/meeting.js";
 
@@ -14,53 +15,10 @@ beforeAll(async () => {
   botKey = await mintApiKey(rt, "local", undefined, "bot");
 });
 
-type Annotation = { id: string; type: string; messageId?: string; data: Record<string, any>; current?: boolean };
-
-/** The meeting, re-timed to the last minutes (the API refuses future timestamps): same lines, same order. */
-function retimed(base = Date.now() - 10 * 60_000) {
-  const first = Date.parse(MEETING[0]!.timestamp);
-  return MEETING.map((m) => ({ ...m, timestamp: new Date(base + Date.parse(m.timestamp) - first).toISOString() }));
-}
-
-async function holdMeeting(api: ApiClient) {
-  const bot = new ApiClient(rt, api.projectId, botKey);
-  const created = await api.post("/sessions", {
-    title: "Stand-up",
-    externalRoomId: `room-${api.projectId}`,
-    autoStart: false,
-  });
-  expect(created.status).toBe(201);
-  const session = created.body;
-  for (const m of retimed()) {
-    const posted = await bot.post(`/sessions/${session.id}/messages`, {
-      id: m.id,
-      senderName: m.senderName,
-      content: m.content,
-      timestamp: m.timestamp,
-    });
-    expect(posted.status).toBe(201);
-  }
-  return session as { id: string };
-}
-
-async function allMessageAnnotations(api: ApiClient, sessionId: string): Promise<Annotation[]> {
-  const items: Annotation[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await api.get(
-      `/sessions/${sessionId}/message-annotations?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-    );
-    expect(page.status).toBe(200);
-    items.push(...page.body.items);
-    cursor = page.body.nextCursor;
-  } while (cursor);
-  return items;
-}
-
 describe("plugins", () => {
   it("annotate the scripted meeting: profanity only on the profane line, sentiment signs, summary and action items at the end", async () => {
     const api = new ApiClient(rt, uniqueProject("plugins"));
-    const session = await holdMeeting(api);
+    const session = await holdMeeting(api, botKey);
     const utterances = MEETING.length;
     // Every utterance gets a sentiment; only the profane one a profanity annotation.
     const annotations = await eventually(async () => {
@@ -165,7 +123,7 @@ describe("plugins", () => {
 
   it("regenerates the summary on request: a new current summary naming the request, the old one kept; a retried request runs once", async () => {
     const api = new ApiClient(rt, uniqueProject("plugins"));
-    const session = await holdMeeting(api);
+    const session = await holdMeeting(api, botKey);
     expect((await api.post(`/sessions/${session.id}/stop`)).status).toBe(202);
     const summaries = async () =>
       (await api.get(`/sessions/${session.id}/annotations?type=summary`)).body.items as Array<

@@ -146,7 +146,7 @@ describe("annotation items and the sequencer", () => {
       "message.annotation.created",
       "session.annotation.created",
     ]);
-    expect(puts.map((p) => p.item.version)).toEqual([8, 9, 10]);
+    expect(puts!.map((p) => p.item.version)).toEqual([8, 9, 10]);
     expect(steps[1]!.session).toEqual(steps[0]!.session);
     expect(steps[2]!.session.messageCount).toBe(4);
     const request = sessionCommit(session.version, steps, SEQUENCER, { puts });

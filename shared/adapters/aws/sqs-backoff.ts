@@ -15,9 +15,13 @@ export class SqsBackoff {
     private readonly client: SQSClient = new SQSClient({}),
   ) {}
 
-  /** The delay after a record's n-th receive. */
+  /**
+   * The delay after a record's n-th receive. Past the schedule there is none: the queue's
+   * `maxReceiveCount` is one more than the delays, so its next receive dead-letters it, and waiting the
+   * last delay again would only hold it back from its dead-letter queue.
+   */
   delayFor(receiveCount: number): number {
-    const delay = this.delaysSeconds[Math.min(Math.max(receiveCount, 1), this.delaysSeconds.length) - 1] ?? 0;
+    const delay = this.delaysSeconds[Math.max(receiveCount, 1) - 1] ?? 0;
     return Math.max(0, Math.min(43_200, Math.round(delay * this.scale)));
   }
 

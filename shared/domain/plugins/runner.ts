@@ -126,6 +126,22 @@ export async function runPlugin(
     return pending;
   };
 
+  // A message's session is read once per batch: a session deleted since its messages were posted has
+  // nothing to annotate (no engine call, no annotation for the sequencer to drop).
+  const sessions = new Map<string, Promise<boolean>>();
+  const sessionExists = (scope: Scope, sessionId: string) => {
+    const key = `${scope.tenantId}/${scope.projectId}/${sessionId}`;
+    let pending = sessions.get(key);
+    if (!pending) {
+      pending = loadSession(deps.store, scope, sessionId).then(
+        () => true,
+        (error: unknown) => (error instanceof NotFoundError ? false : Promise.reject(error)),
+      );
+      sessions.set(key, pending);
+    }
+    return pending;
+  };
+
   const fail = (task: Task, error: unknown) => {
     result.failed.push(...task.keys);
     result.errors.push(error);
@@ -142,8 +158,9 @@ export async function runPlugin(
           result.counts.skipped++;
           return;
         }
-        if (task.kind === "message") messageTasks.push(task);
-        else sessionTasks.push(task);
+        if (task.kind === "session") sessionTasks.push(task);
+        else if (await sessionExists(task.scope, task.message.sessionId)) messageTasks.push(task);
+        else result.counts.skipped++;
       } catch (error) {
         fail(task, error);
       }
