@@ -652,6 +652,11 @@ describe("every function", () => {
 
   it("has a role without AWS managed policies, with '*' only for actions that have no resource-level permissions", () => {
     const allowedOnAnyResource = new Set(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"]);
+    // Comprehend's detect actions have no resource type either: each on its plugin's role only (plugins.test.ts).
+    const comprehendOnAnyResource = new Map([
+      ["comprehend:DetectToxicContent", roleOf(logicalId(stack.plugins.consumers.pluginProfanity.fn))],
+      ["comprehend:BatchDetectSentiment", roleOf(logicalId(stack.plugins.consumers.pluginSentiment.fn))],
+    ]);
     // Wildcards inside an ARN: the schedules of the stack's group (the sync and the target, asserted in
     // "scheduling") and the debug-audio objects (the API and user functions, asserted in sessions.test.ts).
     const schedulesOfGroup = JSON.stringify(stack.resolve(stack.scheduling.scheduleArn("*")));
@@ -669,8 +674,16 @@ describe("every function", () => {
         expect(actions(statement).every((a) => a.startsWith("s3:"))).toBe(true);
         continue;
       }
+      // The minutes model in any Region, only through its inference profile (asserted in plugins.test.ts).
+      if (JSON.stringify(statement.Resource).includes(":bedrock:*::foundation-model/")) {
+        expect(actions(statement)).toEqual(["bedrock:InvokeModel"]);
+        expect(Object.keys(statement.Condition as object)).toEqual(["StringEquals"]);
+        continue;
+      }
       expect(statement.Resource).toBe("*");
-      expect(actions(statement).filter((a) => !allowedOnAnyResource.has(a))).toEqual([]);
+      const comprehend = actions(statement).filter((a) => comprehendOnAnyResource.has(a));
+      for (const action of comprehend) expect(role, action).toBe(comprehendOnAnyResource.get(action));
+      expect(actions(statement).filter((a) => !allowedOnAnyResource.has(a) && !comprehend.includes(a))).toEqual([]);
     }
   });
 });
