@@ -160,7 +160,7 @@ export const FUNCTIONS = {
   // A late retry re-checks the gathering, so an hour is plenty.
   "scheduler-target": { timeoutSeconds: 30, memoryMb: 256, asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 1 } },
   "webhook-deliver": { timeoutSeconds: 60, memoryMb: 256 },
-  // Plugins are queue consumers (batches, redelivery, a dead-letter queue). A batch of 25 utterances is
+  // Plugins are queue consumers (batches, redelivery, a dead-letter queue). A batch of 10 utterances is
   // one engine call; the NLP model wants memory; a minutes call to a model can take a minute on a long meeting.
   "plugin-profanity": { timeoutSeconds: 30, memoryMb: 512 },
   "plugin-sentiment": { timeoutSeconds: 60, memoryMb: 1024 },
