@@ -35,6 +35,18 @@ import type {
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
 } from "../../shared/consumers/webhooks/model.js";
+import type {
+  ActionAcceptedSchema,
+  MessageAnnotationSchema,
+  PluginInstanceSchema,
+  SessionActionsSchema,
+  SessionAnnotationSchema,
+  UpdatePluginBodySchema,
+} from "../../shared/domain/plugins/model.js";
+import type {
+  ListMessageAnnotationsQuerySchema,
+  ListSessionAnnotationsQuerySchema,
+} from "../../shared/app/http/routes.js";
 import type * as Sdk from "../../sdk/src/index.js";
 import type * as SdkBot from "../../sdk/src/bot.js";
 
@@ -62,6 +74,11 @@ describe("the SDK's types match the API's schemas", () => {
     expectTypeOf<Sdk.WebhookEndpoint>().toEqualTypeOf<Out<typeof WebhookEndpointSchema>>();
     expectTypeOf<Sdk.WebhookEndpointWithSecret>().toEqualTypeOf<Out<typeof WebhookEndpointWithSecretSchema>>();
     expectTypeOf<Sdk.DeliveryAttempt>().toEqualTypeOf<Out<typeof DeliveryAttemptSchema>>();
+    expectTypeOf<Sdk.MessageAnnotation>().toEqualTypeOf<Out<typeof MessageAnnotationSchema>>();
+    expectTypeOf<Sdk.SessionAnnotation>().toEqualTypeOf<Out<typeof SessionAnnotationSchema>>();
+    expectTypeOf<Sdk.PluginInstance>().toEqualTypeOf<Out<typeof PluginInstanceSchema>>();
+    expectTypeOf<Sdk.SessionActions>().toEqualTypeOf<Out<typeof SessionActionsSchema>>();
+    expectTypeOf<Sdk.ActionAccepted>().toEqualTypeOf<Out<typeof ActionAcceptedSchema>>();
     expectTypeOf<Out<typeof EventEnvelopeSchema>>().toExtend<Sdk.EventEnvelope>();
     expectTypeOf<Out<typeof ProblemSchema>>().toExtend<Sdk.Problem>();
   });
@@ -87,6 +104,11 @@ describe("the SDK's types match the API's schemas", () => {
     expectTypeOf<In<typeof UpdateSessionBodySchema>>().toExtend<Sdk.UpdateSessionInput>();
     expectTypeOf<Sdk.UpdateSettingsInput>().toExtend<In<typeof UpdateSettingsBodySchema>>();
     expectTypeOf<In<typeof UpdateSettingsBodySchema>>().toExtend<Sdk.UpdateSettingsInput>();
+    expectTypeOf<Sdk.UpdatePluginInput>().toExtend<In<typeof UpdatePluginBodySchema>>();
+    expectTypeOf<In<typeof UpdatePluginBodySchema>>().toExtend<Sdk.UpdatePluginInput>();
+    expectTypeOf<Sdk.ListSessionAnnotationsQuery>().toExtend<In<typeof ListSessionAnnotationsQuerySchema>>();
+    expectTypeOf<In<typeof ListSessionAnnotationsQuerySchema>>().toExtend<Sdk.ListSessionAnnotationsQuery>();
+    expectTypeOf<Sdk.ListMessageAnnotationsQuery>().toExtend<In<typeof ListMessageAnnotationsQuerySchema>>();
   });
 
   it("the bot API's request bodies", () => {
