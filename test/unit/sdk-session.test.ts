@@ -1,14 +1,23 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  applyMessageAnnotationEvent,
   applyMessageEvent,
+  applySessionAnnotationEvent,
+  compareMessageAnnotations,
   compareMessages,
+  compareSessionAnnotations,
   CortexClient,
+  type AnnotationType,
   type DocumentChange,
   type EventEnvelope,
   type Message,
+  type MessageAnnotation,
+  type SessionAnnotation,
   type SessionData,
   sessionAfter,
 } from "../../sdk/src/index.js";
+import { withCurrent } from "../../shared/domain/plugins/annotations.js";
 
 /**
  * The SDK's Session against a scripted fetch (no server): what it asks for, in which order, with which
@@ -341,5 +350,162 @@ describe("the live session during a meeting", () => {
       lastActivityAt: current.lastActivityAt,
     });
     expect(sessionAfter(event("user"), undefined)).toBeUndefined();
+  });
+});
+
+// ── Annotations ─────────────────────────────────────────────────────────────────────────────────────────
+
+function messageAnnotation(
+  id: string,
+  messageId: string,
+  type: "profanity" | "sentiment",
+  patch: Partial<MessageAnnotation> = {},
+): MessageAnnotation {
+  return {
+    id,
+    tenantId: "t",
+    projectId: "demo",
+    sessionId: "sess_1",
+    messageId,
+    pluginId: type,
+    pluginInstanceId: `demo/${type}`,
+    type,
+    data: { engine: "test@1", score: 0.5 },
+    trigger: { kind: "message.created" },
+    createdAt: at(1),
+    ...patch,
+  };
+}
+
+function sessionAnnotation(
+  id: string,
+  type: AnnotationType,
+  second: number,
+  current: boolean,
+  patch: Partial<SessionAnnotation> = {},
+): SessionAnnotation {
+  return {
+    id,
+    tenantId: "t",
+    projectId: "demo",
+    sessionId: "sess_1",
+    pluginId: type === "profanity" ? "profanity" : type,
+    type,
+    data: { engine: "test@1" },
+    trigger: { kind: "session.ended" },
+    createdAt: at(second),
+    current,
+    ...patch,
+  };
+}
+
+describe("message annotation folds", () => {
+  it("order as the listing's sort key does: by message id, then plugin", () => {
+    const list = [
+      messageAnnotation("ann_1", "msg_2", "profanity"),
+      messageAnnotation("ann_2", "msg_10", "sentiment"),
+      messageAnnotation("ann_3", "msg_1", "sentiment"),
+      messageAnnotation("ann_4", "msg_2", "sentiment"),
+      messageAnnotation("ann_5", "msg_1", "profanity"),
+    ];
+    expect(list.sort(compareMessageAnnotations).map((a) => `${a.messageId}/${a.pluginId}`)).toEqual([
+      "msg_1/profanity",
+      "msg_1/sentiment",
+      "msg_10/sentiment",
+      "msg_2/profanity",
+      "msg_2/sentiment",
+    ]);
+  });
+
+  it("an event for a listed annotation replaces it (now with its version); other events change nothing", () => {
+    const listed = messageAnnotation("ann_1", "m1", "sentiment");
+    const items = new Map([[listed.id, listed]]);
+    applyMessageAnnotationEvent(
+      items,
+      event(5, "message.annotation.created", { annotation: { ...listed, version: 5 } }),
+    );
+    applyMessageAnnotationEvent(
+      items,
+      event(6, "message.annotation.created", { annotation: messageAnnotation("ann_2", "m1", "profanity") }),
+    );
+    applyMessageAnnotationEvent(
+      items,
+      event(7, "session.annotation.created", { annotation: sessionAnnotation("ann_3", "summary", 7, true) }),
+    );
+    expect([...items.keys()]).toEqual(["ann_1", "ann_2"]);
+    expect(items.get("ann_1")!.version).toBe(5);
+  });
+});
+
+describe("session annotation folds", () => {
+  it("a regenerated summary becomes current and the one it supersedes turns current: false; other types keep theirs", () => {
+    const items = new Map(
+      [sessionAnnotation("ann_a", "summary", 10, true), sessionAnnotation("ann_b", "action_items", 11, true)].map(
+        (a) => [a.id, a] as const,
+      ),
+    );
+    applySessionAnnotationEvent(
+      items,
+      event(9, "session.annotation.created", {
+        annotation: sessionAnnotation("ann_c", "summary", 20, true, { version: 9 }),
+      }),
+    );
+    const folded = [...items.values()].sort(compareSessionAnnotations);
+    expect(folded.map((a) => [a.id, a.current])).toEqual([
+      ["ann_a", false],
+      ["ann_b", true],
+      ["ann_c", true],
+    ]);
+  });
+
+  it("an older annotation arriving after a newer one of its type does not take current from it", () => {
+    const items = new Map([["ann_new", sessionAnnotation("ann_new", "sentiment", 30, true)]]);
+    applySessionAnnotationEvent(
+      items,
+      event(4, "session.annotation.created", { annotation: sessionAnnotation("ann_old", "sentiment", 20, true) }),
+    );
+    expect(items.get("ann_new")!.current).toBe(true);
+    expect(items.get("ann_old")!.current).toBe(false);
+  });
+
+  it("snapshot plus events, in any order and with any overlap, equals a fresh read (the server's withCurrent)", () => {
+    const annotationsArb = fc
+      .uniqueArray(
+        fc.record({
+          n: fc.integer({ min: 0, max: 999 }),
+          type: fc.constantFrom<AnnotationType>("summary", "action_items", "sentiment"),
+          second: fc.integer({ min: 0, max: 3 }),
+        }),
+        { selector: (a) => a.n, minLength: 1, maxLength: 12 },
+      )
+      .map((list) =>
+        list.map(({ n, type, second }) => sessionAnnotation(`ann_${String(n).padStart(3, "0")}`, type, second, false)),
+      );
+    const scenario = annotationsArb.chain((all) =>
+      fc.record({
+        all: fc.constant(all),
+        listed: fc.array(fc.boolean(), { minLength: all.length, maxLength: all.length }),
+        replayed: fc.array(fc.boolean(), { minLength: all.length, maxLength: all.length }),
+        order: fc.shuffledSubarray(
+          all.map((_, i) => i),
+          { minLength: all.length, maxLength: all.length },
+        ),
+      }),
+    );
+    fc.assert(
+      fc.property(scenario, ({ all, listed, replayed, order }) => {
+        // The snapshot lists what was written by then (current as the server marks it); every annotation
+        // not listed has its event after the snapshot's version, and a listed one may have its event too.
+        const snapshot = withCurrent(all.filter((_, i) => listed[i]));
+        const items = new Map(snapshot.map((a) => [a.id, a] as const));
+        let version = 1;
+        for (const i of order) {
+          if (listed[i] && !replayed[i]) continue;
+          const published = { ...all[i]!, current: true };
+          applySessionAnnotationEvent(items, event(++version, "session.annotation.created", { annotation: published }));
+        }
+        expect([...items.values()].sort(compareSessionAnnotations)).toEqual(withCurrent(all));
+      }),
+    );
   });
 });
