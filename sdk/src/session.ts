@@ -1,3 +1,4 @@
+import { MESSAGE_ANNOTATION_EVENT_TYPES, SESSION_ANNOTATION_EVENT_TYPES } from "./annotations.js";
 import { enc, replaceFields, withFields, type MutationOptions, type ProjectContext } from "./context.js";
 import { PageIterator } from "./pagination.js";
 import { CollectionSubscription, DocumentSubscription } from "./subscriptions.js";
@@ -51,11 +52,26 @@ interface CommandAnswer extends SessionCommandResult {
  * Not here yet: plugin annotations and actions (`getActions()`, `regenerateSummary()`,
  * `watchMessageAnnotations()`, `watchSessionAnnotations()`); they come with the annotation plugins.
  */
-/** The session an event leaves behind: the one it carries, or, for `message.created`, the current one advanced. */
+/**
+ * Events that carry no session and change nothing of it but its version: a plugin's annotation, given
+ * its place in the session's log.
+ */
+const VERSION_ONLY_EVENT_TYPES: ReadonlySet<string> = new Set([
+  ...MESSAGE_ANNOTATION_EVENT_TYPES,
+  ...SESSION_ANNOTATION_EVENT_TYPES,
+]);
+
+/**
+ * The session an event leaves behind: the one it carries; for `message.created`, the current one with
+ * the message counted; for an annotation event, the current one at the event's version. Undefined when
+ * the event does not say (an unknown event without a session, or nothing current to advance).
+ */
 export function sessionAfter(event: EventEnvelope, current: SessionData | undefined): SessionData | undefined {
   const carried = (event.data as { session?: SessionData }).session;
   if (carried) return carried;
-  if (event.type !== "message.created" || !current) return undefined;
+  if (!current) return undefined;
+  if (VERSION_ONLY_EVENT_TYPES.has(event.type)) return { ...current, version: event.version };
+  if (event.type !== "message.created") return undefined;
   const message = (event.data as { message?: Message }).message;
   return {
     ...current,

@@ -353,6 +353,53 @@ describe("the live session during a meeting", () => {
   });
 });
 
+describe("the live session and the plugins' events", () => {
+  const current = { id: "sess_1", version: 7, messageCount: 3, lastActivityAt: at(1), updatedAt: at(0) } as SessionData;
+
+  it("an annotation event advances only the session's version; an action request carries the session", () => {
+    for (const type of ["message.annotation.created", "session.annotation.created"]) {
+      expect(sessionAfter(event(8, type, { annotation: { id: "ann_1" } }), current)).toEqual({
+        ...current,
+        version: 8,
+      });
+      expect(sessionAfter(event(8, type, { annotation: { id: "ann_1" } }), undefined)).toBeUndefined();
+    }
+    const requested = session(8, { title: "Carried" });
+    expect(
+      sessionAfter(
+        event(8, "session.action.requested", {
+          session: requested,
+          action: { pluginId: "summary", actionId: "generate-minutes", requestId: "req_1" },
+        }),
+        current,
+      ),
+    ).toBe(requested);
+    // An event this SDK does not know, carrying no session, says nothing about it.
+    expect(sessionAfter(event(8, "session.something.new", {}), current)).toBeUndefined();
+  });
+
+  it("watch() keeps version in step through annotation events, so update({ ifMatch: true }) sends the server's version", async () => {
+    const stream = eventStream();
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(1)),
+      [`GET ${PATH}/events`]: () => stream.response(),
+      [`PATCH ${PATH}`]: () => json(200, session(4, { title: "Retro" })),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    const seen: Array<number | undefined> = [];
+    const view = s.watch();
+    view.onSnapshot((value) => seen.push(value?.version));
+    await until(() => (seen.length === 1 ? true : undefined));
+    stream.send(created(2, message("m1", 2)));
+    stream.send(event(3, "message.annotation.created", { annotation: messageAnnotation("ann_1", "m1", "sentiment") }));
+    await until(() => (seen.at(-1) === 3 ? true : undefined));
+    expect(s).toMatchObject({ version: 3, messageCount: 1, title: "Daily stand-up" });
+    await s.update({ title: "Retro" }, { ifMatch: true });
+    view.close();
+    expect(api.calls.find((c) => c.method === "PATCH")!.headers.get("if-match")).toBe('"3"');
+  });
+});
+
 // ── Annotations ─────────────────────────────────────────────────────────────────────────────────────────
 
 function messageAnnotation(
