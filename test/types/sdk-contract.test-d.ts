@@ -120,3 +120,29 @@ describe("the SDK's types match the API's schemas", () => {
     expectTypeOf<In<typeof PostMessageBodySchema>>().toExtend<SdkBot.PostMessageInput>();
   });
 });
+
+describe("seed 003's Session: the plugins' methods", () => {
+  it("getActions(), regenerateSummary(), watchMessageAnnotations(), watchSessionAnnotations()", () => {
+    type S = Sdk.Session;
+    expectTypeOf<S["getActions"]>().returns.resolves.toEqualTypeOf<Sdk.SessionActions>();
+    expectTypeOf<Awaited<ReturnType<S["getActions"]>>>().toHaveProperty("sessionId").toEqualTypeOf<string>();
+    expectTypeOf<Awaited<ReturnType<S["getActions"]>>["plugins"][number]>().toHaveProperty("actions");
+    expectTypeOf<S["getActions"]>().toBeCallableWith();
+    expectTypeOf<S["regenerateSummary"]>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<S["regenerateSummary"]>().toBeCallableWith();
+    expectTypeOf<S["regenerateSummary"]>().toBeCallableWith({ idempotencyKey: "minutes-1" });
+    expectTypeOf<S["runAction"]>().toBeCallableWith("summary", "generate-minutes");
+    expectTypeOf<S["runAction"]>().returns.resolves.toEqualTypeOf<Sdk.ActionAccepted>();
+    expectTypeOf<S["watchMessageAnnotations"]>().returns.toEqualTypeOf<
+      Sdk.CollectionSubscription<Sdk.MessageAnnotation>
+    >();
+    expectTypeOf<S["watchSessionAnnotations"]>().returns.toEqualTypeOf<
+      Sdk.CollectionSubscription<Sdk.SessionAnnotation>
+    >();
+    expectTypeOf<Sdk.MessageAnnotation["type"]>().toEqualTypeOf<
+      "profanity" | "summary" | "action_items" | "sentiment"
+    >();
+    expectTypeOf<S["getSessionAnnotations"]>().returns.resolves.toEqualTypeOf<Sdk.SessionAnnotation[]>();
+    expectTypeOf<S["getMessageAnnotations"]>().returns.resolves.toEqualTypeOf<Sdk.MessageAnnotation[]>();
+  });
+});

@@ -556,3 +556,180 @@ describe("session annotation folds", () => {
     );
   });
 });
+
+describe("Session plugin calls", () => {
+  const accepted = (actionId: string, pluginId = "summary") => ({
+    message: "Generate minutes requested",
+    sessionId: "sess_1",
+    pluginId,
+    actionId,
+    requestId: "req_1",
+  });
+
+  it("getActions() reads …/actions; runAction() POSTs the plugin's action; regenerateSummary() resolves with nothing once accepted", async () => {
+    const actions = {
+      sessionId: "sess_1",
+      plugins: [
+        {
+          id: "summary",
+          pluginInstanceId: "demo/summary",
+          name: "Summary",
+          description: "Summarizes the meeting.",
+          actions: [{ id: "generate-minutes", name: "Generate minutes", description: "Summarize." }],
+        },
+      ],
+    };
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(2)),
+      [`GET ${PATH}/actions`]: () => json(200, actions),
+      [`POST ${PATH}/actions/action_items/extract-action-items`]: () =>
+        json(202, accepted("extract-action-items", "action_items")),
+      [`POST ${PATH}/summary/regenerate`]: () => json(202, accepted("generate-minutes")),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    expect(await s.getActions()).toEqual(actions);
+    expect(await s.runAction("action_items", "extract-action-items")).toEqual(
+      accepted("extract-action-items", "action_items"),
+    );
+    expect(await s.regenerateSummary({ idempotencyKey: "minutes-1" })).toBeUndefined();
+    await s.regenerateSummary();
+    const posts = api.calls.filter((c) => c.method === "POST");
+    expect(posts.map((c) => c.url.pathname)).toEqual([
+      `${PATH}/actions/action_items/extract-action-items`,
+      `${PATH}/summary/regenerate`,
+      `${PATH}/summary/regenerate`,
+    ]);
+    expect(posts[1]!.headers.get("idempotency-key")).toBe("minutes-1");
+    // Without one, each call gets its own generated key.
+    expect(posts[2]!.headers.get("idempotency-key")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(posts[0]!.headers.get("idempotency-key")).not.toBe(posts[2]!.headers.get("idempotency-key"));
+  });
+
+  it("a disabled plugin's action rejects with the API's 409", async () => {
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(2)),
+      [`POST ${PATH}/summary/regenerate`]: () =>
+        json(409, {
+          type: "urn:cortex:problem:plugin_disabled",
+          title: "Conflict",
+          status: 409,
+          code: "plugin_disabled",
+        }),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    await expect(s.regenerateSummary()).rejects.toMatchObject({ status: 409, code: "plugin_disabled" });
+  });
+
+  it("getMessageAnnotations() follows every cursor with pages of 1000; a messageId narrows it; getSessionAnnotations() passes the type", async () => {
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(2)),
+      [`GET ${PATH}/message-annotations`]: ({ url }) =>
+        url.searchParams.get("cursor") === "p2"
+          ? json(200, { items: [messageAnnotation("ann_3", "m2", "sentiment")] })
+          : json(200, {
+              items: [messageAnnotation("ann_1", "m1", "profanity"), messageAnnotation("ann_2", "m1", "sentiment")],
+              nextCursor: "p2",
+            }),
+      [`GET ${PATH}/annotations`]: () => json(200, { items: [sessionAnnotation("ann_9", "summary", 9, true)] }),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    expect((await s.getMessageAnnotations()).map((a) => a.id)).toEqual(["ann_1", "ann_2", "ann_3"]);
+    await s.messageAnnotations({ messageId: "m1", limit: 2 }).page();
+    expect((await s.getSessionAnnotations({ type: "summary" })).map((a) => a.id)).toEqual(["ann_9"]);
+    await s.getSessionAnnotations();
+    const reads = api.calls
+      .filter((c) => c.url.pathname !== PATH)
+      .map((c) => `${c.url.pathname}?${c.url.searchParams}`);
+    expect(reads).toEqual([
+      `${PATH}/message-annotations?limit=1000`,
+      `${PATH}/message-annotations?limit=1000&cursor=p2`,
+      `${PATH}/message-annotations?messageId=m1&limit=2`,
+      `${PATH}/annotations?type=summary`,
+      `${PATH}/annotations?`,
+    ]);
+  });
+});
+
+describe("Session.watchSessionAnnotations() and watchMessageAnnotations()", () => {
+  it("session annotations: version, then the listing, then its events; a regenerated summary turns the old one not current", async () => {
+    const stream = eventStream();
+    const order: string[] = [];
+    const summary = sessionAnnotation("ann_1", "summary", 10, true, { version: 3 });
+    const items = sessionAnnotation("ann_2", "action_items", 11, true, { version: 4 });
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => {
+        order.push("session");
+        return json(200, session(4));
+      },
+      [`GET ${PATH}/annotations`]: () => {
+        order.push("annotations");
+        return json(200, { items: [summary, items] });
+      },
+      [`GET ${PATH}/events`]: () => {
+        order.push("events");
+        return stream.response();
+      },
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    order.length = 0;
+    const view = s.watchSessionAnnotations();
+    const snapshots: Array<{ items: SessionAnnotation[]; changes: DocumentChange<SessionAnnotation>[] }> = [];
+    view.onSnapshot((all, changes) => snapshots.push({ items: all, changes }));
+    await until(() => (order.includes("events") && snapshots.length === 1 ? true : undefined));
+    expect(order).toEqual(["session", "annotations", "events"]);
+    const sse = api.calls.find((c) => c.url.pathname.endsWith("/events"))!;
+    expect(sse.url.searchParams.get("types")).toBe("session.annotation.created");
+    expect(sse.headers.get("last-event-id")).toBe("4");
+
+    const regenerated = sessionAnnotation("ann_3", "summary", 30, true, {
+      version: 6,
+      trigger: { kind: "action", actionId: "generate-minutes", requestId: "req_1" },
+    });
+    stream.send(event(6, "session.annotation.created", { annotation: regenerated }));
+    await until(() => (snapshots.length === 2 ? true : undefined));
+    view.close();
+    expect(snapshots[1]!.items.map((a) => [a.id, a.current])).toEqual([
+      ["ann_1", false],
+      ["ann_2", true],
+      ["ann_3", true],
+    ]);
+    expect(snapshots[1]!.changes.map((c) => [c.type, c.id, c.oldIndex, c.newIndex])).toEqual([
+      ["modified", "ann_1", 0, 0],
+      ["added", "ann_3", -1, 2],
+    ]);
+  });
+
+  it("message annotations: version, then every page (1000 a page), then their events folded in by id", async () => {
+    const stream = eventStream();
+    const listedEarly = messageAnnotation("ann_2", "m2", "sentiment"); // listed before it was sequenced
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(5)),
+      [`GET ${PATH}/message-annotations`]: ({ url }) =>
+        url.searchParams.get("cursor") === "p2"
+          ? json(200, { items: [listedEarly] })
+          : json(200, { items: [messageAnnotation("ann_1", "m1", "sentiment", { version: 4 })], nextCursor: "p2" }),
+      [`GET ${PATH}/events`]: () => stream.response(),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    const view = s.watchMessageAnnotations();
+    const snapshots: string[][] = [];
+    view.onSnapshot((all) => snapshots.push(all.map((a) => `${a.id}@${a.version ?? "-"}`)));
+    await until(() => (snapshots.length === 1 ? true : undefined));
+    const sse = api.calls.find((c) => c.url.pathname.endsWith("/events"))!;
+    expect(sse.url.searchParams.get("types")).toBe("message.annotation.created");
+    expect(sse.headers.get("last-event-id")).toBe("5");
+    const pages = api.calls.filter((c) => c.url.pathname.endsWith("/message-annotations"));
+    expect(pages.map((c) => c.url.searchParams.get("limit"))).toEqual(["1000", "1000"]);
+
+    stream.send(event(6, "message.annotation.created", { annotation: { ...listedEarly, version: 6 } }));
+    stream.send(
+      event(7, "message.annotation.created", {
+        annotation: messageAnnotation("ann_0", "m1", "profanity", { version: 7 }),
+      }),
+    );
+    await until(() => (snapshots.at(-1)!.length === 3 ? true : undefined));
+    view.close();
+    expect(snapshots[0]).toEqual(["ann_1@4", "ann_2@-"]);
+    expect(view.current.map((a) => `${a.id}@${a.version}`)).toEqual(["ann_0@7", "ann_1@4", "ann_2@6"]);
+  });
+});
