@@ -23,6 +23,7 @@ export {
   MEMBER_EVENT_TYPES,
 } from "./gathering.js";
 export { PageIterator } from "./pagination.js";
+export { Plugins } from "./plugins.js";
 export {
   applyMessageEvent,
   compareMessages,

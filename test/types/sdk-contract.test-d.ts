@@ -145,4 +145,14 @@ describe("seed 003's Session: the plugins' methods", () => {
     expectTypeOf<S["getSessionAnnotations"]>().returns.resolves.toEqualTypeOf<Sdk.SessionAnnotation[]>();
     expectTypeOf<S["getMessageAnnotations"]>().returns.resolves.toEqualTypeOf<Sdk.MessageAnnotation[]>();
   });
+
+  it("project.plugins: list(), get(id), update(id, { enabled?, config? })", () => {
+    type P = Sdk.Plugins;
+    expectTypeOf<P["list"]>().returns.resolves.toEqualTypeOf<Sdk.PluginInstance[]>();
+    expectTypeOf<P["get"]>().returns.resolves.toEqualTypeOf<Sdk.PluginInstance | undefined>();
+    expectTypeOf<P["update"]>().toBeCallableWith("summary", { enabled: false });
+    expectTypeOf<P["update"]>().toBeCallableWith("summary", { config: { maxSentences: 5 } });
+    expectTypeOf<P["update"]>().returns.resolves.toEqualTypeOf<Sdk.PluginInstance>();
+    expectTypeOf<Sdk.Project["plugins"]>().toEqualTypeOf<Sdk.Plugins>();
+  });
 });

@@ -733,3 +733,34 @@ describe("Session.watchSessionAnnotations() and watchMessageAnnotations()", () =
     expect(view.current.map((a) => `${a.id}@${a.version}`)).toEqual(["ann_0@7", "ann_1@4", "ann_2@6"]);
   });
 });
+
+describe("project.plugins", () => {
+  const instance = (id: string, enabled: boolean) => ({
+    id,
+    pluginInstanceId: `demo/${id}`,
+    name: id,
+    description: `The ${id} plugin.`,
+    writes: [id],
+    listensTo: ["session.ended"],
+    actions: [],
+    enabled,
+    config: {},
+  });
+
+  it("list() reads every plugin; get() picks one from it; update() PUTs { enabled?, config? } and answers the instance", async () => {
+    const api = fakeFetch({
+      "GET /v1/projects/demo/plugins": () =>
+        json(200, { items: [instance("profanity", true), instance("summary", true)] }),
+      "PUT /v1/projects/demo/plugins/summary": ({ body }) =>
+        json(200, { ...instance("summary", true), ...(JSON.parse(body!) as object), updatedAt: at(5) }),
+    });
+    const plugins = project(api.fetch).plugins;
+    expect((await plugins.list()).map((p) => p.id)).toEqual(["profanity", "summary"]);
+    expect(await plugins.get("summary")).toMatchObject({ id: "summary", enabled: true });
+    expect(await plugins.get("nonesuch")).toBeUndefined();
+    expect(await plugins.update("summary", { enabled: false })).toMatchObject({ id: "summary", enabled: false });
+    const put = api.calls.find((c) => c.method === "PUT")!;
+    expect(JSON.parse(put.body!)).toEqual({ enabled: false });
+    expect(put.headers.get("content-type")).toBe("application/json");
+  });
+});
