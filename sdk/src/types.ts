@@ -285,6 +285,117 @@ export interface EventEnvelope<D = Record<string, unknown>> {
   data: D;
 }
 
+// ── Plugins and annotations ─────────────────────────────────────────────────────────────────────────────
+
+/** The plugins of the catalog (a deployment's plugins are its functions). */
+export type PluginId = "profanity" | "sentiment" | "summary" | "action_items";
+/** What an annotation is: `profanity` and `sentiment` of a message; `summary`, `action_items`, `sentiment` of a session. */
+export type AnnotationType = "profanity" | "summary" | "action_items" | "sentiment";
+/** What sets a plugin off: an utterance, the session's end, or one of its actions. */
+export type AnnotationTriggerKind = "message.created" | "session.ended" | "action";
+
+export interface AnnotationTrigger {
+  kind: AnnotationTriggerKind;
+  /** For an action: which one. */
+  actionId?: string | undefined;
+  /** For an action: the request that ran it (`req_…`, as `runAction()` answers). */
+  requestId?: string | undefined;
+}
+
+/** What a plugin made of a message (profanity, sentiment). */
+export interface MessageAnnotation {
+  /** Annotation id (`ann_…`). */
+  id: string;
+  tenantId: string;
+  projectId: string;
+  sessionId: string;
+  /** The message this annotation is attached to. */
+  messageId: string;
+  pluginId: PluginId;
+  /** The project's instance of the plugin that wrote it. */
+  pluginInstanceId?: string | undefined;
+  type: AnnotationType;
+  /** What the plugin found; always names the `engine` that made it. */
+  data: Record<string, unknown>;
+  trigger: AnnotationTrigger;
+  createdAt: string;
+  /** The session version that published it (absent while it is on its way into the session's log). */
+  version?: number | undefined;
+}
+
+/** What a plugin made of a whole session (a summary, action items, the meeting's sentiment). */
+export interface SessionAnnotation {
+  /** Annotation id (`ann_…`). */
+  id: string;
+  tenantId: string;
+  projectId: string;
+  sessionId: string;
+  pluginId: PluginId;
+  /** The project's instance of the plugin that wrote it. */
+  pluginInstanceId?: string | undefined;
+  type: AnnotationType;
+  /** What the plugin found; always names the `engine` that made it. */
+  data: Record<string, unknown>;
+  trigger: AnnotationTrigger;
+  createdAt: string;
+  /** The session version that published it (absent while it is on its way into the session's log). */
+  version?: number | undefined;
+  /** The newest of its type: a regenerated summary supersedes the previous one, which is kept (`false`). */
+  current: boolean;
+}
+
+/** An action a plugin contributes to a session's menu, e.g. `generate-minutes` ("Generate minutes"). */
+export interface PluginAction {
+  id: string;
+  name: string;
+  description: string;
+}
+
+/** A project's instance of a plugin: the catalog's description, and what the project set. */
+export interface PluginInstance {
+  /** The plugin id. */
+  id: PluginId;
+  /** This project's instance of it. */
+  pluginInstanceId: string;
+  name: string;
+  description: string;
+  /** The annotation types it writes. */
+  writes: AnnotationType[];
+  /** What sets it off. */
+  listensTo: AnnotationTriggerKind[];
+  actions: PluginAction[];
+  enabled: boolean;
+  /** Its configuration, defaults filled in. */
+  config: Record<string, unknown>;
+  /** When the project last changed it (absent: the defaults). */
+  updatedAt?: string | undefined;
+}
+
+/** One plugin of a session's action menu. */
+export interface SessionActionsPlugin {
+  id: PluginId;
+  pluginInstanceId: string;
+  name: string;
+  description: string;
+  actions: PluginAction[];
+}
+
+/** `getActions()`: the project's enabled plugins, with the actions each contributes. */
+export interface SessionActions {
+  sessionId: string;
+  plugins: SessionActionsPlugin[];
+}
+
+/** The answer to `runAction()` (202): the plugin runs it on its queue. */
+export interface ActionAccepted {
+  message: string;
+  sessionId: string;
+  pluginId: PluginId;
+  actionId: string;
+  /** The annotation the action produces names this in `trigger.requestId`. */
+  requestId: string;
+}
+
 /** RFC 9457 problem details, as every error response carries them. */
 export interface Problem {
   type: string;
@@ -409,6 +520,22 @@ export interface ListSessionsQuery extends PageQuery {
 
 export interface UpdateSettingsInput {
   debugAudioEnabled?: boolean;
+}
+
+export interface UpdatePluginInput {
+  enabled?: boolean;
+  /** The plugin's configuration (checked per plugin; keys left out take their defaults). */
+  config?: Record<string, unknown>;
+}
+
+export interface ListSessionAnnotationsQuery {
+  /** Only annotations of this type. */
+  type?: AnnotationType;
+}
+
+export interface ListMessageAnnotationsQuery extends PageQuery {
+  /** Only this message's annotations. */
+  messageId?: string;
 }
 
 // ── The bot API (sdk/src/bot.ts) ───────────────────────────────────────────────────────────────────────
