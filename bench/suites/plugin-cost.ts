@@ -73,6 +73,11 @@ interface Line {
 const memoryMb = (fn: string) => FUNCTIONS[fn as keyof typeof FUNCTIONS]?.memoryMb ?? 256;
 const gbSeconds = (fn: string, invocations: number, ms: number) =>
   invocations * (Math.ceil(ms) / 1000) * (memoryMb(fn) / 1024);
+/**
+ * A batch's time without its local engine (the two are timed apart on a busy machine, so the
+ * difference can come out negative: floored at zero).
+ */
+const withoutEngine = (c: { ms: number; engineMs: number }) => Math.max(0, c.ms - c.engineMs);
 const same = (quantity: string, usd: number): Pick<Line, "local" | "aws"> => ({
   local: { quantity, usd },
   aws: { quantity, usd },
@@ -176,7 +181,7 @@ export async function pluginCostModel(report: Report, measured: PluginsResult): 
     const awsCallMs =
       p === "sentiment" ? ENGINE_ASSUMED.comprehendBatchSentimentMs : ENGINE_ASSUMED.comprehendToxicContentMs;
     const localMs = batch.ms;
-    const awsMs = batch.ms - batch.engineMs + awsCallMs;
+    const awsMs = withoutEngine(batch) + awsCallMs;
     const localGbS = gbSeconds(fn, invocations, localMs);
     const awsGbS = gbSeconds(fn, invocations, awsMs);
     const n = annotations[p];
@@ -245,7 +250,7 @@ export async function pluginCostModel(report: Report, measured: PluginsResult): 
       ],
     ] as const) {
       const c = sessionPlugins[p];
-      const awsMs = c.ms - c.engineMs + bedrockMs;
+      const awsMs = withoutEngine(c) + bedrockMs;
       out.push(
         {
           item: `Lambda ${fn} (${memoryMb(fn)} MB): one invocation at the end`,
@@ -370,8 +375,7 @@ export async function pluginCostModel(report: Report, measured: PluginsResult): 
     const ms =
       side === "local"
         ? b.ms
-        : b.ms -
-          b.engineMs +
+        : withoutEngine(b) +
           (p === "sentiment" ? ENGINE_ASSUMED.comprehendBatchSentimentMs : ENGINE_ASSUMED.comprehendToxicContentMs);
     return ((n * perSecond) / perBatch[p].batchSize) * (ms / 1000);
   };
