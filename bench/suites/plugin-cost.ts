@@ -2,7 +2,7 @@ import type { BedrockRuntimeClient, ConverseCommandInput } from "@aws-sdk/client
 import { BedrockMeetingEngine } from "../../shared/adapters/aws/bedrock-meeting-engine.js";
 import { sentenceSpans } from "../../shared/adapters/aws/comprehend-text.js";
 import type { MeetingMessage } from "../../shared/domain/plugins/engines.js";
-import { FUNCTIONS } from "../../shared/kernel/config.js";
+import { DEFAULT_BEDROCK_MODEL_ID, FUNCTIONS } from "../../shared/kernel/config.js";
 import { QUEUES } from "../../shared/events/rules.js";
 import { fmt } from "../lib/stats.js";
 import type { Report } from "../lib/report.js";
@@ -30,18 +30,21 @@ export const ENGINE_PRICES = {
    */
   comprehendUnit: 0.0001,
   comprehendMinUnits: 3,
-  /** Claude 3.5 Haiku on Bedrock, on-demand, per token (as quoted from the AWS Bedrock pricing page, 2026). */
-  bedrockInputToken: 0.8 / 1e6,
-  bedrockOutputToken: 4.0 / 1e6,
+  /**
+   * Claude Haiku 4.5 on Bedrock, on-demand, per token: $1 / $5 per million (pricing summaries of the AWS
+   * Bedrock page, not AWS's price list; the global cross-region profile the stack defaults to).
+   */
+  bedrockInputToken: 1.0 / 1e6,
+  bedrockOutputToken: 5.0 / 1e6,
 } as const;
 
 /** What cannot be measured here. */
 export const ENGINE_ASSUMED = {
-  /** The model the stack is expected to default to (the infra helper is choosing a Haiku-class model). */
-  bedrockModelId: "anthropic.claude-3-5-haiku-20241022-v1:0",
+  /** The model the stack defaults to. */
+  bedrockModelId: DEFAULT_BEDROCK_MODEL_ID,
   /** Characters per token for this transcript (ids and timestamps tokenize worse than prose). */
   charsPerToken: 3.5,
-  /** Anthropic's tool-use system prompt with a forced tool (Claude 3.5 Haiku). */
+  /** Anthropic's tool-use system prompt with a forced tool (Claude Haiku 4.5). */
   toolUseSystemTokens: 340,
   /** Output tokens: a summary of ≤ 8 sentences citing lines; ~20 action items with owner, due date, line. */
   summaryOutputTokens: 600,
@@ -274,7 +277,7 @@ export async function pluginCostModel(report: Report, measured: PluginsResult): 
           ),
         },
         {
-          item: `Bedrock Claude 3.5 Haiku: ${p} (${fmt(inTokens, 0)} input tokens, ${fmt(outTokens, 0)} output, estimated)`,
+          item: `Bedrock Claude Haiku 4.5: ${p} (${fmt(inTokens, 0)} input tokens, ${fmt(outTokens, 0)} output, estimated)`,
           price: "$0.80 / M in, $4.00 / M out",
           local: { quantity: "–", usd: 0 },
           aws: {
@@ -312,7 +315,7 @@ export async function pluginCostModel(report: Report, measured: PluginsResult): 
       busy: messagePort("profanity", true),
     },
     minutes: {
-      title: "summary + action items at the end (local vs Bedrock Claude 3.5 Haiku)",
+      title: "summary + action items at the end (local vs Bedrock Claude Haiku 4.5)",
       alone: minutesPort(),
       busy: minutesPort(),
     },
@@ -347,7 +350,7 @@ export async function pluginCostModel(report: Report, measured: PluginsResult): 
               `Input tokens: the exact Converse requests the Bedrock engine builds for the ${sessionPlugins.utterances}-utterance ` +
                 `transcript (captured with a stand-in client), at ${ENGINE_ASSUMED.charsPerToken} characters per token, plus ` +
                 `${ENGINE_ASSUMED.toolUseSystemTokens} tokens of tool-use system prompt; output tokens assumed. Model: Claude 3.5 ` +
-                "Haiku at $0.80 / $4.00 per M tokens (the stack's default model is being chosen; a Haiku-class model is expected).",
+                "at $1 / $5 per M tokens (the stack's default model, DEFAULT_BEDROCK_MODEL_ID).",
               `Lambda durations: local measured in-process (transcript read + engine); Bedrock = the measured time without ` +
                 `the local engine + ${ENGINE_ASSUMED.bedrockSummaryMs / 1000} s / ${ENGINE_ASSUMED.bedrockActionItemsMs / 1000} s per call (assumed).`,
             ]

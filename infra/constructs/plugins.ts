@@ -1,4 +1,5 @@
 import { Stack, Validations } from "aws-cdk-lib";
+import { DEFAULT_BEDROCK_MODEL_ID } from "../../shared/kernel/config.js";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
@@ -28,14 +29,8 @@ export interface AnnotationEngines {
   bedrockModelId: string;
 }
 
-/**
- * Claude Haiku 4.5 through the global cross-Region inference profile: a current Converse model with tool
- * use (the engine forces a tool call for its JSON), callable from most commercial Regions whatever the
- * model's in-Region availability. A geographic profile (`us.…`, `eu.…`) keeps inference in that
- * geography at ~10 % more per token; `-c bedrockModelId=…` picks another model (any with tool use). The
- * model must be enabled for the account in the Bedrock console before the first call.
- */
-export const DEFAULT_BEDROCK_MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+/** The default Bedrock model (shared/kernel/config.ts says why this one). */
+export { DEFAULT_BEDROCK_MODEL_ID };
 
 /**
  * `annotationEngines=aws` (the default): Amazon Comprehend for profanity and sentiment, Amazon Bedrock for

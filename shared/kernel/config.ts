@@ -174,6 +174,15 @@ export const FUNCTIONS = {
   },
 } as const satisfies Record<FunctionEntry, FunctionSettings>;
 
+/**
+ * Claude Haiku 4.5 through the global cross-Region inference profile: a current Converse model with tool
+ * use (the engine forces a tool call for its JSON), callable from most commercial Regions whatever the
+ * model's in-Region availability. A geographic profile (`us.…`, `eu.…`) keeps inference in that
+ * geography at ~10 % more per token; `-c bedrockModelId=…` picks another model (any with tool use). The
+ * model must be enabled for the account in the Bedrock console before the first call.
+ */
+export const DEFAULT_BEDROCK_MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+
 /** How long API Gateway (and the local server) keeps a TOKEN authorizer's answer for a key. */
 export const AUTHORIZER_CACHE_SECONDS = 300;
 
