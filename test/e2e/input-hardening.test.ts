@@ -113,6 +113,8 @@ describe("path parameters are validated before any work, on every route (item 4)
     webhookId: "whk_01aaaaaaaaaaaaaaaaaaaaaaaa",
     eventId: "evt_01aaaaaaaaaaaaaaaaaaaaaaaa",
     token: "abc.def",
+    pluginId: "summary",
+    actionId: "generate-minutes",
   };
   const withParams = (ROUTES as readonly RouteDefinition[]).filter((r) => r.path.includes("{"));
 
