@@ -1,9 +1,6 @@
 import { ensureTable } from "../../local/dynamodb/table.js";
 import { matchesPattern } from "../../local/eventbridge/pattern.js";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
-import { handleApiRequest } from "../../shared/app/http/api.js";
-import type { ApiRequest } from "../../shared/app/http/request.js";
-import type { OperationId } from "../../shared/app/http/routes.js";
 import { recordActivity } from "../../shared/consumers/activity.js";
 import { fanOut } from "../../shared/consumers/webhooks/service.js";
 import type { MeetingMessage } from "../../shared/domain/plugins/engines.js";
@@ -32,7 +29,7 @@ import {
   REQUEST,
   YESTERDAY,
 } from "../../test/fixtures/meeting.js";
-import { inProcessApiDeps } from "../lib/api-deps.js";
+import { inProcessApiDeps, inProcessCaller } from "../lib/api-deps.js";
 import { localDynamo, Meter, shortName, type MeteredCall } from "../lib/dynamo.js";
 import { BenchHttp, expectStatus } from "../lib/http.js";
 import { runWorkers, sleep } from "../lib/pool.js";
@@ -558,26 +555,7 @@ async function inProcessCosts(report: Report, options: PluginsOptions): Promise<
   const pluginDeps: PluginDeps = { store, clock: systemClock, engines };
   const projectId = `${options.projectId}-inproc`;
   const scope = devScope(projectId);
-  let requests = 0;
-  const call = async (
-    operationId: OperationId,
-    principal: Principal,
-    params: Record<string, string>,
-    body?: unknown,
-  ) => {
-    const request: ApiRequest = {
-      operationId,
-      params: { projectId, ...params },
-      query: {},
-      headers: {},
-      body,
-      principal,
-      requestId: `bench-plugins-${++requests}`,
-    };
-    const response = await handleApiRequest(request, deps);
-    if (response.status >= 300) throw new Error(`${operationId}: ${response.status} ${JSON.stringify(response.body)}`);
-    return response;
-  };
+  const call = inProcessCaller(deps, projectId, "plugins");
   const measure = async <T>(run: () => Promise<T>): Promise<{ value: T } & Sample> => {
     meter.take();
     const t0 = performance.now();
