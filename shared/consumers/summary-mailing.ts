@@ -15,6 +15,7 @@ import type { SessionAnnotation } from "../domain/plugins/model.js";
 import { getPlugin } from "../domain/plugins/settings.js";
 import type { Session } from "../domain/sessions/model.js";
 import { loadSession } from "../domain/sessions/service.js";
+import { getSettings } from "../domain/sessions/settings.js";
 import { ExtraOpFailedError } from "../store/commit.js";
 import { summaryDeliveryKey, type ItemKey } from "../store/keys.js";
 import { TransactionCancelledError, type Item, type WriteOp } from "../store/store.js";
@@ -76,6 +77,7 @@ export async function mailSummaryForEvent(
 
   const session = await loadSession(deps.store, scope, sessionId);
   if (session.gatheringId === undefined) return { sessionId, skipped: "no gathering" };
+  if (!(await getSettings(deps.store, scope)).summaryEmailEnabled) return { sessionId, skipped: "turned off" };
   const content = await summaryContent(deps, scope, session);
   if (!content) return { sessionId, skipped: "waiting for the other part" };
   const gathering = await getGathering(deps, scope, session.gatheringId);

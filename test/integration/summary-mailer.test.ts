@@ -22,6 +22,7 @@ import { insertAnnotation, sessionAnnotation, sessionAnnotationItem } from "../.
 import type { SessionAnnotation } from "../../shared/domain/plugins/model.js";
 import { updatePlugin } from "../../shared/domain/plugins/settings.js";
 import { createSession, endSession } from "../../shared/domain/sessions/service.js";
+import { updateSettings } from "../../shared/domain/sessions/settings.js";
 import type { EventEnvelope } from "../../shared/kernel/envelope.js";
 import { aggregatePk, summaryDeliveryKey } from "../../shared/store/keys.js";
 import { createTestTable, type TestTable } from "../support/dynamodb.js";
@@ -283,6 +284,20 @@ describe("the summary mailer", () => {
     const [mail] = to(await inbox(), emails[0]!);
     expect(mail!.body.text).toContain("We ship the beta on Friday.");
     expect(mail!.body.text).not.toContain("Action items");
+  });
+
+  it("the project setting off: nothing is sent or claimed; back on, the next event sends", async () => {
+    const ctx = ctxOf();
+    await updateSettings(table.store, ctx, { summaryEmailEnabled: false }, new Date().toISOString());
+    const { sessionId, invitations } = await endedMeeting(ctx);
+    await annotate(ctx, sessionId, "summary");
+    const event = await annotate(ctx, sessionId, "action_items");
+    expect(await mailSummaryForEvent(deps(), event)).toMatchObject({ skipped: "turned off" });
+    expect(await inbox()).toHaveLength(0);
+    expect(await table.store.get(summaryDeliveryKey(ctx, sessionId, invitations[0]!.id))).toBeUndefined();
+    await updateSettings(table.store, ctx, { summaryEmailEnabled: true }, new Date().toISOString());
+    await mailSummaryForEvent(deps(), event);
+    expect(await inbox()).toHaveLength(2);
   });
 
   it("a session without a gathering sends nothing", async () => {

@@ -211,13 +211,16 @@ export const ProjectSettingsSchema = z
     debugAudioEnabled: z
       .boolean()
       .describe("Store each utterance's WAV for 24 h (for investigating transcription quality)"),
+    summaryEmailEnabled: z
+      .boolean()
+      .describe("When a gathering's session ends, email its summary and action items to the invitations (default on)"),
     updatedAt: z.iso.datetime().optional(),
   })
   .meta({ id: "ProjectSettings" });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
 export const UpdateSettingsBodySchema = z
-  .strictObject({ debugAudioEnabled: z.boolean().optional() })
+  .strictObject({ debugAudioEnabled: z.boolean().optional(), summaryEmailEnabled: z.boolean().optional() })
   .refine((b) => Object.keys(b).length > 0, { message: "name at least one setting" })
   .meta({ id: "UpdateSettingsBody" });
 export type UpdateSettingsBody = z.infer<typeof UpdateSettingsBodySchema>;
