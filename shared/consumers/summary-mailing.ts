@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { EventEnvelope } from "../kernel/envelope.js";
 import { FUNCTIONS } from "../kernel/config.js";
 import type { GatheringDeps } from "../domain/gatherings/executor.js";
@@ -22,13 +22,15 @@ import { TransactionCancelledError, type Item, type WriteOp } from "../store/sto
 
 /**
  * The summary mailer's logic: when a session of a gathering has ended and its summary (and action items)
- * are written, every invitation of the gathering gets one email with them. Best-effort per recipient: a
- * rejected address is recorded (`gathering.summary.failed`) and the others still go out.
+ * are written, every invitation of the gathering gets one email with them, and so does each address given
+ * on the session (`summaryRecipients`; the only recipients of a session without a gathering). Best-effort
+ * per recipient: a rejected address is recorded (`gathering.summary.failed` for an invitation; the delivery
+ * marker for a given address) and the others still go out.
  *
  * Once per (session, recipient), under redelivery and concurrency: the summary and the action items each
  * publish a `session.annotation.created`, and both (or a redelivery of either) may find the set complete.
  * So each recipient is first *claimed* with a conditional put of a delivery marker in the session's
- * partition (SUMMAIL#{invitationId}); only the claimant sends, and it records the outcome in one
+ * partition (SUMMAIL#{invitation id or recipient id}); only the claimant sends, and it records the outcome in one
  * transaction with the gathering's event, conditioned on still holding the claim.
  *
  * A claim carries a lease (the function's timeout and a margin). A claim whose sender died (crash,
@@ -63,7 +65,11 @@ export class DeliveryInProgressError extends Error {
   }
 }
 
-/** Handles one event; returns what happened per invitation (for logs: ids and outcomes, never addresses). */
+/**
+ * Handles one event; returns what happened per recipient (for logs: invitation ids, recipient ids and
+ * outcomes, never addresses). Recipients: every invitation of the session's gathering, and the session's
+ * `summaryRecipients` (an address that is also an invitation's gets one email, as the invitation).
+ */
 export async function mailSummaryForEvent(
   deps: SummaryMailingDeps,
   event: EventEnvelope,
@@ -76,31 +82,53 @@ export async function mailSummaryForEvent(
   const sessionId = annotation.sessionId;
 
   const session = await loadSession(deps.store, scope, sessionId);
-  if (session.gatheringId === undefined) return { sessionId, skipped: "no gathering" };
+  const extra = session.summaryRecipients ?? [];
+  if (session.gatheringId === undefined && extra.length === 0) return { sessionId, skipped: "no recipients" };
   if (!(await getSettings(deps.store, scope)).summaryEmailEnabled) return { sessionId, skipped: "turned off" };
   const content = await summaryContent(deps, scope, session);
   if (!content) return { sessionId, skipped: "waiting for the other part" };
-  const gathering = await getGathering(deps, scope, session.gatheringId);
-  const email = renderSummaryEmail({ ...content, title: gathering.name });
+  const gathering =
+    session.gatheringId !== undefined ? await getGathering(deps, scope, session.gatheringId) : undefined;
+  const email = renderSummaryEmail({ ...content, title: gathering?.name ?? session.title });
 
   const outcome: Record<string, string> = {};
   const errors: unknown[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listInvitations(deps, scope, gathering.id, {}, { limit: 100, ...(cursor && { cursor }) });
-    for (const invitation of page.items) {
-      try {
-        outcome[invitation.id] = await mailOne(deps, { event, session, gathering, invitation, email });
-      } catch (error) {
-        errors.push(error);
-        outcome[invitation.id] = "error";
-      }
+  const mail = async (recipient: Recipient) => {
+    try {
+      outcome[recipient.id] = await mailOne(deps, { event, session, recipient, email });
+    } catch (error) {
+      errors.push(error);
+      outcome[recipient.id] = "error";
     }
-    cursor = page.nextCursor;
-  } while (cursor);
+  };
+  const invited = new Set<string>();
+  if (gathering) {
+    let cursor: string | undefined;
+    do {
+      const page = await listInvitations(deps, scope, gathering.id, {}, { limit: 100, ...(cursor && { cursor }) });
+      for (const invitation of page.items) {
+        if (invitation.email) invited.add(invitation.email.toLowerCase());
+        await mail({ id: invitation.id, gathering, invitation });
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  for (const address of extra) {
+    if (!invited.has(address.toLowerCase())) await mail({ id: recipientId(address), address });
+  }
   if (errors.length > 0) throw errors[0]; // retried; the recipients already done are skipped next time
-  return { sessionId, gatheringId: gathering.id, outcome };
+  return { sessionId, ...(gathering && { gatheringId: gathering.id }), outcome };
 }
+
+/** A given address's id in logs and keys: a hash, so neither carries the address. */
+export function recipientId(address: string): string {
+  return `rcp_${createHash("sha256").update(address.toLowerCase()).digest("hex").slice(0, 32)}`;
+}
+
+/** An invitation of the session's gathering (recorded on the gathering), or an address given on the session. */
+type Recipient =
+  | { id: string; gathering: Gathering; invitation: Invitation; address?: undefined }
+  | { id: string; address: string; gathering?: undefined; invitation?: undefined };
 
 /**
  * The email's parts, once every enabled part is there: the `session.ended` annotation of each enabled
@@ -129,28 +157,23 @@ async function summaryContent(
 interface Delivery {
   event: EventEnvelope;
   session: Session;
-  gathering: Gathering;
-  invitation: Invitation;
+  recipient: Recipient;
   email: { subject: string; text: string; html: string };
 }
 
 async function mailOne(deps: SummaryMailingDeps, d: Delivery): Promise<string> {
   const scope = { tenantId: d.session.tenantId, projectId: d.session.projectId };
-  const key = summaryDeliveryKey(scope, d.session.id, d.invitation.id);
-  const claim = await claimDelivery(deps, key, d.event.id, {
-    sessionId: d.session.id,
-    gatheringId: d.gathering.id,
-    invitationId: d.invitation.id,
-  });
+  const { recipient } = d;
+  const key = summaryDeliveryKey(scope, d.session.id, recipient.id);
+  const claim = await claimDelivery(deps, key, d.event.id, about(d));
   if ("skip" in claim) return claim.skip;
   const record = (result: { ok: true } | { ok: false; error: string }) =>
     recordOutcome(deps, d, key, claim.token, result);
 
-  if (!d.invitation.email) return record({ ok: false, error: "no_email_address" });
-  const to = {
-    email: d.invitation.email,
-    ...(d.invitation.displayName !== undefined && { name: d.invitation.displayName }),
-  };
+  const address = recipient.invitation ? recipient.invitation.email : recipient.address;
+  if (!address) return record({ ok: false, error: "no_email_address" });
+  const name = recipient.invitation?.displayName;
+  const to = { email: address, ...(name !== undefined && { name }) };
   try {
     const raw = buildInvitationMime({ from: deps.mail.from, to, ...d.email });
     await sendWithRetry(
@@ -172,7 +195,23 @@ async function mailOne(deps: SummaryMailingDeps, d: Delivery): Promise<string> {
   return record({ ok: true });
 }
 
-/** Records the outcome and the marker's final state together, only while this sender still holds the claim. */
+/** What a delivery marker says it is about (a given address is kept in it: the record of that delivery). */
+function about(d: Delivery): Record<string, string> {
+  const { recipient } = d;
+  return {
+    sessionId: d.session.id,
+    recipientId: recipient.id,
+    ...(recipient.invitation
+      ? { gatheringId: recipient.gathering.id, invitationId: recipient.invitation.id }
+      : { email: recipient.address }),
+  };
+}
+
+/**
+ * Records the outcome and the marker's final state together, only while this sender still holds the
+ * claim: for an invitation in one transaction with the gathering's event; for a given address, the
+ * marker alone (a session recipient has no aggregate of its own to carry an event).
+ */
 async function recordOutcome(
   deps: SummaryMailingDeps,
   d: Delivery,
@@ -186,9 +225,7 @@ async function recordOutcome(
     item: {
       ...key,
       kind: SUMMARY_DELIVERY_KIND,
-      sessionId: d.session.id,
-      gatheringId: d.gathering.id,
-      invitationId: d.invitation.id,
+      ...about(d),
       status,
       ...(!result.ok && { error: result.error }),
       eventId: d.event.id,
@@ -197,12 +234,20 @@ async function recordOutcome(
     },
     condition: { kind: "equals", attribute: "claimToken", value: token },
   };
-  const ctx = { ...{ tenantId: d.session.tenantId, projectId: d.session.projectId }, actor: ACTOR };
+  const { recipient } = d;
   try {
-    await recordSummaryDelivery(deps, ctx, d.gathering.id, d.invitation.id, d.session.id, result, [done]);
+    if (recipient.invitation) {
+      const ctx = { tenantId: d.session.tenantId, projectId: d.session.projectId, actor: ACTOR };
+      await recordSummaryDelivery(deps, ctx, recipient.gathering.id, recipient.invitation.id, d.session.id, result, [
+        done,
+      ]);
+    } else {
+      await deps.store.transact([done]);
+    }
   } catch (error) {
     // Our lease ran out and another sender took the recipient over: it records (and has sent) its own.
     if (error instanceof ExtraOpFailedError) return `${status} (superseded)`;
+    if (error instanceof TransactionCancelledError && !error.contention) return `${status} (superseded)`;
     throw error;
   }
   return status;
@@ -219,7 +264,7 @@ async function claimDelivery(
   deps: SummaryMailingDeps,
   key: ItemKey,
   eventId: string,
-  about: Record<string, string>,
+  fields: Record<string, string>,
 ): Promise<Claim> {
   for (let attempt = 1; ; attempt++) {
     const existing = await deps.store.get(key, { consistent: true });
@@ -227,14 +272,14 @@ async function claimDelivery(
     if (existing?.status === "failed") return { skip: "already failed" };
     const now = deps.clock.now().getTime();
     if (existing && Date.parse(String(existing.leaseUntil)) > now) {
-      if (existing.eventId === eventId) throw new DeliveryInProgressError(String(about.invitationId));
+      if (existing.eventId === eventId) throw new DeliveryInProgressError(String(fields.recipientId));
       return { skip: "being sent by another event" };
     }
     const token = randomUUID();
     const item: Item = {
       ...key,
       kind: SUMMARY_DELIVERY_KIND,
-      ...about,
+      ...fields,
       status: "claimed",
       eventId,
       claimToken: token,

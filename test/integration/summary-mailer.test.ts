@@ -12,6 +12,7 @@ import { SesMailer } from "../../shared/adapters/aws/ses-mailer.js";
 import {
   DeliveryInProgressError,
   mailSummaryForEvent,
+  recipientId,
   SUMMARY_CLAIM_LEASE_MS,
   type SummaryMailingDeps,
 } from "../../shared/consumers/summary-mailing.js";
@@ -21,7 +22,7 @@ import type { Mailer } from "../../shared/domain/mail/mailer.js";
 import { insertAnnotation, sessionAnnotation, sessionAnnotationItem } from "../../shared/domain/plugins/annotations.js";
 import type { SessionAnnotation } from "../../shared/domain/plugins/model.js";
 import { updatePlugin } from "../../shared/domain/plugins/settings.js";
-import { createSession, endSession } from "../../shared/domain/sessions/service.js";
+import { createSession, endSession, updateSession } from "../../shared/domain/sessions/service.js";
 import { updateSettings } from "../../shared/domain/sessions/settings.js";
 import type { EventEnvelope } from "../../shared/kernel/envelope.js";
 import { aggregatePk, summaryDeliveryKey } from "../../shared/store/keys.js";
@@ -300,13 +301,58 @@ describe("the summary mailer", () => {
     expect(await inbox()).toHaveLength(2);
   });
 
-  it("a session without a gathering sends nothing", async () => {
+  it("a session without a gathering sends nothing, unless recipients are given: then each once, recorded on the session", async () => {
     const ctx = ctxOf();
-    const session = await createSession(deps(), ctx, { title: "Ad hoc", externalRoomId: "room-1", autoStart: false });
-    await endSession(deps(), ctx, session.id, "stopped");
-    await annotate(ctx, session.id, "summary");
-    const result = await mailSummaryForEvent(deps(), await annotate(ctx, session.id, "action_items"));
-    expect(result).toMatchObject({ skipped: "no gathering" });
+    const silent = await createSession(deps(), ctx, { title: "Ad hoc", externalRoomId: "room-1", autoStart: false });
+    await endSession(deps(), ctx, silent.id, "stopped");
+    await annotate(ctx, silent.id, "summary");
+    const result = await mailSummaryForEvent(deps(), await annotate(ctx, silent.id, "action_items"));
+    expect(result).toMatchObject({ skipped: "no recipients" });
     expect(await inbox()).toHaveLength(0);
+
+    const given = [`gil-${ctx.projectId}@example.com`, `hal-${ctx.projectId}@example.invalid`];
+    const session = await createSession(deps(), ctx, {
+      title: "Ad hoc <sync>",
+      externalRoomId: "room-2",
+      autoStart: false,
+      summaryRecipients: given,
+    });
+    await endSession(deps(), ctx, session.id, "stopped");
+    const a = await annotate(ctx, session.id, "summary");
+    const b = await annotate(ctx, session.id, "action_items");
+    const results = await Promise.allSettled([mailSummaryForEvent(deps(), a), mailSummaryForEvent(deps(), b)]);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(DeliveryInProgressError);
+    await mailSummaryForEvent(deps(), b);
+    const logged = JSON.stringify(await mailSummaryForEvent(deps(), a));
+    expect(logged).not.toContain("@");
+    expect(logged).toContain(recipientId(given[0]!));
+
+    const [mail, ...more] = to(await inbox(), given[0]!);
+    expect(more).toHaveLength(0);
+    expect(mail!.subject).toBe("Summary: Ad hoc <sync>");
+    expect(await inbox()).toHaveLength(1);
+    expect(await table.store.get(summaryDeliveryKey(ctx, session.id, recipientId(given[0]!)))).toMatchObject({
+      status: "sent",
+      email: given[0],
+    });
+    expect(await table.store.get(summaryDeliveryKey(ctx, session.id, recipientId(given[1]!)))).toMatchObject({
+      status: "failed",
+      error: "MessageRejected",
+    });
+  });
+
+  it("a given address that is also an invitation's gets one email, as the invitation; other given addresses get theirs", async () => {
+    const ctx = ctxOf();
+    const { gatheringId, sessionId, emails } = await endedMeeting(ctx);
+    const extra = `ida-${ctx.projectId}@example.com`;
+    await updateSession(deps(), ctx, sessionId, { summaryRecipients: [emails[0]!.toUpperCase(), extra] });
+    await annotate(ctx, sessionId, "summary");
+    await mailSummaryForEvent(deps(), await annotate(ctx, sessionId, "action_items"));
+    const mails = await inbox();
+    expect(to(mails, emails[0]!)).toHaveLength(1);
+    expect(mails.filter((m) => m.destination.to.some((t) => t.includes(emails[0]!.toUpperCase())))).toHaveLength(0);
+    expect(to(mails, extra)).toHaveLength(1);
+    const types = (await gatheringEvents(ctx, gatheringId)).map((e) => e.type);
+    expect(types.filter((t) => t.startsWith("gathering.summary."))).toHaveLength(3);
   });
 });
