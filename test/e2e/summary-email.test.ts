@@ -38,6 +38,11 @@ async function holdMeeting(api: ApiClient, name: string, invite: { emails: strin
   const started = await api.post(`/gatherings/${lobby.id}/start`, { autoStartSession: true });
   expect(started.status).toBe(200);
   const sessionId = started.body.sessionId as string;
+  await transcribeAndStop(api, sessionId);
+  return { gatheringId: lobby.id as string, sessionId };
+}
+
+async function transcribeAndStop(api: ApiClient, sessionId: string) {
   const bot = new ApiClient(rt, api.projectId, botKey);
   for (const m of retimed()) {
     const posted = await bot.post(`/sessions/${sessionId}/messages`, {
@@ -49,7 +54,6 @@ async function holdMeeting(api: ApiClient, name: string, invite: { emails: strin
     expect(posted.status).toBe(201);
   }
   expect((await api.post(`/sessions/${sessionId}/stop`)).status).toBe(202);
-  return { gatheringId: lobby.id as string, sessionId };
 }
 
 describe("the summary email", () => {
@@ -125,5 +129,27 @@ describe("the summary email", () => {
     expect(await summaryEmailsTo(quiet)).toHaveLength(0);
     const types = (await committedEvents(rt, off.projectId, first.gatheringId)).map((e) => e.type);
     expect(types.filter((t) => t.startsWith("gathering.summary."))).toEqual([]);
+  });
+
+  it("a session without a gathering mails the recipients given on it, and refuses a list that is not addresses", async () => {
+    const api = new ApiClient(rt, uniqueProject("recap-given"));
+    const bad = await api.post("/sessions", { title: "x", externalRoomId: "r", summaryRecipients: ["nope"] });
+    expect(bad.status).toBe(400);
+    const given = `gia-${api.projectId}@example.com`;
+    const created = await api.post("/sessions", {
+      title: "Hallway chat",
+      externalRoomId: `room-${api.projectId}`,
+      autoStart: false,
+      summaryRecipients: [given],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.summaryRecipients).toEqual([given]);
+    await transcribeAndStop(api, created.body.id);
+    const [mail] = await eventually(async () => {
+      const mails = await summaryEmailsTo(given);
+      return mails.length > 0 ? mails : undefined;
+    }, 90_000);
+    expect(mail!.subject).toBe("Summary: Hallway chat");
+    expect(mail!.body.text).toMatch(/Alice: .*migration guide/);
   });
 });
