@@ -114,15 +114,19 @@ export async function mailSummaryForEvent(
     } while (cursor);
   }
   for (const address of extra) {
-    if (!invited.has(address.toLowerCase())) await mail({ id: recipientId(address), address });
+    if (!invited.has(address.toLowerCase())) await mail({ id: recipientId(session.id, address), address });
   }
   if (errors.length > 0) throw errors[0]; // retried; the recipients already done are skipped next time
   return { sessionId, ...(gathering && { gatheringId: gathering.id }), outcome };
 }
 
-/** A given address's id in logs and keys: a hash, so neither carries the address. */
-export function recipientId(address: string): string {
-  return `rcp_${createHash("sha256").update(address.toLowerCase()).digest("hex").slice(0, 32)}`;
+/**
+ * A given address's id in logs and keys: a hash salted with the session, so neither carries the address
+ * and the same address is not one id across sessions.
+ */
+export function recipientId(sessionId: string, address: string): string {
+  const digest = createHash("sha256").update(`${sessionId}\n${address.toLowerCase()}`).digest("hex");
+  return `rcp_${digest.slice(0, 32)}`;
 }
 
 /** An invitation of the session's gathering (recorded on the gathering), or an address given on the session. */

@@ -325,17 +325,21 @@ describe("the summary mailer", () => {
     await mailSummaryForEvent(deps(), b);
     const logged = JSON.stringify(await mailSummaryForEvent(deps(), a));
     expect(logged).not.toContain("@");
-    expect(logged).toContain(recipientId(given[0]!));
+    expect(logged).toContain(recipientId(session.id, given[0]!));
 
     const [mail, ...more] = to(await inbox(), given[0]!);
     expect(more).toHaveLength(0);
     expect(mail!.subject).toBe("Summary: Ad hoc <sync>");
     expect(await inbox()).toHaveLength(1);
-    expect(await table.store.get(summaryDeliveryKey(ctx, session.id, recipientId(given[0]!)))).toMatchObject({
+    expect(
+      await table.store.get(summaryDeliveryKey(ctx, session.id, recipientId(session.id, given[0]!))),
+    ).toMatchObject({
       status: "sent",
       email: given[0],
     });
-    expect(await table.store.get(summaryDeliveryKey(ctx, session.id, recipientId(given[1]!)))).toMatchObject({
+    expect(
+      await table.store.get(summaryDeliveryKey(ctx, session.id, recipientId(session.id, given[1]!))),
+    ).toMatchObject({
       status: "failed",
       error: "MessageRejected",
     });
