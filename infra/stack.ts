@@ -131,6 +131,7 @@ export class CortexStack extends Stack {
           publicBaseUrl: props.publicBaseUrl ?? this.api.url,
           sesConfigurationSet: this.mail.configurationSet.configurationSetName,
         },
+        summaryMailer: { mailFrom, sesConfigurationSet: this.mail.configurationSet.configurationSetName },
         schedulerSync: {
           scheduleGroupName: this.scheduling.group.scheduleGroupName,
           schedulerRoleArn: this.scheduling.executionRole.roleArn,

@@ -46,6 +46,10 @@ export const CONSUMERS = {
     entry: "mailer",
     description: "Emails invitations, updates and cancellations (SES v2, .ics attached).",
   },
+  summaryMailer: {
+    entry: "summary-mailer",
+    description: "Emails a gathering's invitations the summary and action items of its ended session (SES v2).",
+  },
   schedulerSync: {
     entry: "scheduler-sync",
     description: "Keeps the one-time schedules of appointments and sessions (idle, bot acknowledgement) in step.",
@@ -211,6 +215,17 @@ export const RULES: readonly RuleDefinition[] = [
     pattern: {
       source: [EVENT_SOURCE],
       "detail-type": [...MAIL_EVENT_TYPES],
+    },
+  },
+  {
+    id: "summary-mail",
+    consumer: "summaryMailer",
+    description: "The annotations written when a session ends: its summary email, once they are all there.",
+    pattern: {
+      source: [EVENT_SOURCE],
+      "detail-type": ["session.annotation.created"],
+      // Not the annotations of actions (Generate minutes): only the end of the meeting sends the email.
+      detail: { data: { annotation: { trigger: { kind: ["session.ended"] }, type: ["summary", "action_items"] } } },
     },
   },
   {

@@ -85,6 +85,7 @@ export const FUNCTION_ENV = {
   "message-sequencer": [],
   "activity-recorder": [],
   mailer: ["mailFrom", "publicBaseUrl", "sesConfigurationSet"],
+  "summary-mailer": ["mailFrom", "sesConfigurationSet"],
   "scheduler-sync": ["scheduleGroupName", "schedulerRoleArn", "schedulerTargetArn"],
   "scheduler-target": ["scheduleGroupName", "schedulerRoleArn", "schedulerTargetArn"],
   "webhook-fanout": ["webhookQueueUrl"],
@@ -140,6 +141,13 @@ export const FUNCTIONS = {
     deliveryRetryAttempts: 8,
   },
   mailer: {
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 6 },
+    deliveryRetryAttempts: 8,
+  },
+  // Its delivery claims outlast this timeout (SUMMARY_CLAIM_LEASE_MS), so keep the two in step.
+  "summary-mailer": {
     timeoutSeconds: 60,
     memoryMb: 256,
     asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 6 },

@@ -180,6 +180,15 @@ export function sessionAnnotationKey(scope: Scope, sessionId: string, pluginId: 
   };
 }
 
+/**
+ * A session's summary email to one recipient (an invitation of its gathering): claimed by one sender, then
+ * sent or failed — the once-per-(session, recipient) guard. In the session's partition, purged with it:
+ *                           SK = SUMMAIL#{recipientId}
+ */
+export function summaryDeliveryKey(scope: Scope, sessionId: string, recipientId: string): ItemKey {
+  return { PK: aggregatePk("session", scope, sessionId), SK: `SUMMAIL#${recipientId}` };
+}
+
 /** A project's instance of a plugin (enabled, configuration); absent: the catalog's defaults. */
 export function pluginSettingsKey(scope: Scope, pluginId: string): ItemKey {
   return { PK: `${owned(scope)}#SETTINGS`, SK: `PLUGIN#${pluginId}` };

@@ -2,6 +2,7 @@ import type { ApiDeps } from "../../app/http/api.js";
 import { systemClock } from "../../kernel/clock.js";
 import { DEFAULT_REPLAY_WINDOW_DAYS, ENV, numberEnv, optionalEnv, requiredEnv } from "../../kernel/config.js";
 import type { MailingConfig } from "../../consumers/mailing.js";
+import type { SummaryMailingConfig } from "../../consumers/summary-mailing.js";
 import type { WebhookConfig } from "../../consumers/webhooks/service.js";
 import { EventBridgeScheduler } from "./eventbridge-scheduler.js";
 import { SesMailer } from "./ses-mailer.js";
@@ -38,16 +39,24 @@ export function deliveryQueueFromEnv(): SqsDeliveryQueue {
   return new SqsDeliveryQueue(requiredEnv(ENV.webhookQueueUrl));
 }
 
-/** `MAIL_FROM` is `Name <address>` or a bare address. */
-export function mailingConfigFromEnv(): MailingConfig {
+/** `MAIL_FROM` is `Name <address>` or a bare address; the configuration set is optional. */
+function senderFromEnv(): { from: MailingConfig["from"]; configurationSet?: string } {
   const from = requiredEnv(ENV.mailFrom);
   const match = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(from);
   const configurationSet = optionalEnv(ENV.sesConfigurationSet, "");
   return {
     from: match ? { name: match[1]!, email: match[2]! } : { email: from.trim() },
-    publicBaseUrl: requiredEnv(ENV.publicBaseUrl),
     ...(configurationSet && { configurationSet }),
   };
+}
+
+export function mailingConfigFromEnv(): MailingConfig {
+  return { ...senderFromEnv(), publicBaseUrl: requiredEnv(ENV.publicBaseUrl) };
+}
+
+/** The sender of the summary email (it has no RSVP links, so no public URL). */
+export function summaryMailingConfigFromEnv(): SummaryMailingConfig {
+  return senderFromEnv();
 }
 
 export function mailerFromEnv(): SesMailer {

@@ -627,7 +627,7 @@ export const ROUTES = [
     operationId: "updateProjectSettings",
     method: "PATCH",
     path: `${P}/settings`,
-    summary: "Change the project's settings (debugAudioEnabled)",
+    summary: "Change the project's settings (debugAudioEnabled, summaryEmailEnabled)",
     handler: "api",
     mutation: "once",
     body: UpdateSettingsBodySchema,

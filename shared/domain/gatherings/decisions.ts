@@ -523,3 +523,27 @@ export function decideRecordDelivery(
     invitations: [updated],
   };
 }
+
+/**
+ * The summary mailer's report: a session's summary email reached SES for one invitation, or did not. The
+ * invitation itself is unchanged (its status is about the invitation email); the event names it and the
+ * session, and the delivery marker in the session's partition holds the outcome per recipient.
+ */
+export function decideRecordSummaryDelivery(
+  state: State,
+  input: { invitationId: string; sessionId: string; result: { ok: true } | { ok: false; error: string } },
+  at: string,
+): Decision {
+  const invitation = requireInvitation(state, input.invitationId);
+  const { result } = input;
+  return {
+    steps: [
+      {
+        type: result.ok ? "gathering.summary.sent" : "gathering.summary.failed",
+        gathering: { ...state.gathering, updatedAt: at },
+        data: { invitation, sessionId: input.sessionId, ...(!result.ok && { error: result.error }) },
+      },
+    ],
+    invitations: [invitation],
+  };
+}

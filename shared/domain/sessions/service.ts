@@ -150,6 +150,7 @@ export async function createSession(
     title: body.title,
     ...(body.idleTimeout !== undefined && { idleTimeout: body.idleTimeout }),
     ...(body.gateway !== undefined && { gateway: body.gateway }),
+    summaryRecipients: body.summaryRecipients,
     createdBy: ctx.actor.id,
     at,
   });

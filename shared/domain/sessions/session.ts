@@ -38,9 +38,11 @@ export function newSession(input: {
   gatheringId?: string;
   idleTimeout?: number | null;
   gateway?: string;
+  summaryRecipients?: readonly string[] | undefined;
   createdBy: string;
   at: string;
 }): Session {
+  const recipients = uniqueAddresses(input.summaryRecipients ?? []);
   return {
     id: input.id,
     tenantId: input.tenantId,
@@ -51,6 +53,7 @@ export function newSession(input: {
     status: "active",
     ...(input.idleTimeout !== undefined && { idleTimeout: input.idleTimeout }),
     ...(input.gatheringId !== undefined && { gatheringId: input.gatheringId }),
+    ...(recipients.length > 0 && { summaryRecipients: recipients }),
     bot: { state: "none", updatedAt: input.at },
     messageCount: 0,
     createdByUserId: input.createdBy,
@@ -58,6 +61,12 @@ export function newSession(input: {
     createdAt: input.at,
     updatedAt: input.at,
   };
+}
+
+/** Pure: each address once (compared case-insensitively), in the order given. */
+export function uniqueAddresses(addresses: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return addresses.filter((a) => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
 /** The bot API of a session, as a path under the API's base URL. */
@@ -140,11 +149,23 @@ export function decideEnd(session: Session, reason: EndedReason, at: string): St
 
 export function decideUpdate(
   session: Session,
-  body: { title?: string | undefined; idleTimeout?: number | null | undefined },
+  body: {
+    title?: string | undefined;
+    idleTimeout?: number | null | undefined;
+    summaryRecipients?: readonly string[] | undefined;
+  },
   at: string,
 ): Step[] {
   const changes: string[] = [];
   let next: Session = session;
+  if (body.summaryRecipients !== undefined) {
+    const recipients = uniqueAddresses(body.summaryRecipients);
+    if (recipients.join("\n") !== (session.summaryRecipients ?? []).join("\n")) {
+      const { summaryRecipients: _old, ...rest } = next;
+      next = recipients.length > 0 ? { ...rest, summaryRecipients: recipients } : rest;
+      changes.push("summaryRecipients");
+    }
+  }
   if (body.title !== undefined && body.title !== session.title) {
     next = { ...next, title: body.title };
     changes.push("title");
