@@ -136,6 +136,8 @@ export interface SessionData {
   idleTimeout?: number | null | undefined;
   /** The gathering that started this session, if any. */
   gatheringId?: string | undefined;
+  /** More addresses the summary email goes to when the session ends (beside a gathering's invitations). */
+  summaryRecipients?: string[] | undefined;
   bot: SessionBot;
   /** Messages published so far. */
   messageCount: number;
@@ -189,6 +191,8 @@ export interface Attendee {
 export interface ProjectSettings {
   /** Store each utterance's WAV for 24 h (for investigating transcription quality). */
   debugAudioEnabled: boolean;
+  /** Email the summary and action items when a session ends (default true). */
+  summaryEmailEnabled: boolean;
   updatedAt?: string | undefined;
 }
 
@@ -505,11 +509,15 @@ export interface CreateSessionInput {
   idleTimeout?: number | null;
   /** Command the bot to join now (default true); otherwise call `start()` later. */
   autoStart?: boolean;
+  /** Up to 50 addresses that get the summary email when the session ends. */
+  summaryRecipients?: string[];
 }
 
 export interface UpdateSessionInput {
   title?: string;
   idleTimeout?: number | null;
+  /** Replaces the summary recipients (an empty list clears them). */
+  summaryRecipients?: string[];
 }
 
 export interface ListSessionsQuery extends PageQuery {
@@ -520,6 +528,7 @@ export interface ListSessionsQuery extends PageQuery {
 
 export interface UpdateSettingsInput {
   debugAudioEnabled?: boolean;
+  summaryEmailEnabled?: boolean;
 }
 
 export interface UpdatePluginInput {
