@@ -90,6 +90,8 @@ export interface Invitation {
   status: InvitationStatus;
   message?: string | undefined;
   deliveryError?: string | undefined;
+  /** The summary email of the gathering's latest ended session, once it was sent or failed. */
+  summaryEmail?: { sessionId: string; status: "sent" | "failed"; error?: string | undefined; at: string } | undefined;
   calendarSequence?: number | undefined;
   /** The gathering version of this invitation's last change; live views skip older events. */
   version?: number | undefined;

@@ -88,6 +88,15 @@ describe("the summary email", () => {
       data: { sessionId, error: "MessageRejected" },
     });
     for (const e of events) expect(e.data.sessionId).toBe(sessionId);
+    // The outcome is recorded on each invitation too (its status stays about the invitation email).
+    const recorded = (await api.get(`/gatherings/${gatheringId}/invitations`)).body.items as Array<{
+      id: string;
+      summaryEmail?: { sessionId: string; status: string; error?: string };
+    }>;
+    const summaryOf = (email: string) => recorded.find((i) => i.id === idOf(email))!.summaryEmail;
+    expect(summaryOf(dee)).toMatchObject({ sessionId, status: "sent" });
+    expect(summaryOf(emailOnly)).toMatchObject({ sessionId, status: "sent" });
+    expect(summaryOf(rejected)).toMatchObject({ sessionId, status: "failed", error: "MessageRejected" });
 
     for (const address of [dee, emailOnly]) {
       const [mail, ...more] = await summaryEmailsTo(address);

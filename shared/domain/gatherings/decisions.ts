@@ -525,9 +525,10 @@ export function decideRecordDelivery(
 }
 
 /**
- * The summary mailer's report: a session's summary email reached SES for one invitation, or did not. The
- * invitation itself is unchanged (its status is about the invitation email); the event names it and the
- * session, and the delivery marker in the session's partition holds the outcome per recipient.
+ * The summary mailer's report: a session's summary email reached SES for one invitation, or did not —
+ * recorded on the invitation (`summaryEmail`, the latest session's outcome; its `status` stays about the
+ * invitation email) and in the event, which names the session. The delivery marker in the session's
+ * partition is what makes the send once per recipient.
  */
 export function decideRecordSummaryDelivery(
   state: State,
@@ -536,14 +537,25 @@ export function decideRecordSummaryDelivery(
 ): Decision {
   const invitation = requireInvitation(state, input.invitationId);
   const { result } = input;
+  const updated: Invitation = {
+    ...invitation,
+    summaryEmail: {
+      sessionId: input.sessionId,
+      status: result.ok ? "sent" : "failed",
+      ...(!result.ok && { error: result.error }),
+      at,
+    },
+    updatedAt: at,
+  };
   return {
     steps: [
       {
         type: result.ok ? "gathering.summary.sent" : "gathering.summary.failed",
         gathering: { ...state.gathering, updatedAt: at },
-        data: { invitation, sessionId: input.sessionId, ...(!result.ok && { error: result.error }) },
+        data: { invitation: updated, sessionId: input.sessionId, ...(!result.ok && { error: result.error }) },
       },
     ],
-    invitations: [invitation],
+    invitationPuts: [updated],
+    invitations: [updated],
   };
 }
