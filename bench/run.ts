@@ -13,6 +13,8 @@ import { costModel } from "./suites/cost.js";
 import { latencySuite } from "./suites/latency.js";
 import { loadSuite } from "./suites/load.js";
 import { overheadSuite } from "./suites/overhead.js";
+import { pluginCostModel } from "./suites/plugin-cost.js";
+import { pluginsSuite } from "./suites/plugins.js";
 import { scaleSuite } from "./suites/scale.js";
 import { sessionCostModel } from "./suites/session-cost.js";
 import { sessionsSuite } from "./suites/sessions.js";
@@ -22,7 +24,7 @@ import { sessionsSuite } from "./suites/sessions.js";
  * JSON + Markdown under bench/results/. Exits non-zero when a self-check FAILs (a missed goal is reported,
  * not failed). `-- --quick` runs every suite with small counts; `-- --only load,latency` runs a subset.
  */
-const SUITES = ["cold-start", "capacity", "overhead", "latency", "scale", "load", "sessions"] as const;
+const SUITES = ["cold-start", "capacity", "overhead", "latency", "scale", "load", "sessions", "plugins"] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -55,6 +57,11 @@ const CONFIG = {
     paced: { messages: quick ? 20 : 100, pauseMs: 50 },
     idle: { timeoutSeconds: 2, everyMs: 500, talkMs: quick ? 4_000 : 8_000 },
     inProcess: { messages: quick ? 5 : 20, batch: 5 },
+  },
+  plugins: {
+    latency: { messages: quick ? 20 : 100, pauseMs: 100 },
+    throughput: { speakers: 5, perSpeaker: quick ? 20 : 200, drainTimeoutMs: 180_000 },
+    inProcess: { batches: quick ? 2 : 5, batchSize: 10, meetingUtterances: 1_800 },
   },
   /** The whole run must finish well inside the 10-minute budget. */
   budgetMs: 570_000,
@@ -172,6 +179,17 @@ try {
       ...CONFIG.sessions,
     });
     sessionCostModel(report, measured);
+  });
+  await suite("plugins", async () => {
+    const measured = await pluginsSuite(report, {
+      apiUrl: rt!.apiUrl,
+      apiKey: rt!.apiKey,
+      botKey: rt!.botKey,
+      dynamodbEndpoint: rt!.dynamodbEndpoint,
+      projectId: project("plugins"),
+      ...CONFIG.plugins,
+    });
+    await pluginCostModel(report, measured);
   });
   dynamo?.destroy();
 } finally {

@@ -1,5 +1,6 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { annotationEnginesFromContext } from "./constructs/plugins.js";
 import { loadUserFunctionsModule } from "./constructs/user-functions.js";
 import { CortexStack } from "./stack.js";
 
@@ -10,7 +11,10 @@ import { CortexStack } from "./stack.js";
  * Context: `-c deletionProtection=false` for throwaway deployments; `-c stackName=…` for a second copy;
  * `-c mailFrom='Name <address>'` (required for email: an SES-verified address or domain), optionally
  * `-c mailIdentity=<address>` (when only the address is verified) and `-c publicBaseUrl=https://…` (a
- * custom domain for the links in email).
+ * custom domain for the links in email). Plugins: `-c annotationEngines=aws|local` (default aws: Amazon
+ * Comprehend and Amazon Bedrock; local: the engines `npm start` runs, no AI service), per port
+ * `-c profanityEngine=…`, `-c sentimentEngine=…`, `-c minutesEngine=…`, and `-c bedrockModelId=…`
+ * (infra/constructs/plugins.ts: the default model and the cost of each choice).
  */
 const app = new App();
 
@@ -32,6 +36,7 @@ new CortexStack(app, (app.node.tryGetContext("stackName") as string | undefined)
   ...(mailIdentity && { mailIdentity }),
   ...(publicBaseUrl && { publicBaseUrl }),
   ...(userFunctions && { userFunctions }),
+  annotationEngines: annotationEnginesFromContext(context),
 });
 
 // cdk-nag 3 is a policy-validation plugin: unacknowledged findings fail the synth.

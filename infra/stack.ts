@@ -1,4 +1,5 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import type * as events from "aws-cdk-lib/aws-events";
 import type { Construct } from "constructs";
 import { EVENT_SOURCE } from "../shared/kernel/envelope.js";
 import { DEFAULT_REPLAY_WINDOW_DAYS } from "../shared/kernel/config.js";
@@ -12,6 +13,8 @@ import { Scheduling } from "./constructs/scheduling.js";
 import { UserFunctions, type UserFunctionsModule } from "./constructs/user-functions.js";
 import { Webhooks } from "./constructs/webhooks.js";
 import { Sessions } from "./constructs/sessions.js";
+import { AWS_ENGINES, DEFAULT_BEDROCK_MODEL_ID, Plugins, type AnnotationEngines } from "./constructs/plugins.js";
+import { routeQueueRules } from "./constructs/queue-rules.js";
 
 /**
  * The sender used when none is configured: example.com is reserved (RFC 2606), so SES refuses to send
@@ -48,6 +51,12 @@ export interface CortexStackProps extends StackProps {
   publicBaseUrl?: string;
   /** The user's functions module (see infra/constructs/user-functions.ts): one Lambda and rule per export. */
   userFunctions?: UserFunctionsModule;
+  /**
+   * The plugins' engines and their permissions (context `annotationEngines`, …: see
+   * annotationEnginesFromContext, and the cost of each choice beside AWS_ENGINES).
+   * @default Amazon Comprehend and Amazon Bedrock (DEFAULT_BEDROCK_MODEL_ID)
+   */
+  annotationEngines?: AnnotationEngines;
 }
 
 /** The whole backend in one stack; see DESIGN.md §2 for the shape and infra/constructs/ per concern. */
@@ -61,6 +70,9 @@ export class CortexStack extends Stack {
   readonly userFunctions?: UserFunctions;
   readonly webhooks: Webhooks;
   readonly sessions: Sessions;
+  readonly plugins: Plugins;
+  /** The rule of each `QUEUE_RULES` entry, by its id. */
+  readonly queueRules: Readonly<Record<string, events.Rule>>;
 
   constructor(scope: Construct, id: string, props: CortexStackProps = {}) {
     super(scope, id, props);
@@ -94,6 +106,11 @@ export class CortexStack extends Stack {
     });
     this.webhooks = new Webhooks(this, "Webhooks", { data: this.data, environment });
     this.sessions = new Sessions(this, "Sessions", { data: this.data, environment });
+    this.plugins = new Plugins(this, "Plugins", {
+      data: this.data,
+      environment,
+      engines: props.annotationEngines ?? { ...AWS_ENGINES, bedrockModelId: DEFAULT_BEDROCK_MODEL_ID },
+    });
 
     this.api = new Api(this, "Api", {
       data: this.data,
@@ -114,6 +131,7 @@ export class CortexStack extends Stack {
           publicBaseUrl: props.publicBaseUrl ?? this.api.url,
           sesConfigurationSet: this.mail.configurationSet.configurationSetName,
         },
+        summaryMailer: { mailFrom, sesConfigurationSet: this.mail.configurationSet.configurationSetName },
         schedulerSync: {
           scheduleGroupName: this.scheduling.group.scheduleGroupName,
           schedulerRoleArn: this.scheduling.executionRole.roleArn,
@@ -130,7 +148,10 @@ export class CortexStack extends Stack {
       },
       archiveRetention: Duration.days(30),
     });
-    this.sessions.routeCommands(this.events.bus);
+    this.queueRules = routeQueueRules(this.events.bus, {
+      botCommands: this.sessions.commandRuleTarget,
+      ...this.plugins.ruleTargets,
+    });
 
     if (props.userFunctions && props.userFunctions.bindings.length > 0) {
       this.userFunctions = new UserFunctions(this, "UserFunctions", {
@@ -183,5 +204,13 @@ export class CortexStack extends Stack {
       description: "Webhook delivery messages that failed repeatedly (infrastructure failures); inspect and redrive",
       value: this.webhooks.deadLetters.queueName,
     });
+    for (const [name, consumer] of Object.entries(this.plugins.consumers)) {
+      const id = name.charAt(0).toUpperCase() + name.slice(1);
+      new CfnOutput(this, `${id}QueueUrl`, { value: consumer.queue.queueUrl });
+      new CfnOutput(this, `${id}DeadLetterQueueName`, {
+        description: `Events the ${consumer.fn.node.id} plugin failed on repeatedly; inspect and redrive`,
+        value: consumer.deadLetters.queueName,
+      });
+    }
   }
 }

@@ -41,6 +41,8 @@ export interface HealthReport {
 export interface RedriveReport {
   events: number;
   webhookDeliveries: number;
+  /** Dead letters moved back to each consumer queue (webhook deliveries, plugins), by queue. */
+  queued?: Record<string, number>;
 }
 
 export interface ScheduleWritesReport {

@@ -70,6 +70,7 @@ process.stdout.write(`
 
   API          ${runtime.apiUrl}   (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
   Demo         ${runtime.apiUrl}/demo/lobby#key=${runtime.apiKey}
+  Session      ${runtime.apiUrl}/demo/session#key=${runtime.apiKey}
   Email inbox  ${runtime.inboxUrl}
   DynamoDB     ${runtime.dynamodbEndpoint}   (table "cortex")
   API key      ${runtime.apiKey}

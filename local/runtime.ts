@@ -110,6 +110,8 @@ function localDefaults(apiUrl: string): Record<string, string> {
     [ENV.webhookAllowHttp]: "true",
     // The Standard Webhooks schedule (0 s … 24 h), a thousand times faster.
     [ENV.webhookRetryScale]: "0.001",
+    // A plugin's failed record is retried after 1 s, 3 s, 12 s here (5 s, 30 s, 2 min on AWS; whole seconds).
+    [ENV.pluginRetryScale]: "0.1",
     [ENV.scheduleGroupName]: SCHEDULE_GROUP,
     [ENV.schedulerRoleArn]: `arn:aws:iam::${ACCOUNT}:role/cortex-scheduler`,
     [ENV.schedulerTargetArn]: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${SCHEDULE_TARGET.entry}`,
@@ -240,23 +242,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // Before the bus, which sends to the bot command queue (and stops first, draining into it).
     const deliveries = QUEUES.webhookDeliveries;
     const botCommands = QUEUES.botCommands;
+    // Every queue with a consumer function (webhook deliveries, the plugins), each with its dead-letter queue.
+    const consumerQueues = Object.values(QUEUES).filter(
+      (q): q is Extract<(typeof QUEUES)[keyof typeof QUEUES], { entry: string }> => "entry" in q,
+    );
     const sqs = await startLocalSqs({
       dynamodb: localDb,
       tableName: "cortex-local-sqs",
       queues: [
-        {
-          name: deliveries.name,
-          batchSize: deliveries.batchSize,
-          visibilityTimeoutSeconds: deliveries.visibilityTimeoutSeconds,
-          maxReceiveCount: deliveries.maxReceiveCount,
-          deadLetterQueue: `${deliveries.name}-dlq`,
-          consumer: async (event) => {
-            await ready;
-            const handler = await loadFunction<SQSEvent, SQSBatchResponse>(deliveries.entry);
-            return invokeLambda(handler, event, functionConfig(deliveries.entry));
+        ...consumerQueues.flatMap((queue) => [
+          {
+            name: queue.name,
+            batchSize: queue.batchSize,
+            visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+            maxReceiveCount: queue.maxReceiveCount,
+            deadLetterQueue: `${queue.name}-dlq`,
+            consumer: async (event: SQSEvent) => {
+              await ready;
+              const handler = await loadFunction<SQSEvent, SQSBatchResponse>(queue.entry);
+              return invokeLambda(handler, event, functionConfig(queue.entry));
+            },
           },
-        },
-        { name: `${deliveries.name}-dlq` },
+          { name: `${queue.name}-dlq` },
+        ]),
         // Consumed by a bot fleet (or a test) through the SQS API; no function here, as on AWS.
         {
           name: botCommands.name,
@@ -433,7 +441,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(() => sequencerPoller.stop());
 
     // GET /health and POST /local/redrive (local/admin.ts); the live lobby page at /demo/lobby.
-    const deadLetterQueue = `${deliveries.name}-dlq`;
     // Batches a stream consumer gave up on: its failure file when state is kept (earlier runs too).
     const givenUp = (poller: StreamPoller, file: string) =>
       options.inMemory || !existsSync(join(dataDir, file))
@@ -441,10 +448,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         : readFileSync(join(dataDir, file), "utf8")
             .split("\n")
             .filter((l) => l.trim() !== "").length;
-    const webhookDeadLetters = async () => {
+    const deadLetters = async (queueName: string) => {
       const { Attributes } = await sqsClient.send(
         new GetQueueAttributesCommand({
-          QueueUrl: sqs.queueUrl(deadLetterQueue),
+          QueueUrl: sqs.queueUrl(`${queueName}-dlq`),
           AttributeNames: ["ApproximateNumberOfMessages"],
         }),
       );
@@ -466,13 +473,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         if (deadLetter.failedAt) entry.lastFailedAt = deadLetter.failedAt;
         consumers.set(deadLetter.rule, entry);
       }
-      const webhookFailures = dynamodbUp ? await webhookDeadLetters().catch(() => 0) : 0;
-      if (webhookFailures > 0) {
-        consumers.set(deliveries.name, {
-          rule: deliveries.name,
-          function: deliveries.entry,
-          deadLetters: webhookFailures,
-        });
+      for (const queue of consumerQueues) {
+        const failures = dynamodbUp ? await deadLetters(queue.name).catch(() => 0) : 0;
+        if (failures > 0) consumers.set(queue.name, { rule: queue.name, function: queue.entry, deadLetters: failures });
       }
       for (const c of consumers.values()) {
         problems.push(
@@ -500,15 +503,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       scheduleWrites: (prefix) => scheduler.writes(prefix),
       redrive: async (filter) => {
         const events = eventBus.redrive(filter);
-        let webhookDeliveries = 0;
-        if (filter.rule === undefined || filter.rule === deliveries.name) {
-          webhookDeliveries = await webhookDeadLetters();
-          if (webhookDeliveries > 0) {
-            await sqsClient.send(new StartMessageMoveTaskCommand({ SourceArn: sqs.queueArn(deadLetterQueue) }));
-          }
+        const queued: Record<string, number> = {};
+        for (const queue of consumerQueues) {
+          if (filter.rule !== undefined && filter.rule !== queue.name) continue;
+          const count = await deadLetters(queue.name);
+          if (count === 0) continue;
+          queued[queue.name] = count;
+          await sqsClient.send(new StartMessageMoveTaskCommand({ SourceArn: sqs.queueArn(`${queue.name}-dlq`) }));
         }
-        options.log("dead letters re-driven", { events, webhookDeliveries });
-        return { events, webhookDeliveries };
+        const webhookDeliveries = queued[deliveries.name] ?? 0;
+        options.log("dead letters re-driven", { events, queued });
+        return { events, webhookDeliveries, queued };
       },
     });
     const demo = demoRoutes();

@@ -1,9 +1,6 @@
 import { matchesPattern } from "../../local/eventbridge/pattern.js";
 import { ensureTable } from "../../local/dynamodb/table.js";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
-import { handleApiRequest } from "../../shared/app/http/api.js";
-import type { ApiRequest } from "../../shared/app/http/request.js";
-import type { OperationId } from "../../shared/app/http/routes.js";
 import { recordActivity } from "../../shared/consumers/activity.js";
 import { fanOut } from "../../shared/consumers/webhooks/service.js";
 import { runSessionDeadline } from "../../shared/domain/scheduling/session-deadlines.js";
@@ -15,7 +12,7 @@ import { systemClock } from "../../shared/kernel/clock.js";
 import { EventEnvelopeSchema, EVENT_SOURCE, type EventEnvelope } from "../../shared/kernel/envelope.js";
 import type { Principal } from "../../shared/kernel/tenancy.js";
 import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
-import { inProcessApiDeps } from "../lib/api-deps.js";
+import { inProcessApiDeps, inProcessCaller } from "../lib/api-deps.js";
 import { localDynamo, Meter, shortName, type MeteredCall } from "../lib/dynamo.js";
 import { BenchHttp, expectStatus } from "../lib/http.js";
 import { sleep } from "../lib/pool.js";
@@ -600,26 +597,7 @@ async function inProcessCosts(
   const deps = inProcessApiDeps(store, "sessions");
   const projectId = `${options.projectId}-inproc`;
   const scope = devScope(projectId);
-  let requests = 0;
-  const call = async (
-    operationId: OperationId,
-    principal: Principal,
-    params: Record<string, string>,
-    body?: unknown,
-  ) => {
-    const request: ApiRequest = {
-      operationId,
-      params: { projectId, ...params },
-      query: {},
-      headers: {},
-      body,
-      principal,
-      requestId: `bench-sessions-${++requests}`,
-    };
-    const response = await handleApiRequest(request, deps);
-    if (response.status >= 300) throw new Error(`${operationId}: ${response.status} ${JSON.stringify(response.body)}`);
-    return response;
-  };
+  const call = inProcessCaller(deps, projectId, "sessions");
   const measure = async <T>(run: () => Promise<T>): Promise<{ value: T; calls: MeteredCall[]; ms: number }> => {
     meter.take();
     const t0 = performance.now();

@@ -16,14 +16,22 @@ export interface DataProps {
  * What the store adapter calls (shared/adapters/aws/dynamodb-store.ts). TransactWriteItems and
  * TransactGetItems are authorized per item by these same actions. No Scan: nothing scans the table.
  */
-const READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"];
+const READ_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:ConditionCheckItem",
+] as const;
 const WRITE_ACTIONS = [
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",
   "dynamodb:DeleteItem",
   "dynamodb:BatchWriteItem",
   "dynamodb:ConditionCheckItem",
-];
+] as const;
+
+/** An item action the store adapter calls. */
+export type TableItemAction = (typeof READ_ACTIONS)[number] | (typeof WRITE_ACTIONS)[number];
 
 /** The single table, built from `TABLE` (the same definition the local runtime creates). */
 export class Data extends Construct {
@@ -61,7 +69,7 @@ export class Data extends Construct {
   grantRead(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: READ_ACTIONS,
+      actions: [...READ_ACTIONS],
       resourceArns: [
         this.table.tableArn,
         ...TABLE.globalSecondaryIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
@@ -71,7 +79,16 @@ export class Data extends Construct {
 
   /** Item writes (indexes are maintained by DynamoDB and need no grant). */
   grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: WRITE_ACTIONS, resourceArns: [this.table.tableArn] });
+    return iam.Grant.addToPrincipal({ grantee, actions: [...WRITE_ACTIONS], resourceArns: [this.table.tableArn] });
+  }
+
+  /**
+   * Only these item actions, on the table itself (no index): for a consumer whose store calls are few and
+   * known, e.g. a plugin that gets and queries a session's items and puts annotations (a single conditional
+   * put is a PutItem, see DynamoDbStore.transact).
+   */
+  grantItemActions(grantee: iam.IGrantable, actions: readonly TableItemAction[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [this.table.tableArn] });
   }
 
   /**

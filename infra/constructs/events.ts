@@ -39,6 +39,11 @@ const CONSUMER_GRANTS: { [K in ConsumerName]: (fn: lambda.IFunction, resources: 
     data.grantReadWrite(fn);
     mail.grantSendEmail(fn, mailIdentity);
   },
+  // Reads the session, its annotations and the invitations; claims and records each delivery.
+  summaryMailer: (fn, { data, mail, mailIdentity }) => {
+    data.grantReadWrite(fn);
+    mail.grantSendEmail(fn, mailIdentity);
+  },
   // Re-reads the gathering; the schedules live in EventBridge Scheduler, not in the table.
   schedulerSync: (fn, { data, scheduling }) => {
     data.grantRead(fn);

@@ -1,17 +1,16 @@
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
-import * as events from "aws-cdk-lib/aws-events";
-import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { QUEUE_RULES, QUEUES } from "../../shared/events/rules.js";
+import { QUEUES } from "../../shared/events/rules.js";
 import { SEQUENCER_STREAM_FILTER_PATTERN } from "../../shared/store/table.js";
 import type { Data } from "./data.js";
 import { deadLetterQueue } from "./dead-letter-queue.js";
 import { createNodeFunction, type BaseEnvironment } from "./node-function.js";
+import type { QueueRuleTarget } from "./queue-rules.js";
 import { acknowledgeWildcardResource } from "../nag.js";
 
 export interface SessionsProps {
@@ -21,8 +20,8 @@ export interface SessionsProps {
 
 /**
  * What sessions add to the stack: the message sequencer (a second, filtered consumer of the table's
- * stream), the bot command queue a bot fleet consumes (fed by an EventBridge rule per `QUEUE_RULES`
- * entry), and the debug-audio bucket.
+ * stream), the bot command queue a bot fleet consumes (fed by the `QUEUE_RULES` entries that target it,
+ * see routeQueueRules), and the debug-audio bucket.
  */
 export class Sessions extends Construct {
   readonly sequencer: NodejsFunction;
@@ -102,29 +101,11 @@ export class Sessions extends Construct {
   }
 
   /**
-   * The rules that put bot commands on the queue (`QUEUE_RULES`), on the stack's bus. The message body is
-   * the event's `detail` — the envelope, with the command in `data.command` — as documented.
+   * Where `QUEUE_RULES` put bot commands: the queue, with the message body the event's `detail` — the
+   * envelope, with the command in `data.command` — as documented (see routeQueueRules).
    */
-  routeCommands(bus: events.IEventBus): void {
-    const definition = QUEUES.botCommands;
-    for (const rule of QUEUE_RULES) {
-      if (rule.queue !== "botCommands") throw new Error(`no queue for ${rule.queue} in the Sessions construct`);
-      new events.Rule(this, `Rule-${rule.id}`, {
-        eventBus: bus,
-        description: rule.description,
-        eventPattern: rule.pattern as events.EventPattern,
-        targets: [
-          new targets.SqsQueue(this.botCommands, {
-            message: events.RuleTargetInput.fromEventPath("$.detail"),
-            deadLetterQueue: this.botCommandDeliveryFailures,
-            // The local bus retries a send to the queue as often (QUEUES is read by both).
-            retryAttempts: definition.deliveryRetryAttempts,
-            // A command older than the queue keeps them is stale (its ack deadline long past).
-            maxEventAge: Duration.seconds(definition.retentionSeconds),
-          }),
-        ],
-      });
-    }
+  get commandRuleTarget(): QueueRuleTarget {
+    return { scope: this, queue: this.botCommands, deliveryFailures: this.botCommandDeliveryFailures };
   }
 
   /** Store, read and delete a session's recordings (deleting lists the session's prefix). */

@@ -3,18 +3,21 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 
 /**
- * The live lobby demo, served by the local API server under /demo/ (the `extra` hook of
- * local/api/server.ts): the page, its script and styles, and a browser build of the SDK bundled by
- * esbuild on first request (then cached). Everything else is left to the API.
+ * The live demo pages, served by the local API server under /demo/ (the `extra` hook of
+ * local/api/server.ts): the lobby and the session page, their scripts and styles, and a browser build of
+ * the SDK bundled by esbuild on first request (then cached). Everything else is left to the API.
  */
 const PAGES: Record<string, { file: string; type: string }> = {
   "/demo/lobby": { file: "lobby.html", type: "text/html; charset=utf-8" },
   "/demo/lobby.js": { file: "lobby.js", type: "text/javascript; charset=utf-8" },
   "/demo/lobby.css": { file: "lobby.css", type: "text/css; charset=utf-8" },
+  "/demo/session": { file: "session.html", type: "text/html; charset=utf-8" },
+  "/demo/session.js": { file: "session.js", type: "text/javascript; charset=utf-8" },
+  "/demo/session.css": { file: "session.css", type: "text/css; charset=utf-8" },
 };
 
 const SECURITY_HEADERS = {
-  // The page takes an API key in its URL: never leak it in a Referer, never cache the page.
+  // The pages take an API key in their URL: never leak it in a Referer, never cache the page.
   "Referrer-Policy": "no-referrer",
   "Cache-Control": "no-store",
   "X-Content-Type-Options": "nosniff",

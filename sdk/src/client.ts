@@ -1,6 +1,7 @@
 import { enc, type ProjectContext } from "./context.js";
 import { Gathering } from "./gathering.js";
 import { PageIterator } from "./pagination.js";
+import { Plugins } from "./plugins.js";
 import { Session } from "./session.js";
 import type { LiveOptions } from "./sse.js";
 import { Transport, type CallOptions, type FetchLike } from "./transport.js";
@@ -76,6 +77,7 @@ export class Project {
   readonly webhooks: Webhooks;
   readonly sessions: Sessions;
   readonly settings: Settings;
+  readonly plugins: Plugins;
   readonly #ctx: ProjectContext;
 
   /** @internal */
@@ -87,6 +89,7 @@ export class Project {
     this.webhooks = new Webhooks(ctx);
     this.sessions = new Sessions(ctx);
     this.settings = new Settings(ctx);
+    this.plugins = new Plugins(ctx);
   }
 
   /** The project's activity log: every delivered domain event, oldest first. */

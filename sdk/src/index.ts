@@ -1,3 +1,13 @@
+export {
+  applyMessageAnnotationEvent,
+  applySessionAnnotationEvent,
+  compareMessageAnnotations,
+  compareSessionAnnotations,
+  markCurrent,
+  MESSAGE_ANNOTATION_EVENT_TYPES,
+  MESSAGE_ANNOTATION_PAGE_LIMIT,
+  SESSION_ANNOTATION_EVENT_TYPES,
+} from "./annotations.js";
 export { CortexClient, Gatherings, Participants, Project, Sessions, Settings } from "./client.js";
 export type { CortexClientOptions, JoinResult } from "./client.js";
 export type { MutationOptions } from "./context.js";
@@ -13,6 +23,7 @@ export {
   MEMBER_EVENT_TYPES,
 } from "./gathering.js";
 export { PageIterator } from "./pagination.js";
+export { Plugins } from "./plugins.js";
 export {
   applyMessageEvent,
   compareMessages,

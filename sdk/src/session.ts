@@ -1,14 +1,29 @@
+import {
+  applyMessageAnnotationEvent,
+  applySessionAnnotationEvent,
+  compareMessageAnnotations,
+  compareSessionAnnotations,
+  MESSAGE_ANNOTATION_EVENT_TYPES,
+  MESSAGE_ANNOTATION_PAGE_LIMIT,
+  SESSION_ANNOTATION_EVENT_TYPES,
+} from "./annotations.js";
 import { enc, replaceFields, withFields, type MutationOptions, type ProjectContext } from "./context.js";
 import { PageIterator } from "./pagination.js";
 import { CollectionSubscription, DocumentSubscription } from "./subscriptions.js";
 import type { CallOptions } from "./transport.js";
 import type {
+  ActionAccepted,
   Attendee,
   DebugAudioLink,
   EventEnvelope,
+  ListMessageAnnotationsQuery,
+  ListSessionAnnotationsQuery,
   Message,
+  MessageAnnotation,
   Page,
   PageQuery,
+  SessionActions,
+  SessionAnnotation,
   SessionCommandResult,
   SessionData,
   UpdateSessionInput,
@@ -42,20 +57,25 @@ interface CommandAnswer extends SessionCommandResult {
 }
 
 /**
- * A live Session. Every field from the API response is available directly on the object
- * (`session.title`, `session.status`, `session.bot.state`, `session.messageCount`, …), and the object
- * exposes action methods: `start()`, `stop()`, `getMessages()`, `watch()`, `watchMessages()`,
- * `downloadDebugAudio()`, `getAttendance()`, `update()`, `refresh()`, `delete()`. Every call that returns
- * the session updates these fields, and so does `watch()` as events arrive.
- *
- * Not here yet: plugin annotations and actions (`getActions()`, `regenerateSummary()`,
- * `watchMessageAnnotations()`, `watchSessionAnnotations()`); they come with the annotation plugins.
+ * Events that carry no session and change nothing of it but its version: a plugin's annotation, given
+ * its place in the session's log.
  */
-/** The session an event leaves behind: the one it carries, or, for `message.created`, the current one advanced. */
+const VERSION_ONLY_EVENT_TYPES: ReadonlySet<string> = new Set([
+  ...MESSAGE_ANNOTATION_EVENT_TYPES,
+  ...SESSION_ANNOTATION_EVENT_TYPES,
+]);
+
+/**
+ * The session an event leaves behind: the one it carries; for `message.created`, the current one with
+ * the message counted; for an annotation event, the current one at the event's version. Undefined when
+ * the event does not say (an unknown event without a session, or nothing current to advance).
+ */
 export function sessionAfter(event: EventEnvelope, current: SessionData | undefined): SessionData | undefined {
   const carried = (event.data as { session?: SessionData }).session;
   if (carried) return carried;
-  if (event.type !== "message.created" || !current) return undefined;
+  if (!current) return undefined;
+  if (VERSION_ONLY_EVENT_TYPES.has(event.type)) return { ...current, version: event.version };
+  if (event.type !== "message.created") return undefined;
   const message = (event.data as { message?: Message }).message;
   return {
     ...current,
@@ -65,6 +85,15 @@ export function sessionAfter(event: EventEnvelope, current: SessionData | undefi
   };
 }
 
+/**
+ * A live Session. Every field from the API response is available directly on the object
+ * (`session.title`, `session.status`, `session.bot.state`, `session.messageCount`, …), and the object
+ * exposes action methods: `start()`, `stop()`, `getMessages()`, `watch()`, `watchMessages()`,
+ * `downloadDebugAudio()`, `getAttendance()`, `update()`, `refresh()`, `delete()`, and the plugins'
+ * `getActions()`, `runAction()`, `regenerateSummary()`, `getSessionAnnotations()`,
+ * `getMessageAnnotations()`, `watchSessionAnnotations()`, `watchMessageAnnotations()`. Every call that
+ * returns the session updates these fields, and so does `watch()` as events arrive.
+ */
 export class Session extends withFields<SessionData>() {
   readonly #ctx: ProjectContext;
   #raw: SessionData;
@@ -158,13 +187,18 @@ export class Session extends withFields<SessionData>() {
 
   // ── Transcript and attendance ───────────────────────────────────────────────────────────────────────
 
-  #pages<T>(suffix: string, limit: number, query: PageQuery, signal?: AbortSignal): PageIterator<T> {
+  #pages<T>(
+    suffix: string,
+    limit: number,
+    query: PageQuery,
+    options: { signal?: AbortSignal; filters?: Record<string, string | undefined> } = {},
+  ): PageIterator<T> {
     return new PageIterator(async (cursor) => {
       const { body } = await this.#ctx.transport.request<Page<T>>({
         method: "GET",
         path: this.#path(suffix),
-        query: { limit: query.limit ?? limit, cursor },
-        signal,
+        query: { ...options.filters, limit: query.limit ?? limit, cursor },
+        signal: options.signal,
       });
       return body;
     }, query.cursor);
@@ -210,6 +244,66 @@ export class Session extends withFields<SessionData>() {
     return new Blob([bytes], { type: "audio/wav" });
   }
 
+  // ── Plugins: actions and annotations ─────────────────────────────────────────────────────────────────
+
+  /**
+   * The plugin actions available for this session, grouped by the plugin that contributes them (the
+   * project's enabled plugins): what an action menu shows, e.g. "Generate minutes".
+   */
+  async getActions(options: CallOptions = {}): Promise<SessionActions> {
+    const request = { method: "GET" as const, path: this.#path("/actions"), ...options };
+    return (await this.#ctx.transport.request<SessionActions>(request)).body;
+  }
+
+  /**
+   * Runs a plugin action (as `getActions()` lists them). Resolves once it is accepted; the plugin runs it
+   * on its queue, and the annotation it produces names the answer's `requestId` in `trigger.requestId`.
+   * A disabled plugin's action fails with a 409 CortexError (`plugin_disabled`).
+   */
+  async runAction(pluginId: string, actionId: string, options: CallOptions = {}): Promise<ActionAccepted> {
+    const path = this.#path(`/actions/${enc(pluginId)}/${enc(actionId)}`);
+    return (await this.#ctx.transport.request<ActionAccepted>({ method: "POST", path, ...options })).body;
+  }
+
+  /**
+   * Regenerate the summary for this session. Resolves once the request is accepted; the new summary
+   * arrives as a `session.annotation.created` (see `watchSessionAnnotations()`) and supersedes the
+   * previous one, which is kept with `current: false`. Pass `idempotencyKey` to make a retry across
+   * restarts one request.
+   */
+  async regenerateSummary(options: CallOptions = {}): Promise<void> {
+    await this.#ctx.transport.request<ActionAccepted>({
+      method: "POST",
+      path: this.#path("/summary/regenerate"),
+      ...options,
+    });
+  }
+
+  /** The session-level annotations (summaries, action items, the meeting's sentiment), oldest first. */
+  async getSessionAnnotations(
+    query: ListSessionAnnotationsQuery = {},
+    options: CallOptions = {},
+  ): Promise<SessionAnnotation[]> {
+    const { body } = await this.#ctx.transport.request<{ items: SessionAnnotation[] }>({
+      method: "GET",
+      path: this.#path("/annotations"),
+      query: { type: query.type },
+      ...options,
+    });
+    return body.items;
+  }
+
+  /** The annotations of this session's messages (profanity, sentiment) page by page, by message id. */
+  messageAnnotations(query: ListMessageAnnotationsQuery = {}): PageIterator<MessageAnnotation> {
+    const { messageId, ...page } = query;
+    return this.#pages("/message-annotations", MESSAGE_ANNOTATION_PAGE_LIMIT, page, { filters: { messageId } });
+  }
+
+  /** Every annotation of this session's messages (every page), or of one message (`{ messageId }`). */
+  getMessageAnnotations(query: Pick<ListMessageAnnotationsQuery, "messageId"> = {}): Promise<MessageAnnotation[]> {
+    return this.messageAnnotations(query).toArray();
+  }
+
   // ── Live views ──────────────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -246,9 +340,71 @@ export class Session extends withFields<SessionData>() {
       compare: compareMessages,
       load: async (signal) => {
         const { version } = await this.#get({ signal });
-        return { version, items: await this.#pages<Message>("/messages", MESSAGE_PAGE_LIMIT, {}, signal).toArray() };
+        return {
+          version,
+          items: await this.#pages<Message>("/messages", MESSAGE_PAGE_LIMIT, {}, { signal }).toArray(),
+        };
       },
       apply: applyMessageEvent,
+      options: this.#ctx.live,
+    });
+  }
+
+  /**
+   * Live-subscribe to message annotations for this session's messages, in the listing's order (by
+   * message id, then plugin). The session's version is read first, then every page of
+   * `getMessageAnnotations()`; `message.annotation.created` events after that version fold new
+   * annotations in as plugins emit them.
+   *
+   * Note: `message.annotation.created` is message-scoped (its `resource` is `message:{id}`, not the
+   * session), and the reducer can't cheaply verify which session a given messageId belongs to. Group the
+   * returned annotations by `messageId` and render only the ones for messages you already know belong to
+   * this session: pair this watch with `watchMessages()` or `getMessages()` and use that messageId set as
+   * the filter on the rendering side.
+   */
+  watchMessageAnnotations(): CollectionSubscription<MessageAnnotation> {
+    return new CollectionSubscription<MessageAnnotation>(this.#ctx.transport, {
+      path: this.#path("/events"),
+      types: MESSAGE_ANNOTATION_EVENT_TYPES,
+      describe: `watch of the message annotations of session ${this.id}`,
+      idOf: (annotation) => annotation.id,
+      compare: compareMessageAnnotations,
+      load: async (signal) => {
+        const { version } = await this.#get({ signal });
+        const pages = this.#pages<MessageAnnotation>(
+          "/message-annotations",
+          MESSAGE_ANNOTATION_PAGE_LIMIT,
+          {},
+          {
+            signal,
+          },
+        );
+        return { version, items: await pages.toArray() };
+      },
+      apply: applyMessageAnnotationEvent,
+      options: this.#ctx.live,
+    });
+  }
+
+  /**
+   * Live-subscribe to session-level annotations for this session (summaries, action items, the meeting's
+   * sentiment), oldest first as `getSessionAnnotations()` lists them. The session's version is read
+   * first, then the annotations; `session.annotation.created` events after that version fold new ones
+   * in. A new annotation is `current`, and the one of the same type it supersedes turns `current: false`
+   * (it is kept), so the view always equals a fresh read.
+   */
+  watchSessionAnnotations(): CollectionSubscription<SessionAnnotation> {
+    return new CollectionSubscription<SessionAnnotation>(this.#ctx.transport, {
+      path: this.#path("/events"),
+      types: SESSION_ANNOTATION_EVENT_TYPES,
+      describe: `watch of the session annotations of session ${this.id}`,
+      idOf: (annotation) => annotation.id,
+      compare: compareSessionAnnotations,
+      load: async (signal) => {
+        const { version } = await this.#get({ signal });
+        return { version, items: await this.getSessionAnnotations({}, { signal }) };
+      },
+      apply: applySessionAnnotationEvent,
       options: this.#ctx.live,
     });
   }

@@ -90,6 +90,8 @@ export interface Invitation {
   status: InvitationStatus;
   message?: string | undefined;
   deliveryError?: string | undefined;
+  /** The summary email of the gathering's latest ended session, once it was sent or failed. */
+  summaryEmail?: { sessionId: string; status: "sent" | "failed"; error?: string | undefined; at: string } | undefined;
   calendarSequence?: number | undefined;
   /** The gathering version of this invitation's last change; live views skip older events. */
   version?: number | undefined;
@@ -136,6 +138,8 @@ export interface SessionData {
   idleTimeout?: number | null | undefined;
   /** The gathering that started this session, if any. */
   gatheringId?: string | undefined;
+  /** More addresses the summary email goes to when the session ends (beside a gathering's invitations). */
+  summaryRecipients?: string[] | undefined;
   bot: SessionBot;
   /** Messages published so far. */
   messageCount: number;
@@ -189,6 +193,8 @@ export interface Attendee {
 export interface ProjectSettings {
   /** Store each utterance's WAV for 24 h (for investigating transcription quality). */
   debugAudioEnabled: boolean;
+  /** Email the summary and action items when a session ends (default true). */
+  summaryEmailEnabled: boolean;
   updatedAt?: string | undefined;
 }
 
@@ -283,6 +289,117 @@ export interface EventEnvelope<D = Record<string, unknown>> {
   occurredAt: string;
   actor?: Actor | undefined;
   data: D;
+}
+
+// ── Plugins and annotations ─────────────────────────────────────────────────────────────────────────────
+
+/** The plugins of the catalog (a deployment's plugins are its functions). */
+export type PluginId = "profanity" | "sentiment" | "summary" | "action_items";
+/** What an annotation is: `profanity` and `sentiment` of a message; `summary`, `action_items`, `sentiment` of a session. */
+export type AnnotationType = "profanity" | "summary" | "action_items" | "sentiment";
+/** What sets a plugin off: an utterance, the session's end, or one of its actions. */
+export type AnnotationTriggerKind = "message.created" | "session.ended" | "action";
+
+export interface AnnotationTrigger {
+  kind: AnnotationTriggerKind;
+  /** For an action: which one. */
+  actionId?: string | undefined;
+  /** For an action: the request that ran it (`req_…`, as `runAction()` answers). */
+  requestId?: string | undefined;
+}
+
+/** What a plugin made of a message (profanity, sentiment). */
+export interface MessageAnnotation {
+  /** Annotation id (`ann_…`). */
+  id: string;
+  tenantId: string;
+  projectId: string;
+  sessionId: string;
+  /** The message this annotation is attached to. */
+  messageId: string;
+  pluginId: PluginId;
+  /** The project's instance of the plugin that wrote it. */
+  pluginInstanceId?: string | undefined;
+  type: AnnotationType;
+  /** What the plugin found; always names the `engine` that made it. */
+  data: Record<string, unknown>;
+  trigger: AnnotationTrigger;
+  createdAt: string;
+  /** The session version that published it (absent while it is on its way into the session's log). */
+  version?: number | undefined;
+}
+
+/** What a plugin made of a whole session (a summary, action items, the meeting's sentiment). */
+export interface SessionAnnotation {
+  /** Annotation id (`ann_…`). */
+  id: string;
+  tenantId: string;
+  projectId: string;
+  sessionId: string;
+  pluginId: PluginId;
+  /** The project's instance of the plugin that wrote it. */
+  pluginInstanceId?: string | undefined;
+  type: AnnotationType;
+  /** What the plugin found; always names the `engine` that made it. */
+  data: Record<string, unknown>;
+  trigger: AnnotationTrigger;
+  createdAt: string;
+  /** The session version that published it (absent while it is on its way into the session's log). */
+  version?: number | undefined;
+  /** The newest of its type: a regenerated summary supersedes the previous one, which is kept (`false`). */
+  current: boolean;
+}
+
+/** An action a plugin contributes to a session's menu, e.g. `generate-minutes` ("Generate minutes"). */
+export interface PluginAction {
+  id: string;
+  name: string;
+  description: string;
+}
+
+/** A project's instance of a plugin: the catalog's description, and what the project set. */
+export interface PluginInstance {
+  /** The plugin id. */
+  id: PluginId;
+  /** This project's instance of it. */
+  pluginInstanceId: string;
+  name: string;
+  description: string;
+  /** The annotation types it writes. */
+  writes: AnnotationType[];
+  /** What sets it off. */
+  listensTo: AnnotationTriggerKind[];
+  actions: PluginAction[];
+  enabled: boolean;
+  /** Its configuration, defaults filled in. */
+  config: Record<string, unknown>;
+  /** When the project last changed it (absent: the defaults). */
+  updatedAt?: string | undefined;
+}
+
+/** One plugin of a session's action menu. */
+export interface SessionActionsPlugin {
+  id: PluginId;
+  pluginInstanceId: string;
+  name: string;
+  description: string;
+  actions: PluginAction[];
+}
+
+/** `getActions()`: the project's enabled plugins, with the actions each contributes. */
+export interface SessionActions {
+  sessionId: string;
+  plugins: SessionActionsPlugin[];
+}
+
+/** The answer to `runAction()` (202): the plugin runs it on its queue. */
+export interface ActionAccepted {
+  message: string;
+  sessionId: string;
+  pluginId: PluginId;
+  actionId: string;
+  /** The annotation the action produces names this in `trigger.requestId`. */
+  requestId: string;
 }
 
 /** RFC 9457 problem details, as every error response carries them. */
@@ -394,11 +511,15 @@ export interface CreateSessionInput {
   idleTimeout?: number | null;
   /** Command the bot to join now (default true); otherwise call `start()` later. */
   autoStart?: boolean;
+  /** Up to 50 addresses that get the summary email when the session ends. */
+  summaryRecipients?: string[];
 }
 
 export interface UpdateSessionInput {
   title?: string;
   idleTimeout?: number | null;
+  /** Replaces the summary recipients (an empty list clears them). */
+  summaryRecipients?: string[];
 }
 
 export interface ListSessionsQuery extends PageQuery {
@@ -409,6 +530,23 @@ export interface ListSessionsQuery extends PageQuery {
 
 export interface UpdateSettingsInput {
   debugAudioEnabled?: boolean;
+  summaryEmailEnabled?: boolean;
+}
+
+export interface UpdatePluginInput {
+  enabled?: boolean;
+  /** The plugin's configuration (checked per plugin; keys left out take their defaults). */
+  config?: Record<string, unknown>;
+}
+
+export interface ListSessionAnnotationsQuery {
+  /** Only annotations of this type. */
+  type?: AnnotationType;
+}
+
+export interface ListMessageAnnotationsQuery extends PageQuery {
+  /** Only this message's annotations. */
+  messageId?: string;
 }
 
 // ── The bot API (sdk/src/bot.ts) ───────────────────────────────────────────────────────────────────────

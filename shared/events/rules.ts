@@ -2,6 +2,7 @@ import type { FunctionEntry } from "../kernel/config.js";
 import { EVENT_SOURCE } from "../kernel/envelope.js";
 import type { EventType } from "./catalog.js";
 import { BOT_COMMAND_EVENT_TYPES } from "../domain/sessions/events.js";
+import type { PluginId } from "../domain/plugins/model.js";
 
 /**
  * Which consumer hears which events: the EventBridge rules, defined once. The CDK stack creates one
@@ -45,6 +46,10 @@ export const CONSUMERS = {
     entry: "mailer",
     description: "Emails invitations, updates and cancellations (SES v2, .ics attached).",
   },
+  summaryMailer: {
+    entry: "summary-mailer",
+    description: "Emails a gathering's invitations the summary and action items of its ended session (SES v2).",
+  },
   schedulerSync: {
     entry: "scheduler-sync",
     description: "Keeps the one-time schedules of appointments and sessions (idle, bot acknowledgement) in step.",
@@ -57,6 +62,31 @@ export const CONSUMERS = {
 
 /** Functions invoked by EventBridge Scheduler (targets of one-time schedules). */
 export const SCHEDULE_TARGET = { entry: "scheduler-target" } as const;
+
+/**
+ * A plugin's queue: EventBridge → SQS → its function in batches (one engine call per batch), a failed
+ * record retried with backoff (`PLUGIN_RETRY_DELAYS_SECONDS`) and dead-lettered after `maxReceiveCount`
+ * receives, so one poisoned event never holds up the rest. Its visibility timeout covers its function's.
+ */
+function pluginQueue<E extends "plugin-profanity" | "plugin-sentiment" | "plugin-summary" | "plugin-action-items">(
+  entry: E,
+  description: string,
+  batchSize: number,
+  visibilityTimeoutSeconds: number,
+) {
+  return {
+    name: entry,
+    entry,
+    description,
+    batchSize,
+    visibilityTimeoutSeconds,
+    maxReceiveCount: PLUGIN_RETRY_DELAYS_SECONDS.length + 1,
+    deliveryRetryAttempts: 8,
+  } as const;
+}
+
+/** A plugin's failed record becomes visible again after these delays (then its dead-letter queue). */
+export const PLUGIN_RETRY_DELAYS_SECONDS = [5, 30, 120] as const;
 
 /** Queues with a consumer function (an SQS event-source mapping on AWS, the local SQS locally). */
 export const QUEUES = {
@@ -87,7 +117,19 @@ export const QUEUES = {
     /** The queue rules' target: EventBridge's retries when the queue cannot be reached (the local bus too). */
     deliveryRetryAttempts: 8,
   },
+  pluginProfanity: pluginQueue("plugin-profanity", "Utterances to check for profanity.", 10, 60),
+  pluginSentiment: pluginQueue("plugin-sentiment", "Utterances to score, and ended sessions to roll up.", 10, 120),
+  pluginSummary: pluginQueue("plugin-summary", "Ended sessions and minutes requests to summarize.", 5, 240),
+  pluginActionItems: pluginQueue("plugin-action-items", "Ended sessions and requests for action items.", 5, 240),
 } as const;
+
+/** Which plugin each plugin queue runs. */
+export const PLUGIN_QUEUES = {
+  profanity: "pluginProfanity",
+  sentiment: "pluginSentiment",
+  summary: "pluginSummary",
+  action_items: "pluginActionItems",
+} as const satisfies Record<PluginId, keyof typeof QUEUES>;
 
 /** Rules whose target is a queue (EventBridge → SQS on AWS; the local bus sends to the local SQS). */
 export interface QueueRuleDefinition {
@@ -97,7 +139,57 @@ export interface QueueRuleDefinition {
   pattern: RuleDefinition["pattern"];
 }
 
+/** Utterances only: system messages (joins, leaves) are not annotated. */
+const utterances = { data: { message: { type: ["user"] } } };
+const actionsOf = (pluginId: PluginId) => ({ data: { action: { pluginId: [pluginId] } } });
+
 export const QUEUE_RULES: readonly QueueRuleDefinition[] = [
+  {
+    id: "plugin-profanity-messages",
+    queue: "pluginProfanity",
+    description: "Each utterance, to the profanity plugin.",
+    pattern: { source: [EVENT_SOURCE], "detail-type": ["message.created"], detail: utterances },
+  },
+  {
+    id: "plugin-sentiment-messages",
+    queue: "pluginSentiment",
+    description: "Each utterance, to the sentiment plugin.",
+    pattern: { source: [EVENT_SOURCE], "detail-type": ["message.created"], detail: utterances },
+  },
+  {
+    id: "plugin-sentiment-sessions",
+    queue: "pluginSentiment",
+    description: "Ended sessions, to the sentiment plugin (the meeting's roll-up).",
+    pattern: { source: [EVENT_SOURCE], "detail-type": ["session.ended"] },
+  },
+  {
+    id: "plugin-summary-sessions",
+    queue: "pluginSummary",
+    description: "Ended sessions, to the summary plugin.",
+    pattern: { source: [EVENT_SOURCE], "detail-type": ["session.ended"] },
+  },
+  {
+    id: "plugin-summary-actions",
+    queue: "pluginSummary",
+    description: "The summary plugin's actions (Generate minutes, regenerateSummary()).",
+    pattern: { source: [EVENT_SOURCE], "detail-type": ["session.action.requested"], detail: actionsOf("summary") },
+  },
+  {
+    id: "plugin-action-items-sessions",
+    queue: "pluginActionItems",
+    description: "Ended sessions, to the action-items plugin.",
+    pattern: { source: [EVENT_SOURCE], "detail-type": ["session.ended"] },
+  },
+  {
+    id: "plugin-action-items-actions",
+    queue: "pluginActionItems",
+    description: "The action-items plugin's actions.",
+    pattern: {
+      source: [EVENT_SOURCE],
+      "detail-type": ["session.action.requested"],
+      detail: actionsOf("action_items"),
+    },
+  },
   {
     id: "bot-commands",
     queue: "botCommands",
@@ -123,6 +215,17 @@ export const RULES: readonly RuleDefinition[] = [
     pattern: {
       source: [EVENT_SOURCE],
       "detail-type": [...MAIL_EVENT_TYPES],
+    },
+  },
+  {
+    id: "summary-mail",
+    consumer: "summaryMailer",
+    description: "The annotations written when a session ends: its summary email, once they are all there.",
+    pattern: {
+      source: [EVENT_SOURCE],
+      "detail-type": ["session.annotation.created"],
+      // Not the annotations of actions (Generate minutes): only the end of the meeting sends the email.
+      detail: { data: { annotation: { trigger: { kind: ["session.ended"] }, type: ["summary", "action_items"] } } },
     },
   },
   {

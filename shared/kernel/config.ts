@@ -51,6 +51,13 @@ export const ENV = {
   debugAudioBucket: "DEBUG_AUDIO_BUCKET",
   /** "true" addresses the bucket by path (S3-compatible stores on one machine); AWS uses virtual hosts. */
   s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
+  /** Annotation engines (shared/adapters/aws/engines.ts): the local one (default) or the AWS service. */
+  profanityEngine: "PROFANITY_ENGINE",
+  sentimentEngine: "SENTIMENT_ENGINE",
+  minutesEngine: "MINUTES_ENGINE",
+  bedrockModelId: "BEDROCK_MODEL_ID",
+  /** Scales the plugins' retry delays (PLUGIN_RETRY_DELAYS_SECONDS); the local runtime shortens them. */
+  pluginRetryScale: "PLUGIN_RETRY_SCALE",
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -78,10 +85,15 @@ export const FUNCTION_ENV = {
   "message-sequencer": [],
   "activity-recorder": [],
   mailer: ["mailFrom", "publicBaseUrl", "sesConfigurationSet"],
+  "summary-mailer": ["mailFrom", "sesConfigurationSet"],
   "scheduler-sync": ["scheduleGroupName", "schedulerRoleArn", "schedulerTargetArn"],
   "scheduler-target": ["scheduleGroupName", "schedulerRoleArn", "schedulerTargetArn"],
   "webhook-fanout": ["webhookQueueUrl"],
   "webhook-deliver": ["webhookQueueUrl", "webhookAllowPrivateTargets", "webhookAllowHttp", "webhookRetryScale"],
+  "plugin-profanity": ["profanityEngine", "pluginRetryScale"],
+  "plugin-sentiment": ["sentimentEngine", "pluginRetryScale"],
+  "plugin-summary": ["minutesEngine", "bedrockModelId", "pluginRetryScale"],
+  "plugin-action-items": ["minutesEngine", "bedrockModelId", "pluginRetryScale"],
   "user-function": [
     "webhookQueueUrl",
     "webhookAllowPrivateTargets",
@@ -134,6 +146,13 @@ export const FUNCTIONS = {
     asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 6 },
     deliveryRetryAttempts: 8,
   },
+  // Its delivery claims outlast this timeout (SUMMARY_CLAIM_LEASE_MS), so keep the two in step.
+  "summary-mailer": {
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 6 },
+    deliveryRetryAttempts: 8,
+  },
   "scheduler-sync": {
     timeoutSeconds: 20,
     memoryMb: 256,
@@ -149,6 +168,12 @@ export const FUNCTIONS = {
   // A late retry re-checks the gathering, so an hour is plenty.
   "scheduler-target": { timeoutSeconds: 30, memoryMb: 256, asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 1 } },
   "webhook-deliver": { timeoutSeconds: 60, memoryMb: 256 },
+  // Plugins are queue consumers (batches, redelivery, a dead-letter queue). A batch of 10 utterances is
+  // one engine call; the NLP model wants memory; a minutes call to a model can take a minute on a long meeting.
+  "plugin-profanity": { timeoutSeconds: 30, memoryMb: 512 },
+  "plugin-sentiment": { timeoutSeconds: 60, memoryMb: 1024 },
+  "plugin-summary": { timeoutSeconds: 120, memoryMb: 1024 },
+  "plugin-action-items": { timeoutSeconds: 120, memoryMb: 1024 },
   "user-function": {
     timeoutSeconds: 30,
     memoryMb: 256,
@@ -156,6 +181,15 @@ export const FUNCTIONS = {
     deliveryRetryAttempts: 8,
   },
 } as const satisfies Record<FunctionEntry, FunctionSettings>;
+
+/**
+ * Claude Haiku 4.5 through the global cross-Region inference profile: a current Converse model with tool
+ * use (the engine forces a tool call for its JSON), callable from most commercial Regions whatever the
+ * model's in-Region availability. A geographic profile (`us.…`, `eu.…`) keeps inference in that
+ * geography at ~10 % more per token; `-c bedrockModelId=…` picks another model (any with tool use). The
+ * model must be enabled for the account in the Bedrock console before the first call.
+ */
+export const DEFAULT_BEDROCK_MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 
 /** How long API Gateway (and the local server) keeps a TOKEN authorizer's answer for a key. */
 export const AUTHORIZER_CACHE_SECONDS = 300;

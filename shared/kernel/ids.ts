@@ -11,6 +11,7 @@ export const ID_PREFIX = {
   webhook: "whk",
   attempt: "att",
   command: "cmd",
+  annotation: "ann",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

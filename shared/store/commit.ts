@@ -18,6 +18,9 @@ export interface EventDefinition {
   aggregate: AggregateType;
   description: string;
   data: z.ZodType;
+  /** The event's `resource` when it is not the aggregate (`message:{id}` for a message's annotation). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition types its own data
+  resource?: (data: any) => string;
 }
 
 export interface EventDraft<T extends string = string> {
@@ -86,7 +89,7 @@ export function buildEnvelopes(
       version: versions[i]!,
       projectId: aggregate.projectId,
       tenantId: aggregate.tenantId,
-      resource: `${aggregate.type}:${aggregate.id}`,
+      resource: entry.resource?.(data) ?? `${aggregate.type}:${aggregate.id}`,
       occurredAt: now.toISOString(),
       ...(draft.actor && { actor: draft.actor }),
       data,

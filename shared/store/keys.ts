@@ -157,6 +157,43 @@ export function attendeeKey(scope: Scope, sessionId: string, peerId: string): It
   return { PK: aggregatePk("session", scope, sessionId), SK: `${ATTENDEE_SK_PREFIX}${peerId}` };
 }
 
+/**
+ * Annotations live in their session's partition (deleted with it), keyed by what makes them unique, so a
+ * plugin's conditional put is its idempotency (one per plugin, message or session, and trigger):
+ *                           SK = MAN#{messageId}#{pluginId}          a message annotation
+ *                           SK = SAN#{pluginId}#{triggerKey}         a session annotation
+ */
+export const MESSAGE_ANNOTATION_SK_PREFIX = "MAN#";
+export const SESSION_ANNOTATION_SK_PREFIX = "SAN#";
+
+export function messageAnnotationKey(scope: Scope, sessionId: string, messageId: string, pluginId: string): ItemKey {
+  return {
+    PK: aggregatePk("session", scope, sessionId),
+    SK: `${MESSAGE_ANNOTATION_SK_PREFIX}${messageId}#${pluginId}`,
+  };
+}
+
+export function sessionAnnotationKey(scope: Scope, sessionId: string, pluginId: string, triggerKey: string): ItemKey {
+  return {
+    PK: aggregatePk("session", scope, sessionId),
+    SK: `${SESSION_ANNOTATION_SK_PREFIX}${pluginId}#${triggerKey}`,
+  };
+}
+
+/**
+ * A session's summary email to one recipient (an invitation of its gathering): claimed by one sender, then
+ * sent or failed — the once-per-(session, recipient) guard. In the session's partition, purged with it:
+ *                           SK = SUMMAIL#{recipientId}
+ */
+export function summaryDeliveryKey(scope: Scope, sessionId: string, recipientId: string): ItemKey {
+  return { PK: aggregatePk("session", scope, sessionId), SK: `SUMMAIL#${recipientId}` };
+}
+
+/** A project's instance of a plugin (enabled, configuration); absent: the catalog's defaults. */
+export function pluginSettingsKey(scope: Scope, pluginId: string): ItemKey {
+  return { PK: `${owned(scope)}#SETTINGS`, SK: `PLUGIN#${pluginId}` };
+}
+
 /** A project's settings (debug audio, …). */
 export function projectSettingsKey(scope: Scope): ItemKey {
   return { PK: `${owned(scope)}#SETTINGS`, SK: "#" };

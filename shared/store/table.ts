@@ -34,11 +34,13 @@ export const STREAM_FILTER_PATTERN = {
 } as const;
 
 /**
- * The message sequencer hears only inserted messages: it gives them their place in the session's event log
- * (one commit per batch), so concurrent speakers never contend on the session's version.
+ * The message sequencer hears only inserted messages and annotations: it gives them their place in the
+ * session's event log (one commit per batch), so concurrent speakers and plugins never contend on the
+ * session's version.
  */
 export const MESSAGE_ITEM_KIND = "message";
+export const ANNOTATION_ITEM_KIND = "annotation";
 export const SEQUENCER_STREAM_FILTER_PATTERN = {
   eventName: ["INSERT"],
-  dynamodb: { NewImage: { kind: { S: [MESSAGE_ITEM_KIND] } } },
+  dynamodb: { NewImage: { kind: { S: [MESSAGE_ITEM_KIND, ANNOTATION_ITEM_KIND] } } },
 } as const;

@@ -113,6 +113,8 @@ describe("path parameters are validated before any work, on every route (item 4)
     webhookId: "whk_01aaaaaaaaaaaaaaaaaaaaaaaa",
     eventId: "evt_01aaaaaaaaaaaaaaaaaaaaaaaa",
     token: "abc.def",
+    pluginId: "summary",
+    actionId: "generate-minutes",
   };
   const withParams = (ROUTES as readonly RouteDefinition[]).filter((r) => r.path.includes("{"));
 
@@ -168,6 +170,7 @@ describe("cursors are opaque and authenticated (item 5)", () => {
     "/sessions",
     `/sessions/${sessionId}/messages`,
     `/sessions/${sessionId}/attendance`,
+    `/sessions/${sessionId}/message-annotations`,
     `/gatherings/${gatheringId}/members`,
     `/gatherings/${gatheringId}/invitations`,
     "/webhooks",
@@ -176,7 +179,7 @@ describe("cursors are opaque and authenticated (item 5)", () => {
     "/activity",
   ];
 
-  it("answers 400 with the cursor's field path for a made-up cursor on all 10 list routes", async () => {
+  it("answers 400 with the cursor's field path for a made-up cursor on all 11 list routes", async () => {
     const api = client();
     const g = await api.create({ name: "C", type: "lobby" });
     const session = await api.post("/sessions", { title: "C", externalRoomId: "r", autoStart: false });

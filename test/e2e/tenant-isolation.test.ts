@@ -55,6 +55,13 @@ const PROBES: Record<string, Probe> = {
   getProjectSettings: {},
   updateProjectSettings: { body: { debugAudioEnabled: true } },
   streamSessionEvents: {},
+  listPlugins: {},
+  updatePlugin: { body: { enabled: false } },
+  listSessionAnnotations: {},
+  listMessageAnnotations: {},
+  getSessionActions: {},
+  runSessionAction: {},
+  regenerateSummary: {},
   sendInvitations: { body: { participantIds: ["intruder"] } },
   listInvitations: {},
   getInvitation: {},
@@ -82,7 +89,7 @@ const PUBLIC = ["getOpenApi", "viewRsvp", "confirmRsvp"];
  * that upsert made, a listing by an id that the caller's project simply has nothing for): they may succeed,
  * but only ever with the caller's own data.
  */
-const OWN_NAMESPACE = new Set(["putParticipant", "getParticipant", "listEventAttempts"]);
+const OWN_NAMESPACE = new Set(["putParticipant", "getParticipant", "listEventAttempts", "updatePlugin"]);
 
 interface World {
   projectId: string;
@@ -141,6 +148,13 @@ async function buildWorld(projectId: string): Promise<World> {
     const current = await api.get(`/sessions/${transcribed.body.id}`);
     return current.body.messageCount === 1 ? true : undefined;
   });
+  // So do the plugins: wait until the message's sentiment annotation is published (it has its version).
+  await eventually(async () => {
+    const annotations = await api.get(`/sessions/${transcribed.body.id}/message-annotations`);
+    return annotations.body.items.some((a: { type: string; version?: number }) => a.type === "sentiment" && a.version)
+      ? true
+      : undefined;
+  });
   const [firstEvent] = await committedEvents(rt, projectId, lobby.id);
   const fresh = await api.get(`/gatherings/${lobby.id}`);
   return {
@@ -157,6 +171,8 @@ async function buildWorld(projectId: string): Promise<World> {
       now: new Date().toISOString(),
       eventId: firstEvent!.id,
       joinCode: fresh.body.joinCode,
+      pluginId: "summary",
+      actionId: "generate-minutes",
     },
   };
 }
@@ -237,7 +253,8 @@ describe("tenant isolation across every route", () => {
     // The victim's ids and names; a 404 may echo an id the caller sent, which shows nothing new.
     const secrets = [
       ...Object.entries(victim.values)
-        .filter(([name]) => name !== "projectId" && name !== "participantId")
+        // Plugin and action ids name the deployment's catalog, the same for every project: not the victim's.
+        .filter(([name]) => !["projectId", "participantId", "pluginId", "actionId"].includes(name))
         .map(([, value]) => value),
       "Victim lobby",
       "Victim Pat",

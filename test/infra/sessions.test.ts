@@ -88,9 +88,10 @@ describe("sessions in the stack", () => {
         (t) => JSON.stringify(t.Arn) === JSON.stringify(getAtt(queueId)),
       ),
     );
-    expect(rules).toHaveLength(QUEUE_RULES.length);
+    const commandRules = QUEUE_RULES.filter((r) => r.queue === "botCommands");
+    expect(rules).toHaveLength(commandRules.length);
     const [, rule] = rules[0]!;
-    expect(rule.Properties.EventPattern).toEqual(QUEUE_RULES[0]!.pattern);
+    expect(rule.Properties.EventPattern).toEqual(commandRules[0]!.pattern);
     expect(rule.Properties.Targets[0]).toMatchObject({
       InputPath: "$.detail",
       DeadLetterConfig: { Arn: getAtt(logicalId(stack.sessions.botCommandDeliveryFailures)) },

@@ -475,23 +475,24 @@ describe("mail", () => {
     expect(set.Properties.DeliveryOptions).toEqual({ TlsPolicy: "REQUIRE" });
   });
 
-  it("lets only the mailer send email, as the configured sender's identity and through the configuration set", () => {
+  it("lets only the two mailers (invitations, summaries) send email, as the configured sender's identity and through the configuration set", () => {
     const sending = statementsByRole().filter(([, s]) => actions(s).some((a) => a.startsWith("ses:")));
-    expect(sending).toHaveLength(1);
-    const [roleId, statement] = sending[0]!;
-    expect(roleId).toBe(roleOf(mailerId));
-    expect(sorted(actions(statement))).toEqual(["ses:SendEmail", "ses:SendRawEmail"]);
-    expect(statement.Condition).toBeUndefined();
+    const summaryMailerId = logicalId(stack.events.consumers.summaryMailer);
+    expect(sending.map(([roleId]) => roleId).sort()).toEqual([roleOf(mailerId), roleOf(summaryMailerId)].sort());
     const identity = stack.formatArn({ service: "ses", resource: "identity", resourceName: "mail.example.net" });
     const configurationSet = stack.formatArn({
       service: "ses",
       resource: "configuration-set",
       resourceName: stack.mail.configurationSet.configurationSetName,
     });
-    expect(statement.Resource).toEqual(
-      expect.arrayContaining([stack.resolve(identity), stack.resolve(configurationSet)]),
-    );
-    expect(statement.Resource).toHaveLength(2);
+    for (const [, statement] of sending) {
+      expect(sorted(actions(statement))).toEqual(["ses:SendEmail", "ses:SendRawEmail"]);
+      expect(statement.Condition).toBeUndefined();
+      expect(statement.Resource).toEqual(
+        expect.arrayContaining([stack.resolve(identity), stack.resolve(configurationSet)]),
+      );
+      expect(statement.Resource).toHaveLength(2);
+    }
   });
 
   it("sends as the address itself, and links to a custom domain, when the deployer says so", () => {
@@ -517,6 +518,13 @@ describe("mail", () => {
     expect(environment[ENV.mailFrom]).toBe(MAIL_FROM);
     expect(environment[ENV.sesConfigurationSet]).toEqual({ Ref: logicalId(stack.mail.configurationSet) });
     expect(environment[ENV.publicBaseUrl]).toEqual(stack.resolve(stack.api.url));
+  });
+
+  it("gives the summary mailer the sender and the configuration set, and no URL (its email has no links)", () => {
+    const environment = environmentOf(stack.events.consumers.summaryMailer);
+    expect(environment[ENV.mailFrom]).toBe(MAIL_FROM);
+    expect(environment[ENV.sesConfigurationSet]).toEqual({ Ref: logicalId(stack.mail.configurationSet) });
+    expect(environment[ENV.publicBaseUrl]).toBeUndefined();
   });
 });
 
@@ -652,6 +660,11 @@ describe("every function", () => {
 
   it("has a role without AWS managed policies, with '*' only for actions that have no resource-level permissions", () => {
     const allowedOnAnyResource = new Set(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"]);
+    // Comprehend's detect actions have no resource type either: each on its plugin's role only (plugins.test.ts).
+    const comprehendOnAnyResource = new Map([
+      ["comprehend:DetectToxicContent", roleOf(logicalId(stack.plugins.consumers.pluginProfanity.fn))],
+      ["comprehend:BatchDetectSentiment", roleOf(logicalId(stack.plugins.consumers.pluginSentiment.fn))],
+    ]);
     // Wildcards inside an ARN: the schedules of the stack's group (the sync and the target, asserted in
     // "scheduling") and the debug-audio objects (the API and user functions, asserted in sessions.test.ts).
     const schedulesOfGroup = JSON.stringify(stack.resolve(stack.scheduling.scheduleArn("*")));
@@ -669,8 +682,16 @@ describe("every function", () => {
         expect(actions(statement).every((a) => a.startsWith("s3:"))).toBe(true);
         continue;
       }
+      // The minutes model in any Region, only through its inference profile (asserted in plugins.test.ts).
+      if (JSON.stringify(statement.Resource).includes(":bedrock:*::foundation-model/")) {
+        expect(actions(statement)).toEqual(["bedrock:InvokeModel"]);
+        expect(Object.keys(statement.Condition as object)).toEqual(["StringEquals"]);
+        continue;
+      }
       expect(statement.Resource).toBe("*");
-      expect(actions(statement).filter((a) => !allowedOnAnyResource.has(a))).toEqual([]);
+      const comprehend = actions(statement).filter((a) => comprehendOnAnyResource.has(a));
+      for (const action of comprehend) expect(role, action).toBe(comprehendOnAnyResource.get(action));
+      expect(actions(statement).filter((a) => !allowedOnAnyResource.has(a) && !comprehend.includes(a))).toEqual([]);
     }
   });
 });

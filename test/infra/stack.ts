@@ -68,6 +68,9 @@ export function functionsOf(stack: CortexStack): Array<[FunctionEntry, IConstruc
     ]),
     [SCHEDULE_TARGET.entry, stack.scheduleTarget.handler],
     [QUEUES.webhookDeliveries.entry, stack.webhooks.deliverer],
+    ...(Object.keys(stack.plugins.consumers) as Array<keyof typeof stack.plugins.consumers>).map(
+      (queue): [FunctionEntry, IConstruct] => [QUEUES[queue].entry, stack.plugins.consumers[queue].fn],
+    ),
     ...Object.values(stack.userFunctions?.functions ?? {}).map((fn): [FunctionEntry, IConstruct] => [
       "user-function",
       fn,

@@ -240,7 +240,8 @@ async function snapshot(client: DynamoDBClient): Promise<Map<string, Json>> {
   return items;
 }
 
-const ASYNC_KINDS = new Set(["activity", "fanout", "webhookAttempt", "signingKey"]);
+// Plugins annotate messages and sessions on their own queues, after the request that made them.
+const ASYNC_KINDS = new Set(["activity", "fanout", "webhookAttempt", "signingKey", "annotation"]);
 const ASYNC_ACTORS = new Set(["system", "schedule"]);
 
 /**
@@ -396,6 +397,8 @@ export async function buildFuzzWorld(rt: RuntimeEndpoints, projectId: string): P
       eventId: events.items.length > 0 ? [events.items[0].id] : ["evt_01aaaaaaaaaaaaaaaaaaaaaaaa"],
       token: ["eyJ2IjoyfQ.AAAA", "x.y"],
       joinCode: [lobby.joinCode],
+      pluginId: ["summary", "profanity", "no_such_plugin"],
+      actionId: ["generate-minutes", "extract-action-items", "no-such-action"],
     },
     botKey,
   };

@@ -35,6 +35,18 @@ import type {
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
 } from "../../shared/consumers/webhooks/model.js";
+import type {
+  ActionAcceptedSchema,
+  MessageAnnotationSchema,
+  PluginInstanceSchema,
+  SessionActionsSchema,
+  SessionAnnotationSchema,
+  UpdatePluginBodySchema,
+} from "../../shared/domain/plugins/model.js";
+import type {
+  ListMessageAnnotationsQuerySchema,
+  ListSessionAnnotationsQuerySchema,
+} from "../../shared/app/http/routes.js";
 import type * as Sdk from "../../sdk/src/index.js";
 import type * as SdkBot from "../../sdk/src/bot.js";
 
@@ -62,6 +74,11 @@ describe("the SDK's types match the API's schemas", () => {
     expectTypeOf<Sdk.WebhookEndpoint>().toEqualTypeOf<Out<typeof WebhookEndpointSchema>>();
     expectTypeOf<Sdk.WebhookEndpointWithSecret>().toEqualTypeOf<Out<typeof WebhookEndpointWithSecretSchema>>();
     expectTypeOf<Sdk.DeliveryAttempt>().toEqualTypeOf<Out<typeof DeliveryAttemptSchema>>();
+    expectTypeOf<Sdk.MessageAnnotation>().toEqualTypeOf<Out<typeof MessageAnnotationSchema>>();
+    expectTypeOf<Sdk.SessionAnnotation>().toEqualTypeOf<Out<typeof SessionAnnotationSchema>>();
+    expectTypeOf<Sdk.PluginInstance>().toEqualTypeOf<Out<typeof PluginInstanceSchema>>();
+    expectTypeOf<Sdk.SessionActions>().toEqualTypeOf<Out<typeof SessionActionsSchema>>();
+    expectTypeOf<Sdk.ActionAccepted>().toEqualTypeOf<Out<typeof ActionAcceptedSchema>>();
     expectTypeOf<Out<typeof EventEnvelopeSchema>>().toExtend<Sdk.EventEnvelope>();
     expectTypeOf<Out<typeof ProblemSchema>>().toExtend<Sdk.Problem>();
   });
@@ -87,6 +104,11 @@ describe("the SDK's types match the API's schemas", () => {
     expectTypeOf<In<typeof UpdateSessionBodySchema>>().toExtend<Sdk.UpdateSessionInput>();
     expectTypeOf<Sdk.UpdateSettingsInput>().toExtend<In<typeof UpdateSettingsBodySchema>>();
     expectTypeOf<In<typeof UpdateSettingsBodySchema>>().toExtend<Sdk.UpdateSettingsInput>();
+    expectTypeOf<Sdk.UpdatePluginInput>().toExtend<In<typeof UpdatePluginBodySchema>>();
+    expectTypeOf<In<typeof UpdatePluginBodySchema>>().toExtend<Sdk.UpdatePluginInput>();
+    expectTypeOf<Sdk.ListSessionAnnotationsQuery>().toExtend<In<typeof ListSessionAnnotationsQuerySchema>>();
+    expectTypeOf<In<typeof ListSessionAnnotationsQuerySchema>>().toExtend<Sdk.ListSessionAnnotationsQuery>();
+    expectTypeOf<Sdk.ListMessageAnnotationsQuery>().toExtend<In<typeof ListMessageAnnotationsQuerySchema>>();
   });
 
   it("the bot API's request bodies", () => {
@@ -96,5 +118,41 @@ describe("the SDK's types match the API's schemas", () => {
     expectTypeOf<In<typeof AttendanceBodySchema>>().toExtend<SdkBot.AttendanceInput>();
     expectTypeOf<SdkBot.PostMessageInput>().toExtend<In<typeof PostMessageBodySchema>>();
     expectTypeOf<In<typeof PostMessageBodySchema>>().toExtend<SdkBot.PostMessageInput>();
+  });
+});
+
+describe("seed 003's Session: the plugins' methods", () => {
+  it("getActions(), regenerateSummary(), watchMessageAnnotations(), watchSessionAnnotations()", () => {
+    type S = Sdk.Session;
+    expectTypeOf<S["getActions"]>().returns.resolves.toEqualTypeOf<Sdk.SessionActions>();
+    expectTypeOf<Awaited<ReturnType<S["getActions"]>>>().toHaveProperty("sessionId").toEqualTypeOf<string>();
+    expectTypeOf<Awaited<ReturnType<S["getActions"]>>["plugins"][number]>().toHaveProperty("actions");
+    expectTypeOf<S["getActions"]>().toBeCallableWith();
+    expectTypeOf<S["regenerateSummary"]>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<S["regenerateSummary"]>().toBeCallableWith();
+    expectTypeOf<S["regenerateSummary"]>().toBeCallableWith({ idempotencyKey: "minutes-1" });
+    expectTypeOf<S["runAction"]>().toBeCallableWith("summary", "generate-minutes");
+    expectTypeOf<S["runAction"]>().returns.resolves.toEqualTypeOf<Sdk.ActionAccepted>();
+    expectTypeOf<S["watchMessageAnnotations"]>().returns.toEqualTypeOf<
+      Sdk.CollectionSubscription<Sdk.MessageAnnotation>
+    >();
+    expectTypeOf<S["watchSessionAnnotations"]>().returns.toEqualTypeOf<
+      Sdk.CollectionSubscription<Sdk.SessionAnnotation>
+    >();
+    expectTypeOf<Sdk.MessageAnnotation["type"]>().toEqualTypeOf<
+      "profanity" | "summary" | "action_items" | "sentiment"
+    >();
+    expectTypeOf<S["getSessionAnnotations"]>().returns.resolves.toEqualTypeOf<Sdk.SessionAnnotation[]>();
+    expectTypeOf<S["getMessageAnnotations"]>().returns.resolves.toEqualTypeOf<Sdk.MessageAnnotation[]>();
+  });
+
+  it("project.plugins: list(), get(id), update(id, { enabled?, config? })", () => {
+    type P = Sdk.Plugins;
+    expectTypeOf<P["list"]>().returns.resolves.toEqualTypeOf<Sdk.PluginInstance[]>();
+    expectTypeOf<P["get"]>().returns.resolves.toEqualTypeOf<Sdk.PluginInstance | undefined>();
+    expectTypeOf<P["update"]>().toBeCallableWith("summary", { enabled: false });
+    expectTypeOf<P["update"]>().toBeCallableWith("summary", { config: { maxSentences: 5 } });
+    expectTypeOf<P["update"]>().returns.resolves.toEqualTypeOf<Sdk.PluginInstance>();
+    expectTypeOf<Sdk.Project["plugins"]>().toEqualTypeOf<Sdk.Plugins>();
   });
 });

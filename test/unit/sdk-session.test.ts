@@ -1,14 +1,23 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  applyMessageAnnotationEvent,
   applyMessageEvent,
+  applySessionAnnotationEvent,
+  compareMessageAnnotations,
   compareMessages,
+  compareSessionAnnotations,
   CortexClient,
+  type AnnotationType,
   type DocumentChange,
   type EventEnvelope,
   type Message,
+  type MessageAnnotation,
+  type SessionAnnotation,
   type SessionData,
   sessionAfter,
 } from "../../sdk/src/index.js";
+import { withCurrent } from "../../shared/domain/plugins/annotations.js";
 
 /**
  * The SDK's Session against a scripted fetch (no server): what it asks for, in which order, with which
@@ -341,5 +350,417 @@ describe("the live session during a meeting", () => {
       lastActivityAt: current.lastActivityAt,
     });
     expect(sessionAfter(event("user"), undefined)).toBeUndefined();
+  });
+});
+
+describe("the live session and the plugins' events", () => {
+  const current = { id: "sess_1", version: 7, messageCount: 3, lastActivityAt: at(1), updatedAt: at(0) } as SessionData;
+
+  it("an annotation event advances only the session's version; an action request carries the session", () => {
+    for (const type of ["message.annotation.created", "session.annotation.created"]) {
+      expect(sessionAfter(event(8, type, { annotation: { id: "ann_1" } }), current)).toEqual({
+        ...current,
+        version: 8,
+      });
+      expect(sessionAfter(event(8, type, { annotation: { id: "ann_1" } }), undefined)).toBeUndefined();
+    }
+    const requested = session(8, { title: "Carried" });
+    expect(
+      sessionAfter(
+        event(8, "session.action.requested", {
+          session: requested,
+          action: { pluginId: "summary", actionId: "generate-minutes", requestId: "req_1" },
+        }),
+        current,
+      ),
+    ).toBe(requested);
+    // An event this SDK does not know, carrying no session, says nothing about it.
+    expect(sessionAfter(event(8, "session.something.new", {}), current)).toBeUndefined();
+  });
+
+  it("watch() keeps version in step through annotation events, so update({ ifMatch: true }) sends the server's version", async () => {
+    const stream = eventStream();
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(1)),
+      [`GET ${PATH}/events`]: () => stream.response(),
+      [`PATCH ${PATH}`]: () => json(200, session(4, { title: "Retro" })),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    const seen: Array<number | undefined> = [];
+    const view = s.watch();
+    view.onSnapshot((value) => seen.push(value?.version));
+    await until(() => (seen.length === 1 ? true : undefined));
+    stream.send(created(2, message("m1", 2)));
+    stream.send(event(3, "message.annotation.created", { annotation: messageAnnotation("ann_1", "m1", "sentiment") }));
+    await until(() => (seen.at(-1) === 3 ? true : undefined));
+    expect(s).toMatchObject({ version: 3, messageCount: 1, title: "Daily stand-up" });
+    await s.update({ title: "Retro" }, { ifMatch: true });
+    view.close();
+    expect(api.calls.find((c) => c.method === "PATCH")!.headers.get("if-match")).toBe('"3"');
+  });
+});
+
+// ── Annotations ─────────────────────────────────────────────────────────────────────────────────────────
+
+function messageAnnotation(
+  id: string,
+  messageId: string,
+  type: "profanity" | "sentiment",
+  patch: Partial<MessageAnnotation> = {},
+): MessageAnnotation {
+  return {
+    id,
+    tenantId: "t",
+    projectId: "demo",
+    sessionId: "sess_1",
+    messageId,
+    pluginId: type,
+    pluginInstanceId: `demo/${type}`,
+    type,
+    data: { engine: "test@1", score: 0.5 },
+    trigger: { kind: "message.created" },
+    createdAt: at(1),
+    ...patch,
+  };
+}
+
+function sessionAnnotation(
+  id: string,
+  type: AnnotationType,
+  second: number,
+  current: boolean,
+  patch: Partial<SessionAnnotation> = {},
+): SessionAnnotation {
+  return {
+    id,
+    tenantId: "t",
+    projectId: "demo",
+    sessionId: "sess_1",
+    pluginId: type === "profanity" ? "profanity" : type,
+    type,
+    data: { engine: "test@1" },
+    trigger: { kind: "session.ended" },
+    createdAt: at(second),
+    current,
+    ...patch,
+  };
+}
+
+describe("message annotation folds", () => {
+  it("order as the listing's sort key does: by message id, then plugin", () => {
+    const list = [
+      messageAnnotation("ann_1", "msg_2", "profanity"),
+      messageAnnotation("ann_2", "msg_10", "sentiment"),
+      messageAnnotation("ann_3", "msg_1", "sentiment"),
+      messageAnnotation("ann_4", "msg_2", "sentiment"),
+      messageAnnotation("ann_5", "msg_1", "profanity"),
+    ];
+    expect(list.sort(compareMessageAnnotations).map((a) => `${a.messageId}/${a.pluginId}`)).toEqual([
+      "msg_1/profanity",
+      "msg_1/sentiment",
+      "msg_10/sentiment",
+      "msg_2/profanity",
+      "msg_2/sentiment",
+    ]);
+  });
+
+  it("an event for a listed annotation replaces it (now with its version); other events change nothing", () => {
+    const listed = messageAnnotation("ann_1", "m1", "sentiment");
+    const items = new Map([[listed.id, listed]]);
+    applyMessageAnnotationEvent(
+      items,
+      event(5, "message.annotation.created", { annotation: { ...listed, version: 5 } }),
+    );
+    applyMessageAnnotationEvent(
+      items,
+      event(6, "message.annotation.created", { annotation: messageAnnotation("ann_2", "m1", "profanity") }),
+    );
+    applyMessageAnnotationEvent(
+      items,
+      event(7, "session.annotation.created", { annotation: sessionAnnotation("ann_3", "summary", 7, true) }),
+    );
+    expect([...items.keys()]).toEqual(["ann_1", "ann_2"]);
+    expect(items.get("ann_1")!.version).toBe(5);
+  });
+});
+
+describe("session annotation folds", () => {
+  it("a regenerated summary becomes current and the one it supersedes turns current: false; other types keep theirs", () => {
+    const items = new Map(
+      [sessionAnnotation("ann_a", "summary", 10, true), sessionAnnotation("ann_b", "action_items", 11, true)].map(
+        (a) => [a.id, a] as const,
+      ),
+    );
+    applySessionAnnotationEvent(
+      items,
+      event(9, "session.annotation.created", {
+        annotation: sessionAnnotation("ann_c", "summary", 20, true, { version: 9 }),
+      }),
+    );
+    const folded = [...items.values()].sort(compareSessionAnnotations);
+    expect(folded.map((a) => [a.id, a.current])).toEqual([
+      ["ann_a", false],
+      ["ann_b", true],
+      ["ann_c", true],
+    ]);
+  });
+
+  it("an older annotation arriving after a newer one of its type does not take current from it", () => {
+    const items = new Map([["ann_new", sessionAnnotation("ann_new", "sentiment", 30, true)]]);
+    applySessionAnnotationEvent(
+      items,
+      event(4, "session.annotation.created", { annotation: sessionAnnotation("ann_old", "sentiment", 20, true) }),
+    );
+    expect(items.get("ann_new")!.current).toBe(true);
+    expect(items.get("ann_old")!.current).toBe(false);
+  });
+
+  it("snapshot plus events, in any order and with any overlap, equals a fresh read (the server's withCurrent)", () => {
+    const annotationsArb = fc
+      .uniqueArray(
+        fc.record({
+          n: fc.integer({ min: 0, max: 999 }),
+          type: fc.constantFrom<AnnotationType>("summary", "action_items", "sentiment"),
+          second: fc.integer({ min: 0, max: 3 }),
+        }),
+        { selector: (a) => a.n, minLength: 1, maxLength: 12 },
+      )
+      .map((list) =>
+        list.map(({ n, type, second }) => sessionAnnotation(`ann_${String(n).padStart(3, "0")}`, type, second, false)),
+      );
+    const scenario = annotationsArb.chain((all) =>
+      fc.record({
+        all: fc.constant(all),
+        listed: fc.array(fc.boolean(), { minLength: all.length, maxLength: all.length }),
+        replayed: fc.array(fc.boolean(), { minLength: all.length, maxLength: all.length }),
+        order: fc.shuffledSubarray(
+          all.map((_, i) => i),
+          { minLength: all.length, maxLength: all.length },
+        ),
+      }),
+    );
+    fc.assert(
+      fc.property(scenario, ({ all, listed, replayed, order }) => {
+        // The snapshot lists what was written by then (current as the server marks it); every annotation
+        // not listed has its event after the snapshot's version, and a listed one may have its event too.
+        const snapshot = withCurrent(all.filter((_, i) => listed[i]));
+        const items = new Map(snapshot.map((a) => [a.id, a] as const));
+        let version = 1;
+        for (const i of order) {
+          if (listed[i] && !replayed[i]) continue;
+          const published = { ...all[i]!, current: true };
+          applySessionAnnotationEvent(items, event(++version, "session.annotation.created", { annotation: published }));
+        }
+        expect([...items.values()].sort(compareSessionAnnotations)).toEqual(withCurrent(all));
+      }),
+    );
+  });
+});
+
+describe("Session plugin calls", () => {
+  const accepted = (actionId: string, pluginId = "summary") => ({
+    message: "Generate minutes requested",
+    sessionId: "sess_1",
+    pluginId,
+    actionId,
+    requestId: "req_1",
+  });
+
+  it("getActions() reads …/actions; runAction() POSTs the plugin's action; regenerateSummary() resolves with nothing once accepted", async () => {
+    const actions = {
+      sessionId: "sess_1",
+      plugins: [
+        {
+          id: "summary",
+          pluginInstanceId: "demo/summary",
+          name: "Summary",
+          description: "Summarizes the meeting.",
+          actions: [{ id: "generate-minutes", name: "Generate minutes", description: "Summarize." }],
+        },
+      ],
+    };
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(2)),
+      [`GET ${PATH}/actions`]: () => json(200, actions),
+      [`POST ${PATH}/actions/action_items/extract-action-items`]: () =>
+        json(202, accepted("extract-action-items", "action_items")),
+      [`POST ${PATH}/summary/regenerate`]: () => json(202, accepted("generate-minutes")),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    expect(await s.getActions()).toEqual(actions);
+    expect(await s.runAction("action_items", "extract-action-items")).toEqual(
+      accepted("extract-action-items", "action_items"),
+    );
+    expect(await s.regenerateSummary({ idempotencyKey: "minutes-1" })).toBeUndefined();
+    await s.regenerateSummary();
+    const posts = api.calls.filter((c) => c.method === "POST");
+    expect(posts.map((c) => c.url.pathname)).toEqual([
+      `${PATH}/actions/action_items/extract-action-items`,
+      `${PATH}/summary/regenerate`,
+      `${PATH}/summary/regenerate`,
+    ]);
+    expect(posts[1]!.headers.get("idempotency-key")).toBe("minutes-1");
+    // Without one, each call gets its own generated key.
+    expect(posts[2]!.headers.get("idempotency-key")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(posts[0]!.headers.get("idempotency-key")).not.toBe(posts[2]!.headers.get("idempotency-key"));
+  });
+
+  it("a disabled plugin's action rejects with the API's 409", async () => {
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(2)),
+      [`POST ${PATH}/summary/regenerate`]: () =>
+        json(409, {
+          type: "urn:cortex:problem:plugin_disabled",
+          title: "Conflict",
+          status: 409,
+          code: "plugin_disabled",
+        }),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    await expect(s.regenerateSummary()).rejects.toMatchObject({ status: 409, code: "plugin_disabled" });
+  });
+
+  it("getMessageAnnotations() follows every cursor with pages of 1000; a messageId narrows it; getSessionAnnotations() passes the type", async () => {
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(2)),
+      [`GET ${PATH}/message-annotations`]: ({ url }) =>
+        url.searchParams.get("cursor") === "p2"
+          ? json(200, { items: [messageAnnotation("ann_3", "m2", "sentiment")] })
+          : json(200, {
+              items: [messageAnnotation("ann_1", "m1", "profanity"), messageAnnotation("ann_2", "m1", "sentiment")],
+              nextCursor: "p2",
+            }),
+      [`GET ${PATH}/annotations`]: () => json(200, { items: [sessionAnnotation("ann_9", "summary", 9, true)] }),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    expect((await s.getMessageAnnotations()).map((a) => a.id)).toEqual(["ann_1", "ann_2", "ann_3"]);
+    await s.messageAnnotations({ messageId: "m1", limit: 2 }).page();
+    expect((await s.getSessionAnnotations({ type: "summary" })).map((a) => a.id)).toEqual(["ann_9"]);
+    await s.getSessionAnnotations();
+    const reads = api.calls
+      .filter((c) => c.url.pathname !== PATH)
+      .map((c) => `${c.url.pathname}?${c.url.searchParams}`);
+    expect(reads).toEqual([
+      `${PATH}/message-annotations?limit=1000`,
+      `${PATH}/message-annotations?limit=1000&cursor=p2`,
+      `${PATH}/message-annotations?messageId=m1&limit=2`,
+      `${PATH}/annotations?type=summary`,
+      `${PATH}/annotations?`,
+    ]);
+  });
+});
+
+describe("Session.watchSessionAnnotations() and watchMessageAnnotations()", () => {
+  it("session annotations: version, then the listing, then its events; a regenerated summary turns the old one not current", async () => {
+    const stream = eventStream();
+    const order: string[] = [];
+    const summary = sessionAnnotation("ann_1", "summary", 10, true, { version: 3 });
+    const items = sessionAnnotation("ann_2", "action_items", 11, true, { version: 4 });
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => {
+        order.push("session");
+        return json(200, session(4));
+      },
+      [`GET ${PATH}/annotations`]: () => {
+        order.push("annotations");
+        return json(200, { items: [summary, items] });
+      },
+      [`GET ${PATH}/events`]: () => {
+        order.push("events");
+        return stream.response();
+      },
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    order.length = 0;
+    const view = s.watchSessionAnnotations();
+    const snapshots: Array<{ items: SessionAnnotation[]; changes: DocumentChange<SessionAnnotation>[] }> = [];
+    view.onSnapshot((all, changes) => snapshots.push({ items: all, changes }));
+    await until(() => (order.includes("events") && snapshots.length === 1 ? true : undefined));
+    expect(order).toEqual(["session", "annotations", "events"]);
+    const sse = api.calls.find((c) => c.url.pathname.endsWith("/events"))!;
+    expect(sse.url.searchParams.get("types")).toBe("session.annotation.created");
+    expect(sse.headers.get("last-event-id")).toBe("4");
+
+    const regenerated = sessionAnnotation("ann_3", "summary", 30, true, {
+      version: 6,
+      trigger: { kind: "action", actionId: "generate-minutes", requestId: "req_1" },
+    });
+    stream.send(event(6, "session.annotation.created", { annotation: regenerated }));
+    await until(() => (snapshots.length === 2 ? true : undefined));
+    view.close();
+    expect(snapshots[1]!.items.map((a) => [a.id, a.current])).toEqual([
+      ["ann_1", false],
+      ["ann_2", true],
+      ["ann_3", true],
+    ]);
+    expect(snapshots[1]!.changes.map((c) => [c.type, c.id, c.oldIndex, c.newIndex])).toEqual([
+      ["modified", "ann_1", 0, 0],
+      ["added", "ann_3", -1, 2],
+    ]);
+  });
+
+  it("message annotations: version, then every page (1000 a page), then their events folded in by id", async () => {
+    const stream = eventStream();
+    const listedEarly = messageAnnotation("ann_2", "m2", "sentiment"); // listed before it was sequenced
+    const api = fakeFetch({
+      [`GET ${PATH}`]: () => json(200, session(5)),
+      [`GET ${PATH}/message-annotations`]: ({ url }) =>
+        url.searchParams.get("cursor") === "p2"
+          ? json(200, { items: [listedEarly] })
+          : json(200, { items: [messageAnnotation("ann_1", "m1", "sentiment", { version: 4 })], nextCursor: "p2" }),
+      [`GET ${PATH}/events`]: () => stream.response(),
+    });
+    const s = await project(api.fetch).sessions.get("sess_1");
+    const view = s.watchMessageAnnotations();
+    const snapshots: string[][] = [];
+    view.onSnapshot((all) => snapshots.push(all.map((a) => `${a.id}@${a.version ?? "-"}`)));
+    await until(() => (snapshots.length === 1 ? true : undefined));
+    const sse = api.calls.find((c) => c.url.pathname.endsWith("/events"))!;
+    expect(sse.url.searchParams.get("types")).toBe("message.annotation.created");
+    expect(sse.headers.get("last-event-id")).toBe("5");
+    const pages = api.calls.filter((c) => c.url.pathname.endsWith("/message-annotations"));
+    expect(pages.map((c) => c.url.searchParams.get("limit"))).toEqual(["1000", "1000"]);
+
+    stream.send(event(6, "message.annotation.created", { annotation: { ...listedEarly, version: 6 } }));
+    stream.send(
+      event(7, "message.annotation.created", {
+        annotation: messageAnnotation("ann_0", "m1", "profanity", { version: 7 }),
+      }),
+    );
+    await until(() => (snapshots.at(-1)!.length === 3 ? true : undefined));
+    view.close();
+    expect(snapshots[0]).toEqual(["ann_1@4", "ann_2@-"]);
+    expect(view.current.map((a) => `${a.id}@${a.version}`)).toEqual(["ann_0@7", "ann_1@4", "ann_2@6"]);
+  });
+});
+
+describe("project.plugins", () => {
+  const instance = (id: string, enabled: boolean) => ({
+    id,
+    pluginInstanceId: `demo/${id}`,
+    name: id,
+    description: `The ${id} plugin.`,
+    writes: [id],
+    listensTo: ["session.ended"],
+    actions: [],
+    enabled,
+    config: {},
+  });
+
+  it("list() reads every plugin; get() picks one from it; update() PUTs { enabled?, config? } and answers the instance", async () => {
+    const api = fakeFetch({
+      "GET /v1/projects/demo/plugins": () =>
+        json(200, { items: [instance("profanity", true), instance("summary", true)] }),
+      "PUT /v1/projects/demo/plugins/summary": ({ body }) =>
+        json(200, { ...instance("summary", true), ...(JSON.parse(body!) as object), updatedAt: at(5) }),
+    });
+    const plugins = project(api.fetch).plugins;
+    expect((await plugins.list()).map((p) => p.id)).toEqual(["profanity", "summary"]);
+    expect(await plugins.get("summary")).toMatchObject({ id: "summary", enabled: true });
+    expect(await plugins.get("nonesuch")).toBeUndefined();
+    expect(await plugins.update("summary", { enabled: false })).toMatchObject({ id: "summary", enabled: false });
+    const put = api.calls.find((c) => c.method === "PUT")!;
+    expect(JSON.parse(put.body!)).toEqual({ enabled: false });
+    expect(put.headers.get("content-type")).toBe("application/json");
   });
 });

@@ -3,7 +3,10 @@ import { ConflictError } from "../../shared/kernel/errors.js";
 import {
   BOT_ACK_TIMEOUT_SECONDS,
   BOT_STATES,
+  CreateSessionBodySchema,
+  MAX_SUMMARY_RECIPIENTS,
   REPORTED_BOT_STATES,
+  UpdateSessionBodySchema,
   type BotState,
   type Session,
 } from "../../shared/domain/sessions/model.js";
@@ -147,6 +150,42 @@ describe("session decisions", () => {
     expect(step!.session).toMatchObject({ idleTimeout: 5, lastActivityAt: later(7) });
     expect(step!.data).toEqual({ changes: ["idleTimeout"] });
     expect(decideUpdate(fresh(), { title: "Stand-up" }, at)).toEqual([]);
+  });
+
+  it("summary recipients: each address once at creation; an update replaces them (also after the end), [] clears them", () => {
+    const created = newSession({
+      id: "sess_02",
+      tenantId: "t",
+      projectId: "p",
+      externalRoomId: "room",
+      title: "Ad hoc",
+      summaryRecipients: ["a@example.com", "b@example.com", "A@example.com"],
+      createdBy: "key_1",
+      at,
+    });
+    expect(created.summaryRecipients).toEqual(["a@example.com", "b@example.com"]);
+    expect(fresh().summaryRecipients).toBeUndefined();
+    expect(newSession({ ...created, createdBy: "k", at, summaryRecipients: [] }).summaryRecipients).toBeUndefined();
+
+    const ended = { ...created, status: "ended" as const };
+    const [step] = decideUpdate(ended, { summaryRecipients: ["c@example.com"] }, later(1));
+    expect(step!.session.summaryRecipients).toEqual(["c@example.com"]);
+    expect(step!.data).toEqual({ changes: ["summaryRecipients"] });
+    expect(decideUpdate(created, { summaryRecipients: ["a@example.com", "b@example.com"] }, later(1))).toEqual([]);
+    const [cleared] = decideUpdate(created, { summaryRecipients: [] }, later(1));
+    expect(cleared!.session).not.toHaveProperty("summaryRecipients");
+    expect(decideUpdate(fresh(), { summaryRecipients: [] }, later(1))).toEqual([]);
+  });
+
+  it("summary recipients are validated: addresses only, at most 50", () => {
+    const body = { title: "T", externalRoomId: "r" };
+    expect(CreateSessionBodySchema.safeParse({ ...body, summaryRecipients: ["a@example.com"] }).success).toBe(true);
+    const bad = CreateSessionBodySchema.safeParse({ ...body, summaryRecipients: ["a@example.com", "not an address"] });
+    expect(bad.error?.issues.map((i) => i.path.join("."))).toEqual(["summaryRecipients.1"]);
+    const many = Array.from({ length: MAX_SUMMARY_RECIPIENTS + 1 }, (_, i) => `p${i}@example.com`);
+    expect(CreateSessionBodySchema.safeParse({ ...body, summaryRecipients: many }).success).toBe(false);
+    expect(UpdateSessionBodySchema.safeParse({ summaryRecipients: [] }).success).toBe(true);
+    expect(UpdateSessionBodySchema.safeParse({ summaryRecipients: "a@example.com" }).success).toBe(false);
   });
 
   it("a commit stamps each event's session with its version; message.created carries only the message", () => {

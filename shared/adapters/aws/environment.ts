@@ -2,10 +2,13 @@ import type { ApiDeps } from "../../app/http/api.js";
 import { systemClock } from "../../kernel/clock.js";
 import { DEFAULT_REPLAY_WINDOW_DAYS, ENV, numberEnv, optionalEnv, requiredEnv } from "../../kernel/config.js";
 import type { MailingConfig } from "../../consumers/mailing.js";
+import type { SummaryMailingConfig } from "../../consumers/summary-mailing.js";
 import type { WebhookConfig } from "../../consumers/webhooks/service.js";
 import { EventBridgeScheduler } from "./eventbridge-scheduler.js";
 import { SesMailer } from "./ses-mailer.js";
 import { SqsDeliveryQueue } from "./sqs-delivery-queue.js";
+import { SqsBackoff } from "./sqs-backoff.js";
+import { PLUGIN_RETRY_DELAYS_SECONDS } from "../../events/rules.js";
 import { DynamoDbStore } from "./dynamodb-store.js";
 import { S3DebugAudioStore } from "./s3-debug-audio.js";
 
@@ -36,16 +39,24 @@ export function deliveryQueueFromEnv(): SqsDeliveryQueue {
   return new SqsDeliveryQueue(requiredEnv(ENV.webhookQueueUrl));
 }
 
-/** `MAIL_FROM` is `Name <address>` or a bare address. */
-export function mailingConfigFromEnv(): MailingConfig {
+/** `MAIL_FROM` is `Name <address>` or a bare address; the configuration set is optional. */
+function senderFromEnv(): { from: MailingConfig["from"]; configurationSet?: string } {
   const from = requiredEnv(ENV.mailFrom);
   const match = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(from);
   const configurationSet = optionalEnv(ENV.sesConfigurationSet, "");
   return {
     from: match ? { name: match[1]!, email: match[2]! } : { email: from.trim() },
-    publicBaseUrl: requiredEnv(ENV.publicBaseUrl),
     ...(configurationSet && { configurationSet }),
   };
+}
+
+export function mailingConfigFromEnv(): MailingConfig {
+  return { ...senderFromEnv(), publicBaseUrl: requiredEnv(ENV.publicBaseUrl) };
+}
+
+/** The sender of the summary email (it has no RSVP links, so no public URL). */
+export function summaryMailingConfigFromEnv(): SummaryMailingConfig {
+  return senderFromEnv();
 }
 
 export function mailerFromEnv(): SesMailer {
@@ -75,4 +86,9 @@ export function apiDepsFromEnv(): ApiDeps {
     webhooks: { queue: deliveryQueueFromEnv(), config: webhookConfigFromEnv() },
     audio: debugAudioFromEnv(),
   };
+}
+
+/** Backoff for a plugin's failed records (its queue's retry delays, scaled). */
+export function pluginBackoffFromEnv(): SqsBackoff {
+  return new SqsBackoff(PLUGIN_RETRY_DELAYS_SECONDS, numberEnv(ENV.pluginRetryScale, 1));
 }

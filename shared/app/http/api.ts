@@ -32,6 +32,9 @@ import {
   updateSession,
 } from "../../domain/sessions/service.js";
 import { debugAudioLink, listMessages, postMessage } from "../../domain/sessions/messages.js";
+import { listPlugins, updatePlugin } from "../../domain/plugins/settings.js";
+import { listMessageAnnotations, listSessionAnnotations } from "../../domain/plugins/annotations.js";
+import { getSessionActions, regenerateSummary, runAction } from "../../domain/plugins/actions.js";
 import { listAttendance, reportAttendance } from "../../domain/sessions/attendance.js";
 import { getSettings, updateSettings } from "../../domain/sessions/settings.js";
 import type { DebugAudioStore } from "../../domain/sessions/audio.js";
@@ -279,6 +282,28 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
   updateProjectSettings: async ({ scope, body }, deps) =>
     ok(await updateSettings(deps.store, scope, body, deps.clock.now().toISOString())),
   listActivity: { list: ({ scope }, deps, page) => listActivity(deps.store, scope, page) },
+  listPlugins: async ({ scope }, deps) => ok({ items: await listPlugins(deps.store, scope) }),
+  updatePlugin: async ({ scope, params, body }, deps) =>
+    ok(await updatePlugin(deps.store, scope, params.pluginId, body, deps.clock.now().toISOString())),
+  listSessionAnnotations: async ({ scope, params, query }, deps) =>
+    ok({ items: await listSessionAnnotations(deps.store, scope, params.sessionId, query) }),
+  listMessageAnnotations: {
+    list: ({ scope, params, query }, deps, page) =>
+      listMessageAnnotations(deps.store, scope, params.sessionId, {
+        ...page,
+        ...(query.messageId !== undefined && { messageId: query.messageId }),
+      }),
+  },
+  getSessionActions: async ({ scope, params }, deps) =>
+    ok(await getSessionActions(deps.store, scope, params.sessionId)),
+  runSessionAction: async ({ scope, params }, deps) => ({
+    status: 202,
+    body: await runAction(deps, scope, params.sessionId, params.pluginId, params.actionId),
+  }),
+  regenerateSummary: async ({ scope, params }, deps) => ({
+    status: 202,
+    body: await regenerateSummary(deps, scope, params.sessionId),
+  }),
 };
 
 export function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {

@@ -24,6 +24,16 @@ import {
 } from "../../domain/gatherings/invitation-model.js";
 import { ParticipantSchema, PutParticipantBodySchema } from "../../domain/participants/model.js";
 import {
+  ActionAcceptedSchema,
+  ANNOTATION_TYPES,
+  MessageAnnotationSchema,
+  PluginInstanceSchema,
+  PluginListSchema,
+  SessionActionsSchema,
+  SessionAnnotationSchema,
+  UpdatePluginBodySchema,
+} from "../../domain/plugins/model.js";
+import {
   CreateWebhookBodySchema,
   DeliveryAttemptSchema,
   ReplayBodySchema,
@@ -125,6 +135,14 @@ export const PATH_PARAMS = {
   messageId: ResourceIdSchema.describe("Message id (the bot's id for the utterance, or msg_…)"),
   webhookId: ResourceIdSchema.describe("Webhook endpoint id (whk_…)"),
   eventId: ResourceIdSchema.describe("Event id (evt_…)"),
+  pluginId: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be a plugin id (e.g. profanity, summary)")
+    .describe("Plugin id: profanity, sentiment, summary or action_items"),
+  actionId: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be an action id a plugin declares (e.g. generate-minutes)")
+    .describe("An action the plugin declares (GET …/actions lists them)"),
   token: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,1024}$/, "must be the token of an emailed link")
@@ -185,6 +203,18 @@ export const ListSessionsQuerySchema = z.object({
 export const ListMessagesQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   cursor: page.cursor,
+});
+export const MessageAnnotationPageSchema = pageOf("MessageAnnotationPage", MessageAnnotationSchema);
+export const SessionAnnotationListSchema = z
+  .object({ items: z.array(SessionAnnotationSchema) })
+  .meta({ id: "SessionAnnotationList" });
+export const ListMessageAnnotationsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: page.cursor,
+  messageId: PATH_PARAMS.messageId.optional().describe("Only this message's annotations"),
+});
+export const ListSessionAnnotationsQuerySchema = z.object({
+  type: z.enum(ANNOTATION_TYPES).optional().describe("Only annotations of this type"),
 });
 export const DebugAudioQuerySchema = z.object({
   redirect: z.stringbool().optional().describe("false: answer 200 with the URL as JSON instead of a 302"),
@@ -597,11 +627,102 @@ export const ROUTES = [
     operationId: "updateProjectSettings",
     method: "PATCH",
     path: `${P}/settings`,
-    summary: "Change the project's settings (debugAudioEnabled)",
+    summary: "Change the project's settings (debugAudioEnabled, summaryEmailEnabled)",
     handler: "api",
     mutation: "once",
     body: UpdateSettingsBodySchema,
     responses: { 200: { description: "The settings", schema: ProjectSettingsSchema }, 400: badRequest, 422: reused },
+  },
+  {
+    operationId: "listPlugins",
+    method: "GET",
+    path: `${P}/plugins`,
+    summary: "The plugins of this deployment, as this project has them (enabled, configuration, actions)",
+    handler: "api",
+    responses: { 200: { description: "Every plugin", schema: PluginListSchema } },
+  },
+  {
+    operationId: "updatePlugin",
+    method: "PUT",
+    path: `${P}/plugins/{pluginId}`,
+    summary: "Enable, disable or configure this project's instance of a plugin",
+    handler: "api",
+    mutation: "once",
+    body: UpdatePluginBodySchema,
+    responses: {
+      200: { description: "The plugin as the project now has it", schema: PluginInstanceSchema },
+      400: badRequest,
+      404: notFound,
+      422: reused,
+    },
+  },
+  {
+    operationId: "listSessionAnnotations",
+    method: "GET",
+    path: `${SESSION}/annotations`,
+    summary: "Session-level annotations (summaries, action items, the meeting's sentiment), oldest first",
+    handler: "api",
+    query: ListSessionAnnotationsQuerySchema,
+    responses: {
+      200: {
+        description: "Every session annotation; the newest of each type is `current`",
+        schema: SessionAnnotationListSchema,
+      },
+      400: badRequest,
+      404: notFound,
+    },
+  },
+  {
+    operationId: "listMessageAnnotations",
+    method: "GET",
+    path: `${SESSION}/message-annotations`,
+    summary: "The annotations of the session's messages (profanity, sentiment), by message id",
+    handler: "api",
+    query: ListMessageAnnotationsQuerySchema,
+    responses: {
+      200: { description: "A page of message annotations", schema: MessageAnnotationPageSchema },
+      400: badRequest,
+      404: notFound,
+    },
+  },
+  {
+    operationId: "getSessionActions",
+    method: "GET",
+    path: `${SESSION}/actions`,
+    summary: "The plugin actions available for this session, by plugin (the project's enabled plugins)",
+    handler: "api",
+    responses: {
+      200: { description: "{ sessionId, plugins: [{ id, name, actions }] }", schema: SessionActionsSchema },
+      404: notFound,
+    },
+  },
+  {
+    operationId: "runSessionAction",
+    method: "POST",
+    path: `${SESSION}/actions/{pluginId}/{actionId}`,
+    summary: "Run a plugin action (202: the plugin runs it; its annotation names the requestId)",
+    handler: "api",
+    mutation: "once",
+    responses: {
+      202: { description: "Accepted", schema: ActionAcceptedSchema },
+      404: notFound,
+      409: conflict,
+      422: reused,
+    },
+  },
+  {
+    operationId: "regenerateSummary",
+    method: "POST",
+    path: `${SESSION}/summary/regenerate`,
+    summary: "Summarize the session again (202); the new summary supersedes the previous one, which is kept",
+    handler: "api",
+    mutation: "once",
+    responses: {
+      202: { description: "Accepted", schema: ActionAcceptedSchema },
+      404: notFound,
+      409: conflict,
+      422: reused,
+    },
   },
   {
     operationId: "streamSessionEvents",

@@ -523,3 +523,39 @@ export function decideRecordDelivery(
     invitations: [updated],
   };
 }
+
+/**
+ * The summary mailer's report: a session's summary email reached SES for one invitation, or did not —
+ * recorded on the invitation (`summaryEmail`, the latest session's outcome; its `status` stays about the
+ * invitation email) and in the event, which names the session. The delivery marker in the session's
+ * partition is what makes the send once per recipient.
+ */
+export function decideRecordSummaryDelivery(
+  state: State,
+  input: { invitationId: string; sessionId: string; result: { ok: true } | { ok: false; error: string } },
+  at: string,
+): Decision {
+  const invitation = requireInvitation(state, input.invitationId);
+  const { result } = input;
+  const updated: Invitation = {
+    ...invitation,
+    summaryEmail: {
+      sessionId: input.sessionId,
+      status: result.ok ? "sent" : "failed",
+      ...(!result.ok && { error: result.error }),
+      at,
+    },
+    updatedAt: at,
+  };
+  return {
+    steps: [
+      {
+        type: result.ok ? "gathering.summary.sent" : "gathering.summary.failed",
+        gathering: { ...state.gathering, updatedAt: at },
+        data: { invitation: updated, sessionId: input.sessionId, ...(!result.ok && { error: result.error }) },
+      },
+    ],
+    invitationPuts: [updated],
+    invitations: [updated],
+  };
+}

@@ -78,6 +78,22 @@ export const GATHERING_EVENTS = {
     description: "An invitation could not be emailed; deliveryError says why.",
     data: invitationChange,
   },
+  "gathering.summary.sent": {
+    aggregate: "gathering",
+    description: "The summary email of one of the gathering's sessions was sent to an invitation.",
+    data: z.object({ gathering: GatheringSchema, invitation: InvitationSchema, sessionId: z.string() }),
+  },
+  "gathering.summary.failed": {
+    aggregate: "gathering",
+    description:
+      "The summary email of a session could not be sent to an invitation; error says why (never the address).",
+    data: z.object({
+      gathering: GatheringSchema,
+      invitation: InvitationSchema,
+      sessionId: z.string(),
+      error: z.string(),
+    }),
+  },
   "gathering.invitation.accepted": {
     aggregate: "gathering",
     description: "An invitation was accepted.",

@@ -19,6 +19,15 @@ export const InvitationSchema = z
     message: z.string().optional().describe("The inviter's personal message"),
     /** Why the last delivery failed (an SES error name or "no_email_address"); never the address. */
     deliveryError: z.string().optional(),
+    summaryEmail: z
+      .object({
+        sessionId: z.string(),
+        status: z.enum(["sent", "failed"]),
+        error: z.string().optional().describe("Why it failed (an SES error name); never the address"),
+        at: z.iso.datetime(),
+      })
+      .optional()
+      .describe("The summary email of the gathering's latest ended session, once it was sent or failed"),
     /** The calendar SEQUENCE last sent to this invitee. */
     calendarSequence: z.number().int().min(0).optional(),
     version: z

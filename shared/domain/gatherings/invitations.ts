@@ -14,6 +14,7 @@ import type { Scope } from "../../kernel/tenancy.js";
 import {
   decideInvite,
   decideRecordDelivery,
+  decideRecordSummaryDelivery,
   decideRespond,
   recipientKey,
   type Decision,
@@ -23,7 +24,7 @@ import {
 import { isId } from "../../kernel/ids.js";
 import { findParticipants } from "../participants/service.js";
 import { INVITATION_SK_PREFIX, invitationKey, memberKey } from "../../store/keys.js";
-import type { Item, Page } from "../../store/store.js";
+import type { Item, Page, WriteOp } from "../../store/store.js";
 import {
   InvitationSchema,
   type Invitation,
@@ -191,4 +192,23 @@ export async function recordDelivery(
 ): Promise<InvitationOutcome> {
   const input = { invitationId, result };
   return changeInvitation(deps, ctx, gatheringId, invitationId, (s, at) => decideRecordDelivery(s, input, at), {});
+}
+
+/**
+ * The summary mailer's report for one invitation (`gathering.summary.sent|failed`); `extraOps` commit with
+ * it (the delivery marker's final state), so the event and the marker never disagree.
+ */
+export async function recordSummaryDelivery(
+  deps: GatheringDeps,
+  ctx: CommandContext,
+  gatheringId: string,
+  invitationId: string,
+  sessionId: string,
+  result: { ok: true } | { ok: false; error: string },
+  extraOps: WriteOp[] = [],
+): Promise<InvitationOutcome> {
+  const input = { invitationId, sessionId, result };
+  return changeInvitation(deps, ctx, gatheringId, invitationId, (s, at) => decideRecordSummaryDelivery(s, input, at), {
+    extraOps: () => extraOps,
+  });
 }

@@ -157,7 +157,7 @@ function time(date: Date): string {
 }
 
 /** User input goes into the subject header: line breaks and other controls would make the message unsendable. */
-function oneLine(value: string): string {
+export function oneLine(value: string): string {
   return value.replace(LINE_BREAKS_AND_CONTROLS, " ").replace(/\s+/g, " ").trim();
 }
 

@@ -59,6 +59,10 @@ export const SessionSchema = z
       .optional()
       .describe("Seconds without an utterance before the session ends by itself; 0 or null: never"),
     gatheringId: z.string().optional().describe("The gathering that started this session, if any"),
+    summaryRecipients: z
+      .array(z.string())
+      .optional()
+      .describe("Who else gets the summary email when the session ends (a gathering's invitations always do)"),
     bot: BotSchema,
     messageCount: z.number().int().min(0).describe("Messages published so far"),
     lastActivityAt: z.iso.datetime().optional().describe("The last utterance (or the bot's start), for idleTimeout"),
@@ -81,6 +85,14 @@ const IdleTimeoutSchema = z
 
 const TitleSchema = z.string().trim().min(1).max(200);
 
+/** At most this many addresses beside a gathering's invitations get a session's summary email. */
+export const MAX_SUMMARY_RECIPIENTS = 50;
+
+const SummaryRecipientsSchema = z
+  .array(z.email().max(254))
+  .max(MAX_SUMMARY_RECIPIENTS)
+  .describe("Addresses that get the summary email when the session ends (an empty list clears them)");
+
 export const CreateSessionBodySchema = z
   .strictObject({
     title: TitleSchema,
@@ -94,13 +106,18 @@ export const CreateSessionBodySchema = z
       .optional(),
     idleTimeout: IdleTimeoutSchema.optional(),
     autoStart: z.boolean().optional().describe("Command the bot to join now (default true)"),
+    summaryRecipients: SummaryRecipientsSchema.optional(),
   })
   .meta({ id: "CreateSessionBody" });
 export type CreateSessionBody = z.infer<typeof CreateSessionBodySchema>;
 
 export const UpdateSessionBodySchema = z
-  .strictObject({ title: TitleSchema.optional(), idleTimeout: IdleTimeoutSchema.optional() })
-  .refine((b) => Object.keys(b).length > 0, { message: "name at least one of title, idleTimeout" })
+  .strictObject({
+    title: TitleSchema.optional(),
+    idleTimeout: IdleTimeoutSchema.optional(),
+    summaryRecipients: SummaryRecipientsSchema.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: "name at least one of title, idleTimeout, summaryRecipients" })
   .meta({ id: "UpdateSessionBody" });
 export type UpdateSessionBody = z.infer<typeof UpdateSessionBodySchema>;
 
@@ -211,13 +228,16 @@ export const ProjectSettingsSchema = z
     debugAudioEnabled: z
       .boolean()
       .describe("Store each utterance's WAV for 24 h (for investigating transcription quality)"),
+    summaryEmailEnabled: z
+      .boolean()
+      .describe("When a gathering's session ends, email its summary and action items to the invitations (default on)"),
     updatedAt: z.iso.datetime().optional(),
   })
   .meta({ id: "ProjectSettings" });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
 export const UpdateSettingsBodySchema = z
-  .strictObject({ debugAudioEnabled: z.boolean().optional() })
+  .strictObject({ debugAudioEnabled: z.boolean().optional(), summaryEmailEnabled: z.boolean().optional() })
   .refine((b) => Object.keys(b).length > 0, { message: "name at least one setting" })
   .meta({ id: "UpdateSettingsBody" });
 export type UpdateSettingsBody = z.infer<typeof UpdateSettingsBodySchema>;

@@ -8,6 +8,7 @@ import { aggregatePk, aggregateRootKey, debugAudioObjectKey, sessionListKeys } f
 import type { Item, Page, Store, WriteOp } from "../../store/store.js";
 import type { DebugAudioStore } from "./audio.js";
 import { SESSION_EVENTS } from "./events.js";
+import { PLUGIN_EVENTS } from "../plugins/events.js";
 import {
   SessionSchema,
   type BotReportBody,
@@ -129,7 +130,7 @@ export async function executeSession(
 }
 
 export function commitOptions(deps: Pick<SessionDeps, "eventRetentionSeconds">, now: Date) {
-  return { now, eventRetentionSeconds: deps.eventRetentionSeconds, events: SESSION_EVENTS };
+  return { now, eventRetentionSeconds: deps.eventRetentionSeconds, events: { ...SESSION_EVENTS, ...PLUGIN_EVENTS } };
 }
 
 /** Creates a session; `extraOps(session)` are committed with it (e.g. an idempotency record). */
@@ -149,6 +150,7 @@ export async function createSession(
     title: body.title,
     ...(body.idleTimeout !== undefined && { idleTimeout: body.idleTimeout }),
     ...(body.gateway !== undefined && { gateway: body.gateway }),
+    summaryRecipients: body.summaryRecipients,
     createdBy: ctx.actor.id,
     at,
   });

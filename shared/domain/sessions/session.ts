@@ -4,6 +4,7 @@ import { newId } from "../../kernel/ids.js";
 import type { CommitRequest } from "../../store/commit.js";
 import { sessionListKeys } from "../../store/keys.js";
 import type { BotCommand, SessionEventType } from "./events.js";
+import type { PluginEventType } from "../plugins/events.js";
 import {
   BOT_ACK_TIMEOUT_SECONDS,
   DEFAULT_GATEWAY,
@@ -20,7 +21,7 @@ import {
  */
 
 export interface Step {
-  type: SessionEventType;
+  type: SessionEventType | PluginEventType;
   /** The session after this step (its version is stamped when committed). */
   session: Session;
   /** More event data beside `session` (e.g. the bot command); `message.created` carries only this. */
@@ -37,9 +38,11 @@ export function newSession(input: {
   gatheringId?: string;
   idleTimeout?: number | null;
   gateway?: string;
+  summaryRecipients?: readonly string[] | undefined;
   createdBy: string;
   at: string;
 }): Session {
+  const recipients = uniqueAddresses(input.summaryRecipients ?? []);
   return {
     id: input.id,
     tenantId: input.tenantId,
@@ -50,6 +53,7 @@ export function newSession(input: {
     status: "active",
     ...(input.idleTimeout !== undefined && { idleTimeout: input.idleTimeout }),
     ...(input.gatheringId !== undefined && { gatheringId: input.gatheringId }),
+    ...(recipients.length > 0 && { summaryRecipients: recipients }),
     bot: { state: "none", updatedAt: input.at },
     messageCount: 0,
     createdByUserId: input.createdBy,
@@ -57,6 +61,12 @@ export function newSession(input: {
     createdAt: input.at,
     updatedAt: input.at,
   };
+}
+
+/** Pure: each address once (compared case-insensitively), in the order given. */
+export function uniqueAddresses(addresses: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return addresses.filter((a) => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
 }
 
 /** The bot API of a session, as a path under the API's base URL. */
@@ -139,11 +149,23 @@ export function decideEnd(session: Session, reason: EndedReason, at: string): St
 
 export function decideUpdate(
   session: Session,
-  body: { title?: string | undefined; idleTimeout?: number | null | undefined },
+  body: {
+    title?: string | undefined;
+    idleTimeout?: number | null | undefined;
+    summaryRecipients?: readonly string[] | undefined;
+  },
   at: string,
 ): Step[] {
   const changes: string[] = [];
   let next: Session = session;
+  if (body.summaryRecipients !== undefined) {
+    const recipients = uniqueAddresses(body.summaryRecipients);
+    if (recipients.join("\n") !== (session.summaryRecipients ?? []).join("\n")) {
+      const { summaryRecipients: _old, ...rest } = next;
+      next = recipients.length > 0 ? { ...rest, summaryRecipients: recipients } : rest;
+      changes.push("summaryRecipients");
+    }
+  }
   if (body.title !== undefined && body.title !== session.title) {
     next = { ...next, title: body.title };
     changes.push("title");
@@ -253,6 +275,16 @@ export function decideIdle(session: Session, at: string): { steps: Step[]; rearm
 }
 
 /** Pure: the commit of a session's steps (versions stamped from `expectedVersion`). */
+/**
+ * Events that carry only what they add (a meeting has thousands): they advance the session's version and
+ * nothing else, but for `message.created`'s count and activity time, which a watcher folds in.
+ */
+export const CARRY_NO_SESSION: ReadonlySet<string> = new Set([
+  "message.created",
+  "message.annotation.created",
+  "session.annotation.created",
+]);
+
 export function sessionCommit(
   expectedVersion: number,
   steps: Step[],
@@ -271,7 +303,7 @@ export function sessionCommit(
     ...(more.deletes && { deletes: more.deletes }),
     events: stamped.map((step) => ({
       type: step.type,
-      data: step.type === "message.created" ? step.data : { session: step.session, ...step.data },
+      data: CARRY_NO_SESSION.has(step.type) ? step.data : { session: step.session, ...step.data },
       actor,
     })),
   };

@@ -3,11 +3,12 @@ import { projectSettingsKey } from "../../store/keys.js";
 import type { Store } from "../../store/store.js";
 import type { ProjectSettings, UpdateSettingsBody } from "./model.js";
 
-/** A project's settings; a project that never set one has the defaults (debug audio off). */
+/** A project's settings; a project that never set one has the defaults (debug audio off, summary email on). */
 export async function getSettings(store: Store, scope: Scope): Promise<ProjectSettings> {
   const item = await store.get(projectSettingsKey(scope), { consistent: true });
   return {
     debugAudioEnabled: item?.debugAudioEnabled === true,
+    summaryEmailEnabled: item?.summaryEmailEnabled !== false,
     ...(typeof item?.updatedAt === "string" && { updatedAt: item.updatedAt }),
   };
 }
