@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ROUTES } from "../../shared/app/http/routes.js";
 import { ApiClient, committedEvents, projectItems, uniqueProject } from "../support/http.js";
 import { sharedRuntime } from "../support/runtime.js";
+import { endAnnotationsPublished } from "../support/meetings.js";
 
 /** Every gathering endpoint over real HTTP against the local runtime: success, and each error. */
 const rt = sharedRuntime();
@@ -238,6 +239,8 @@ describe("start, end, cancel", () => {
     expect(again).toMatchObject({ code: "invalid_transition", detail: "Cannot start a gathering that is started" });
     const ended = await api.post(`/gatherings/${g.id}/end`);
     expect(ended.body).toMatchObject({ status: "ended", version: 3 });
+    // Its session ended too: the plugins annotate it, so wait for that before comparing the project's items.
+    await endAnnotationsPublished(api, started.body.sessionId);
     expect((await committedEvents(rt, api.projectId, g.id)).map((e) => e.type)).toEqual([
       "gathering.created",
       "gathering.started",

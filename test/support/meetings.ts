@@ -3,6 +3,7 @@ import { expect } from "vitest";
 import type { MeetingMessage } from "../../shared/domain/plugins/engines.js";
 import { MEETING } from "../fixtures/meeting.js";
 import { ApiClient } from "./http.js";
+import { eventually } from "./runtime.js";
 
 /** A message annotation as the annotations API lists it. */
 export type Annotation = {
@@ -55,4 +56,18 @@ export async function allMessageAnnotations(api: ApiClient, sessionId: string): 
     cursor = page.body.nextCursor;
   } while (cursor);
   return items;
+}
+
+/**
+ * Waits until a session's end-of-session annotations (summary, action items, the sentiment roll-up — the
+ * plugins enabled by default) are published: after that, nothing more is written to an ended session, so
+ * a test may compare its items.
+ */
+export async function endAnnotationsPublished(api: ApiClient, sessionId: string): Promise<void> {
+  await eventually(async () => {
+    const { body } = await api.get(`/sessions/${sessionId}/annotations`);
+    const published = (body.items as Array<{ type: string; version?: number }>).filter((a) => a.version !== undefined);
+    const types = new Set(published.map((a) => a.type));
+    return ["summary", "action_items", "sentiment"].every((t) => types.has(t)) ? true : undefined;
+  });
 }
