@@ -76,17 +76,7 @@ export function renderInvitationEmail(input: InvitationEmailInput): EmailContent
     "",
   ].join("\n");
 
-  const html = [
-    "<!DOCTYPE html>",
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(subject)}</title>`,
-    "</head>",
-    '<body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1a1a1a;background:#ffffff;line-height:1.5">',
-    '<main style="max-width:560px">',
-    `<h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(lead)}</h1>`,
+  const html = htmlDocument(subject, lead, [
     '<dl style="margin:0 0 16px">',
     ...(when ? [`<dt style="font-weight:bold">When</dt><dd style="margin:0 0 8px">${escapeHtml(when)}</dd>`] : []),
     ...(input.kind === "cancellation"
@@ -114,16 +104,36 @@ export function renderInvitationEmail(input: InvitationEmailInput): EmailContent
           "</p>",
         ]
       : []),
-    "</main>",
-    "</body>",
-    "</html>",
-    "",
-  ].join("\n");
+  ]);
 
   return { subject, text, html };
 }
 
 /** `Wed, 1 Jul 2026, 15:00–16:00 UTC`, or both dates when the range crosses midnight UTC. */
+/**
+ * An email's HTML document: the page, its title (the subject) and heading (the lead), then `body` — the
+ * escaped markup the caller built. Inline styles only: mail clients drop style sheets.
+ */
+export function htmlDocument(subject: string, lead: string, body: readonly string[]): string {
+  return [
+    "<!DOCTYPE html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(subject)}</title>`,
+    "</head>",
+    '<body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1a1a1a;background:#ffffff;line-height:1.5">',
+    '<main style="max-width:560px">',
+    `<h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(lead)}</h1>`,
+    ...body,
+    "</main>",
+    "</body>",
+    "</html>",
+    "",
+  ].join("\n");
+}
+
 export function formatUtcRange(startsAt: string, endsAt: string): string {
   const start = parseInstant(startsAt, "startsAt");
   const end = parseInstant(endsAt, "endsAt");

@@ -1,4 +1,4 @@
-import { escapeHtml, oneLine, type EmailContent } from "./email-content.js";
+import { escapeHtml, htmlDocument, oneLine, type EmailContent } from "./email-content.js";
 
 /**
  * The human-readable part of a meeting's summary email: subject, plain text and HTML. Everything in it
@@ -68,17 +68,7 @@ export function renderSummaryEmail(input: SummaryEmailInput): EmailContent {
     "",
   ].join("\n");
 
-  const html = [
-    "<!DOCTYPE html>",
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(subject)}</title>`,
-    "</head>",
-    '<body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1a1a1a;background:#ffffff;line-height:1.5">',
-    '<main style="max-width:560px">',
-    `<h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(lead)}</h1>`,
+  const html = htmlDocument(subject, lead, [
     ...(input.summary
       ? [
           '<h2 style="font-size:16px;margin:0 0 8px">Summary</h2>',
@@ -94,11 +84,7 @@ export function renderSummaryEmail(input: SummaryEmailInput): EmailContent {
         ]
       : []),
     ...engines.map((line) => `<p style="margin:0 0 4px;color:#595959;font-size:13px">${escapeHtml(line)}</p>`),
-    "</main>",
-    "</body>",
-    "</html>",
-    "",
-  ].join("\n");
+  ]);
 
   return { subject, text, html };
 }
