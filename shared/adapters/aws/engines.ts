@@ -1,5 +1,5 @@
 import { ENV, optionalEnv, requiredEnv } from "../../kernel/config.js";
-import { localEngines } from "../../domain/plugins/local-engines.js";
+import { localEngines, once } from "../../domain/plugins/local-engines.js";
 import type { Engines } from "../../domain/plugins/runner.js";
 
 /**
@@ -28,10 +28,6 @@ export function enginesFromEnv(): Engines {
   const sentiment = choice("sentiment", ENV.sentimentEngine);
   const minutes = choice("minutes", ENV.minutesEngine);
   const modelId = minutes === "bedrock" ? requiredEnv(ENV.bedrockModelId) : "";
-  const once = <T>(make: () => Promise<T>) => {
-    let made: Promise<T> | undefined;
-    return () => (made ??= make());
-  };
   const bedrock = once(async () => new (await import("./bedrock-meeting-engine.js")).BedrockMeetingEngine({ modelId }));
   return {
     profanity:
