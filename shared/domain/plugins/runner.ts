@@ -102,6 +102,20 @@ function taskOf(pluginId: PluginId, record: PluginRecord): Task | undefined {
   return undefined;
 }
 
+/** `make`'s answer for each key, asked once (the batch's reads of the same settings or session). */
+function oncePerKey<A extends unknown[], T>(keyOf: (...args: A) => string, make: (...args: A) => Promise<T>) {
+  const made = new Map<string, Promise<T>>();
+  return (...args: A): Promise<T> => {
+    const key = keyOf(...args);
+    let pending = made.get(key);
+    if (!pending) {
+      pending = make(...args);
+      made.set(key, pending);
+    }
+    return pending;
+  };
+}
+
 export async function runPlugin(
   deps: PluginDeps,
   pluginId: PluginId,
@@ -115,32 +129,20 @@ export async function runPlugin(
     else result.counts.skipped++;
   }
   // A project's settings are read once per batch: disabling a plugin stops it from the next batch on.
-  const enabled = new Map<string, Promise<{ enabled: boolean; config: Record<string, unknown> }>>();
-  const settingsOf = (scope: Scope) => {
-    const key = `${scope.tenantId}/${scope.projectId}`;
-    let pending = enabled.get(key);
-    if (!pending) {
-      pending = getPlugin(deps.store, scope, pluginId);
-      enabled.set(key, pending);
-    }
-    return pending;
-  };
-
+  const settingsOf = oncePerKey(
+    (scope: Scope) => `${scope.tenantId}/${scope.projectId}`,
+    (scope: Scope) => getPlugin(deps.store, scope, pluginId),
+  );
   // A message's session is read once per batch: a session deleted since its messages were posted has
   // nothing to annotate (no engine call, no annotation for the sequencer to drop).
-  const sessions = new Map<string, Promise<boolean>>();
-  const sessionExists = (scope: Scope, sessionId: string) => {
-    const key = `${scope.tenantId}/${scope.projectId}/${sessionId}`;
-    let pending = sessions.get(key);
-    if (!pending) {
-      pending = loadSession(deps.store, scope, sessionId).then(
+  const sessionExists = oncePerKey(
+    (scope: Scope, sessionId: string) => `${scope.tenantId}/${scope.projectId}/${sessionId}`,
+    (scope: Scope, sessionId: string) =>
+      loadSession(deps.store, scope, sessionId).then(
         () => true,
         (error: unknown) => (error instanceof NotFoundError ? false : Promise.reject(error)),
-      );
-      sessions.set(key, pending);
-    }
-    return pending;
-  };
+      ),
+  );
 
   const fail = (task: Task, error: unknown) => {
     result.failed.push(...task.keys);
