@@ -1,7 +1,7 @@
 // The live lobby page: plain JavaScript on the SDK's browser build (served beside it as /demo/sdk.js).
 import { CortexClient } from "./sdk.js";
+import { $, readAddress, setConnection } from "./page.js";
 
-const $ = (id) => document.getElementById(id);
 const form = $("join-form");
 const fields = {
   apiKey: $("api-key"),
@@ -16,24 +16,6 @@ const STATE_LABEL = { ready: "Ready ✓", joined: "Not ready", invited: "Invited
 /** What the page is showing: the live gathering, its views, and who "I" am in it (if I joined). */
 const session = { gathering: undefined, views: [], me: undefined, statuses: new Map() };
 
-// ── Settings from the address: #key=…&project=…&gathering=…&code=… (or the same as ?query) ─────────────
-
-function readAddress() {
-  const hash = new URLSearchParams(location.hash.slice(1));
-  const query = new URLSearchParams(location.search);
-  const get = (name) => hash.get(name) ?? query.get(name) ?? undefined;
-  const settings = { key: get("key"), project: get("project"), gathering: get("gathering"), code: get("code") };
-  if (settings.key) {
-    // Keep the key out of the address bar, the history and screenshots.
-    hash.delete("key");
-    query.delete("key");
-    const search = query.toString();
-    const rest = hash.toString();
-    history.replaceState(null, "", `${location.pathname}${search ? `?${search}` : ""}${rest ? `#${rest}` : ""}`);
-  }
-  return settings;
-}
-
 // ── Rendering ─────────────────────────────────────────────────────────────────────────────────────────────
 
 function showError(error) {
@@ -45,12 +27,6 @@ function showError(error) {
   }
   box.hidden = false;
   box.textContent = error.status ? `${error.message} (HTTP ${error.status})` : String(error.message ?? error);
-}
-
-function setConnection(state, text) {
-  const line = $("connection");
-  line.dataset.state = state;
-  line.textContent = text;
 }
 
 function nameOf(member) {
@@ -249,7 +225,7 @@ $("leave-button").addEventListener("click", (event) =>
 
 // ── Start ─────────────────────────────────────────────────────────────────────────────────────────────────
 
-const settings = readAddress();
+const settings = readAddress(["gathering", "code"]);
 if (settings.key) fields.apiKey.value = settings.key;
 if (settings.project) fields.projectId.value = settings.project;
 if (settings.code) fields.joinCode.value = settings.code;

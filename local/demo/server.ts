@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
  * the SDK bundled by esbuild on first request (then cached). Everything else is left to the API.
  */
 const PAGES: Record<string, { file: string; type: string }> = {
+  "/demo/page.js": { file: "page.js", type: "text/javascript; charset=utf-8" },
   "/demo/lobby": { file: "lobby.html", type: "text/html; charset=utf-8" },
   "/demo/lobby.js": { file: "lobby.js", type: "text/javascript; charset=utf-8" },
   "/demo/lobby.css": { file: "lobby.css", type: "text/css; charset=utf-8" },

@@ -1,8 +1,8 @@
 // The live session page: plain JavaScript on the SDK's browser build (served beside it as /demo/sdk.js).
 // Every text from the API goes in with textContent, never as HTML.
 import { CortexClient } from "./sdk.js";
+import { $, readAddress, setConnection } from "./page.js";
 
-const $ = (id) => document.getElementById(id);
 const fields = {
   apiKey: $("api-key"),
   projectId: $("project-id"),
@@ -33,24 +33,6 @@ const KIND = { summary: "Summary", action_items: "Action items", sentiment: "Moo
 /** What the page shows: the open session, its live views, and the latest of each to render together. */
 const view = { session: undefined, stops: [], messages: [], messageAnnotations: [], sessionAnnotations: [] };
 
-// ── Settings from the address: #key=…&project=…&session=… (or the same as ?query) ─────────────────────────
-
-function readAddress() {
-  const hash = new URLSearchParams(location.hash.slice(1));
-  const query = new URLSearchParams(location.search);
-  const get = (name) => hash.get(name) ?? query.get(name) ?? undefined;
-  const settings = { key: get("key"), project: get("project"), session: get("session") };
-  if (settings.key) {
-    // Keep the key out of the address bar, the history and screenshots.
-    hash.delete("key");
-    query.delete("key");
-    const search = query.toString();
-    const rest = hash.toString();
-    history.replaceState(null, "", `${location.pathname}${search ? `?${search}` : ""}${rest ? `#${rest}` : ""}`);
-  }
-  return settings;
-}
-
 // ── Small renderers ───────────────────────────────────────────────────────────────────────────────────────
 
 function el(tag, className, text) {
@@ -68,12 +50,6 @@ function showError(error) {
   const box = $("error");
   box.hidden = !error;
   box.textContent = error ? describeError(error) : "";
-}
-
-function setConnection(state, text) {
-  const line = $("connection");
-  line.dataset.state = state;
-  line.textContent = text;
 }
 
 function timeOf(iso) {
@@ -392,7 +368,7 @@ $("create-form").addEventListener("submit", (event) => {
 // ── Start ─────────────────────────────────────────────────────────────────────────────────────────────────
 
 renderNotes();
-const settings = readAddress();
+const settings = readAddress(["session"]);
 if (settings.key) fields.apiKey.value = settings.key;
 if (settings.project) fields.projectId.value = settings.project;
 if (settings.session) fields.sessionId.value = settings.session;
