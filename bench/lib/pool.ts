@@ -51,3 +51,10 @@ export function runQueue(limit: number, initial: Array<() => Promise<void>>, dea
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `done` every 100 ms until it holds or `ms` have passed; whether it holds. */
+export async function until(done: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline) await sleep(100);
+  return done();
+}

@@ -65,3 +65,6 @@ export function watchSse(url: string, apiKey: string, onEvent: (event: SseEvent)
     req.end();
   });
 }
+
+/** A watcher saw versions 1..max, each once. */
+export const gapless = (versions: Set<number>) => versions.size > 0 && Math.max(...versions) === versions.size;

@@ -32,10 +32,10 @@ import {
 import { inProcessApiDeps, inProcessCaller } from "../lib/api-deps.js";
 import { localDynamo, Meter, shortName, type MeteredCall } from "../lib/dynamo.js";
 import { BenchHttp, expectStatus } from "../lib/http.js";
-import { runWorkers, sleep } from "../lib/pool.js";
+import { runWorkers, sleep, until } from "../lib/pool.js";
 import { progress, type Report } from "../lib/report.js";
 import { devScope } from "../lib/runtime.js";
-import { watchSse, type SseWatch } from "../lib/sse.js";
+import { gapless, watchSse, type SseWatch } from "../lib/sse.js";
 import { fmt, median, round, summarize, type Summary } from "../lib/stats.js";
 
 /**
@@ -254,15 +254,6 @@ async function watchPlugins(options: PluginsOptions, sessionId: string): Promise
     },
   );
   return { watch, ...state };
-}
-
-/** Versions 1..max, each once. */
-const gapless = (versions: Set<number>) => versions.size > 0 && Math.max(...versions) === versions.size;
-
-async function until(done: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!done() && Date.now() < deadline) await sleep(100);
-  return done();
 }
 
 function checkWatch(report: Report, what: string, watch: PluginWatch): void {

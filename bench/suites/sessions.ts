@@ -15,11 +15,11 @@ import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
 import { inProcessApiDeps, inProcessCaller } from "../lib/api-deps.js";
 import { localDynamo, Meter, shortName, type MeteredCall } from "../lib/dynamo.js";
 import { BenchHttp, expectStatus } from "../lib/http.js";
-import { sleep } from "../lib/pool.js";
+import { sleep, until } from "../lib/pool.js";
 import { progress, type Report } from "../lib/report.js";
 import { devScope } from "../lib/runtime.js";
 import { fmt, median, round, summarize, type Summary } from "../lib/stats.js";
-import { watchSse, type SseWatch } from "../lib/sse.js";
+import { gapless, watchSse, type SseWatch } from "../lib/sse.js";
 import { P50_GOAL, P99_GOAL } from "./latency.js";
 
 /**
@@ -202,15 +202,6 @@ async function watchSession(options: SessionsOptions, sessionId: string): Promis
     },
   );
   return { watch, ...state };
-}
-
-/** Versions 1..max, each once. */
-const gapless = (versions: Set<number>) => versions.size > 0 && Math.max(...versions) === versions.size;
-
-async function until(done: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!done() && Date.now() < deadline) await sleep(100);
-  return done();
 }
 
 type Rows = Array<[string, string, string]>;
