@@ -190,8 +190,10 @@ export function summaryDeliveryKey(scope: Scope, sessionId: string, recipientId:
 }
 
 /** A project's instance of a plugin (enabled, configuration); absent: the catalog's defaults. */
+export const PLUGIN_SETTINGS_SK_PREFIX = "PLUGIN#";
+
 export function pluginSettingsKey(scope: Scope, pluginId: string): ItemKey {
-  return { PK: `${owned(scope)}#SETTINGS`, SK: `PLUGIN#${pluginId}` };
+  return { PK: `${owned(scope)}#SETTINGS`, SK: `${PLUGIN_SETTINGS_SK_PREFIX}${pluginId}` };
 }
 
 /** A project's settings (debug audio, …). */

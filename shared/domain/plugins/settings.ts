@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from "../../kernel/errors.js";
 import type { Scope } from "../../kernel/tenancy.js";
-import { pluginSettingsKey } from "../../store/keys.js";
+import { PLUGIN_SETTINGS_SK_PREFIX, pluginSettingsKey } from "../../store/keys.js";
 import type { Item, Store } from "../../store/store.js";
 import {
   isPluginId,
@@ -44,10 +44,11 @@ function definitionOf(pluginId: string): PluginDefinition {
 
 /** Every plugin of the catalog, as this project has it. */
 export async function listPlugins(store: Store, scope: Scope): Promise<PluginInstance[]> {
-  const items = await Promise.all(
-    PLUGIN_IDS.map((id) => store.get(pluginSettingsKey(scope, id), { consistent: true })),
-  );
-  return PLUGIN_IDS.map((id, i) => instanceOf(scope, PLUGINS[id] as PluginDefinition, items[i]));
+  // One query for the project's plugin items (they share the settings partition), not a read per plugin.
+  const { PK } = pluginSettingsKey(scope, "");
+  const { items } = await store.query({ pk: PK, beginsWith: PLUGIN_SETTINGS_SK_PREFIX, consistent: true, limit: 100 });
+  const byId = new Map(items.map((item) => [item.SK.slice(PLUGIN_SETTINGS_SK_PREFIX.length), item]));
+  return PLUGIN_IDS.map((id) => instanceOf(scope, PLUGINS[id] as PluginDefinition, byId.get(id)));
 }
 
 export async function getPlugin(store: Store, scope: Scope, pluginId: string): Promise<PluginInstance> {
