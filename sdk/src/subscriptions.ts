@@ -1,12 +1,13 @@
-import { CortexError } from "./errors.js";
-import { runLive, type LiveOptions } from "./sse.js";
+import type { CortexError } from "./errors.js";
+import { attachLive, type LiveOptions } from "./sse.js";
 import type { Transport } from "./transport.js";
 import type { EventEnvelope } from "./types.js";
 
 /**
  * Live views: the initial value over REST (with the version it is at), then the events after that
- * version over SSE. The stream opens with the first `onSnapshot` listener and closes when the last one
- * unsubscribes; a listener that joins later gets the current snapshot first.
+ * version over SSE. A view starts with its first `onSnapshot` listener and stops when the last one
+ * unsubscribes; a listener that joins later gets the current snapshot first. The views of one aggregate
+ * on one client share one SSE connection (see `attachLive`).
  */
 export type Unsubscribe = () => void;
 export type ErrorListener = (error: CortexError, info: { willRetry: boolean }) => void;
@@ -24,10 +25,14 @@ export interface DocumentChange<T> {
 export type SnapshotListener<T> = (value: T | undefined) => void;
 export type CollectionListener<T> = (items: T[], changes: DocumentChange<T>[]) => void;
 
+interface ListenerEntry {
+  initialized: boolean;
+}
+
 abstract class Subscription<L> {
-  protected readonly listeners = new Map<L, { initialized: boolean }>();
+  protected readonly listeners = new Map<L, ListenerEntry>();
   readonly #errorListeners = new Set<ErrorListener>();
-  #controller: AbortController | undefined;
+  #detach: (() => void) | undefined;
   protected loaded = false;
   readonly #transport: Transport;
   readonly #options: LiveOptions;
@@ -51,13 +56,13 @@ abstract class Subscription<L> {
     this.#stop();
   }
 
-  /** Whether the stream is open (some listener is subscribed). */
+  /** Whether the view is live (some listener is subscribed, and it has not stopped for good). */
   get active(): boolean {
-    return this.#controller !== undefined;
+    return this.#detach !== undefined;
   }
 
   protected addListener(listener: L): Unsubscribe {
-    const entry = { initialized: false };
+    const entry: ListenerEntry = { initialized: false };
     this.listeners.set(listener, entry);
     if (this.loaded) {
       // Late joiners get the current snapshot on their own, right away (but never synchronously).
@@ -67,7 +72,7 @@ abstract class Subscription<L> {
         this.deliverInitial(listener);
       });
     }
-    if (!this.#controller) this.#start();
+    if (!this.#detach) this.#start();
     return () => {
       if (this.listeners.get(listener) !== entry) return;
       this.listeners.delete(listener);
@@ -96,9 +101,8 @@ abstract class Subscription<L> {
   }
 
   #start(): void {
-    const controller = new AbortController();
-    this.#controller = controller;
-    void runLive(
+    let detached = false;
+    const detach = attachLive(
       this.#transport,
       {
         path: this.path,
@@ -106,26 +110,36 @@ abstract class Subscription<L> {
         load: (signal) => this.load(signal),
         apply: (event) => this.apply(event),
         flush: () => {
-          if (controller.signal.aborted) return;
+          if (detached) return;
           this.loaded = true;
           this.flush();
         },
-        fail: (error, willRetry) => this.#fail(error, willRetry),
+        fail: (error, willRetry) => {
+          if (detached) return;
+          if (!willRetry) {
+            detached = true;
+            if (this.#detach === stop) this.#detach = undefined;
+          }
+          this.#fail(error, willRetry);
+        },
       },
-      controller.signal,
       this.#options,
-    ).catch((error: unknown) => this.#fail(error instanceof CortexError ? error : toError(error), false));
+    );
+    const stop = () => {
+      detached = true;
+      detach();
+    };
+    this.#detach = stop;
   }
 
   #stop(): void {
-    this.#controller?.abort();
-    this.#controller = undefined;
+    this.#detach?.();
+    this.#detach = undefined;
     // A listener that subscribes later waits for a fresh snapshot rather than getting a stale one.
     this.loaded = false;
   }
 
   #fail(error: CortexError, willRetry: boolean): void {
-    if (!willRetry) this.#controller = undefined;
     if (this.#errorListeners.size === 0) {
       // Never silent: without an onError listener, a subscription that stops says so on the console.
       if (!willRetry) globalThis.console?.error(`[cortex] ${this.#describe} stopped: ${error.message}`);
@@ -133,19 +147,6 @@ abstract class Subscription<L> {
     }
     for (const listener of [...this.#errorListeners]) this.safely(() => listener(error, { willRetry }));
   }
-}
-
-function toError(error: unknown): CortexError {
-  return new CortexError(
-    {
-      type: "urn:cortex:sdk:internal_error",
-      title: "Live view failed",
-      status: 0,
-      code: "internal_error",
-      detail: error instanceof Error ? error.message : String(error),
-    },
-    { cause: error },
-  );
 }
 
 export interface DocumentSource<T> {
