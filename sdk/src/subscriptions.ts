@@ -11,6 +11,8 @@ import type { EventEnvelope } from "./types.js";
  */
 export type Unsubscribe = () => void;
 export type ErrorListener = (error: CortexError, info: { willRetry: boolean }) => void;
+/** Told once when the view stops for good (`willRetry: false`); the listener is then removed. */
+export type SnapshotErrorListener = (error: CortexError) => void;
 
 export interface DocumentChange<T> {
   type: "added" | "modified" | "removed";
@@ -27,6 +29,7 @@ export type CollectionListener<T> = (items: T[], changes: DocumentChange<T>[]) =
 
 interface ListenerEntry {
   initialized: boolean;
+  onError: SnapshotErrorListener | undefined;
 }
 
 abstract class Subscription<L> {
@@ -61,8 +64,8 @@ abstract class Subscription<L> {
     return this.#detach !== undefined;
   }
 
-  protected addListener(listener: L): Unsubscribe {
-    const entry: ListenerEntry = { initialized: false };
+  protected addListener(listener: L, onError?: SnapshotErrorListener): Unsubscribe {
+    const entry: ListenerEntry = { initialized: false, onError };
     this.listeners.set(listener, entry);
     if (this.loaded) {
       // Late joiners get the current snapshot on their own, right away (but never synchronously).
@@ -140,9 +143,21 @@ abstract class Subscription<L> {
   }
 
   #fail(error: CortexError, willRetry: boolean): void {
+    let told = false;
+    if (!willRetry) {
+      // Firestore's contract: a listener's error callback is its last call.
+      for (const [listener, entry] of [...this.listeners]) {
+        if (!entry.onError) continue;
+        this.listeners.delete(listener);
+        told = true;
+        const onError = entry.onError;
+        this.safely(() => onError(error));
+      }
+      if (this.listeners.size === 0) this.loaded = false;
+    }
     if (this.#errorListeners.size === 0) {
-      // Never silent: without an onError listener, a subscription that stops says so on the console.
-      if (!willRetry) globalThis.console?.error(`[cortex] ${this.#describe} stopped: ${error.message}`);
+      // Never silent: a view that stops with nobody told says so on the console.
+      if (!willRetry && !told) globalThis.console?.error(`[cortex] ${this.#describe} stopped: ${error.message}`);
       return;
     }
     for (const listener of [...this.#errorListeners]) this.safely(() => listener(error, { willRetry }));
@@ -182,9 +197,13 @@ export class DocumentSubscription<T> extends Subscription<SnapshotListener<T>> {
     return this.#current;
   }
 
-  /** Called with the document now (once loaded) and on every change; returns the unsubscribe function. */
-  onSnapshot(listener: SnapshotListener<T>): Unsubscribe {
-    return this.addListener(listener);
+  /**
+   * Called with the document now (once loaded) and on every change; returns the unsubscribe function.
+   * `onError`, if given, is told when the view stops for good (e.g. the document is gone, or the key may
+   * not read it) and is the listener's last call; passing it keeps that failure off the console.
+   */
+  onSnapshot(listener: SnapshotListener<T>, onError?: SnapshotErrorListener): Unsubscribe {
+    return this.addListener(listener, onError);
   }
 
   protected override get path(): string {
@@ -263,9 +282,10 @@ export class CollectionSubscription<T> extends Subscription<CollectionListener<T
   /**
    * Called with every item and what changed: the first call reports each item as `added`; later calls
    * report only changes, in an order whose `oldIndex`/`newIndex` can be applied one after another.
+   * `onError`, if given, is told when the view stops for good and is the listener's last call.
    */
-  onSnapshot(listener: CollectionListener<T>): Unsubscribe {
-    return this.addListener(listener);
+  onSnapshot(listener: CollectionListener<T>, onError?: SnapshotErrorListener): Unsubscribe {
+    return this.addListener(listener, onError);
   }
 
   protected override get path(): string {

@@ -1,7 +1,15 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CortexClient, type DocumentChange, type Invitation, type Member } from "../../sdk/src/index.js";
+import {
+  CortexClient,
+  type CortexError,
+  type DocumentChange,
+  type Invitation,
+  type Member,
+  type Message,
+  type SessionData,
+} from "../../sdk/src/index.js";
 import { deepEqual } from "../../sdk/src/subscriptions.js";
 import { uniqueProject } from "../support/http.js";
 import { eventually, sharedRuntime } from "../support/runtime.js";
@@ -241,5 +249,68 @@ describe("one SSE connection per aggregate per client", () => {
     stopFirst();
     for (const stop of stops) stop();
     await eventually(async () => (proxy.open(path).length === 0 ? true : undefined));
+  });
+});
+
+describe("onSnapshot(next, error)", () => {
+  it("the error callback hears a 403 when a bot key's session is watched: the stream (watch()) and the listing (watchMessages()) are not the bot's to read", async () => {
+    const projectId = uniqueProject("mux-403");
+    const session = await direct()
+      .project(projectId)
+      .sessions.create({ title: "Not for bots", externalRoomId: "room-403", autoStart: false });
+    // A bot key may read the session itself, nothing else of it.
+    const asBot = await proxied(rt.botKey).project(projectId).sessions.get(session.id);
+    const failures: Array<[string, number, string]> = [];
+    let snapshots = 0;
+    asBot.watch().onSnapshot(
+      () => snapshots++,
+      (error: CortexError) => failures.push(["watch", error.status, error.code]),
+    );
+    asBot.watchMessages().onSnapshot(
+      () => snapshots++,
+      (error: CortexError) => failures.push(["watchMessages", error.status, error.code]),
+    );
+    await eventually(async () => (failures.length === 2 ? true : undefined));
+    expect(failures.sort()).toEqual([
+      ["watch", 403, "forbidden"],
+      ["watchMessages", 403, "forbidden"],
+    ]);
+    expect(proxy.open(`/sessions/${session.id}/events`)).toHaveLength(0);
+  });
+
+  it("the error callback hears a 404 when a watched session is deleted and its stream comes back to nothing", async () => {
+    const projectId = uniqueProject("mux-404");
+    const created = await direct()
+      .project(projectId)
+      .sessions.create({ title: "Short-lived", externalRoomId: "room-404", autoStart: false });
+    const session = await proxied().project(projectId).sessions.get(created.id);
+    const path = `/sessions/${created.id}/events`;
+    const documents: Array<SessionData | undefined> = [];
+    const messages: Message[][] = [];
+    const failures: Array<[string, number]> = [];
+    session.watch().onSnapshot(
+      (s) => documents.push(s),
+      (error) => failures.push(["watch", error.status]),
+    );
+    session.watchMessages().onSnapshot(
+      (items) => messages.push(items),
+      (error) => failures.push(["watchMessages", error.status]),
+    );
+    await eventually(async () =>
+      documents.length > 0 && messages.length > 0 && proxy.open(path).length === 1 ? true : undefined,
+    );
+    expect(proxy.opened(path)).toHaveLength(1);
+
+    await created.delete();
+    await eventually(async () => (documents.length > 1 && documents.at(-1) === undefined ? true : undefined));
+    expect(failures).toEqual([]);
+    // The connection drops; the reconnect finds no session.
+    proxy.drop(path);
+    await eventually(async () => (failures.length === 2 ? true : undefined));
+    expect(failures.sort()).toEqual([
+      ["watch", 404],
+      ["watchMessages", 404],
+    ]);
+    expect(proxy.open(path)).toHaveLength(0);
   });
 });

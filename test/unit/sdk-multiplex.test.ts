@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   CortexClient,
+  type CortexError,
   type DocumentChange,
   type GatheringData,
   type Invitation,
@@ -336,5 +337,79 @@ describe("one connection per gathering per client", () => {
     expect(members.state.ids).toEqual(["a"]);
     // One snapshot per view, none reloaded.
     expect([...api.gets].sort()).toEqual(["", "", "/invitations", "/members"]);
+  });
+});
+
+describe("onSnapshot(next, error)", () => {
+  it("tells the error callback once when the view stops for good (the stream answers 404), as the listener's last call, and keeps the console quiet", async () => {
+    const api = new FakeApi();
+    const lobby = await api.lobby();
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    let calls = 0;
+    const problem = (status: number, code: string) => () =>
+      Response.json({ type: `urn:cortex:problem:${code}`, title: code, status, code }, { status });
+    api.refuseStreams = problem(503, "unavailable");
+    const failures: CortexError[] = [];
+    const retried: boolean[] = [];
+    const view = lobby.watchMembers();
+    view.onError((_, { willRetry }) => retried.push(willRetry));
+    view.onSnapshot(
+      () => calls++,
+      (error) => failures.push(error),
+    );
+    await until(() => retried.length === 2);
+    // Transient failures are not the end: the error callback waits.
+    expect(failures).toEqual([]);
+    api.refuseStreams = problem(404, "not_found");
+    await until(() => failures.length === 1);
+    expect(failures[0]).toMatchObject({ status: 404, code: "not_found" });
+    expect(retried.at(-1)).toBe(false);
+    expect(view.active).toBe(false);
+    expect(calls).toBe(1);
+    expect(logged).not.toHaveBeenCalled();
+  });
+
+  it("every view sharing a stream that fails for good stops, each telling its own listeners; one without an error callback still says so on the console", async () => {
+    const api = new FakeApi();
+    const lobby = await api.lobby();
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    api.refuseStreams = () =>
+      Response.json({ type: "x", title: "Forbidden", status: 403, code: "forbidden" }, { status: 403 });
+    const failures: string[] = [];
+    lobby.watchMembers().onSnapshot(
+      () => undefined,
+      (error) => failures.push(`members ${error.status}`),
+    );
+    const invitations = lobby.watchInvitations();
+    invitations.onSnapshot(() => undefined);
+    await until(() => failures.length === 1 && logged.mock.calls.length === 1);
+    expect(failures).toEqual(["members 403"]);
+    expect(logged.mock.calls[0]).toEqual(["[cortex] watch of the invitations of gathering gth_1 stopped: Forbidden"]);
+    expect(invitations.active).toBe(false);
+    expect(api.connections).toHaveLength(0);
+  });
+
+  it("a snapshot that cannot load (403) goes to the error callback; the view can be started again later", async () => {
+    const api = new FakeApi();
+    const lobby = await api.lobby();
+    api.refuseGathering = () =>
+      Response.json({ type: "x", title: "Forbidden", status: 403, code: "forbidden" }, { status: 403 });
+    const view = lobby.watch();
+    const failures: number[] = [];
+    view.onSnapshot(
+      () => undefined,
+      (error) => failures.push(error.status),
+    );
+    await until(() => failures.length === 1);
+    expect(failures).toEqual([403]);
+    expect(view.active).toBe(false);
+    expect(api.connections).toHaveLength(0);
+
+    api.refuseGathering = undefined;
+    const versions: number[] = [];
+    const stop = view.onSnapshot((g) => versions.push(g!.version));
+    await until(() => versions.length === 1 && api.connections.length === 1);
+    stop();
+    expect(api.open).toHaveLength(0);
   });
 });
