@@ -115,13 +115,13 @@ function asCortexError(error: unknown): CortexError {
 }
 
 /** Whether an event type passes a filter (undefined = everything; a trailing `.*` matches a family). */
-export function matchesTypes(types: readonly string[] | undefined, type: string): boolean {
+function matchesTypes(types: readonly string[] | undefined, type: string): boolean {
   if (!types) return true;
   return types.some((t) => t === "*" || t === type || (t.endsWith(".*") && type.startsWith(t.slice(0, -1))));
 }
 
 /** The filter serving every source: undefined (everything) if one wants everything, else the union in first-seen order. */
-export function unionTypes(sources: Iterable<{ types?: readonly string[] | undefined }>): string[] | undefined {
+function unionTypes(sources: Iterable<{ types?: readonly string[] | undefined }>): string[] | undefined {
   const union: string[] = [];
   for (const { types } of sources) {
     if (!types) return undefined;
@@ -133,15 +133,7 @@ export function unionTypes(sources: Iterable<{ types?: readonly string[] | undef
 /** Whether a connection with `filter` delivers every event `types` asks for. */
 function covers(filter: readonly string[] | undefined, types: readonly string[] | undefined): boolean {
   if (!filter) return true;
-  if (!types) return false;
-  return types.every(
-    (type) =>
-      filter.includes(type) ||
-      matchesTypes(
-        filter.filter((f) => f.endsWith(".*")),
-        type,
-      ),
-  );
+  return types !== undefined && types.every((type) => matchesTypes(filter, type));
 }
 
 class Restart {
