@@ -40,6 +40,8 @@ class FakeApi {
   refuseStreams: (() => Response) | undefined;
   /** Answers a GET of the gathering instead (e.g. a problem). */
   refuseGathering: (() => Response) | undefined;
+  /** GETs (by path suffix) answered with a 503 until removed. */
+  unavailable = new Set<string>();
 
   fetch = async (url: string, init: RequestInit): Promise<Response> => {
     const href = new URL(url);
@@ -60,6 +62,9 @@ class FakeApi {
       return new Response(body, { headers: { "Content-Type": "text/event-stream" } });
     }
     this.gets.push(suffix);
+    if (this.unavailable.has(suffix)) {
+      return Response.json({ type: "x", title: "Unavailable", status: 503, code: "unavailable" }, { status: 503 });
+    }
     // What the answer holds is read when it is asked for, whatever it then waits for.
     const answer =
       suffix === "" ? this.gathering() : { items: suffix === "/members" ? [...this.members] : [...this.invitations] };
@@ -298,6 +303,40 @@ describe("one connection per gathering per client", () => {
     expect(api.gets.sort()).toEqual(["", "", "/members"]);
     expect(api.connections[2]).toMatchObject({ types: null, lastEventId: "6" });
     expect(api.open).toHaveLength(1);
+  });
+
+  it("a view whose snapshot keeps failing does not hold back the others' stream; it joins once it loads, taking only the events after its own snapshot", async () => {
+    const api = new FakeApi();
+    const lobby = await api.lobby();
+    api.unavailable.add("/invitations");
+    const members = record<Member>((m) => m.participantId);
+    const invites = record<Invitation>((i) => i.id);
+    const retries: boolean[] = [];
+    lobby.watchMembers().onSnapshot(members.listener);
+    const invitesView = lobby.watchInvitations();
+    invitesView.onError((_, { willRetry }) => retries.push(willRetry));
+    invitesView.onSnapshot(invites.listener);
+    await until(() => api.connections.length === 1 && members.state.calls === 1 && retries.length > 0);
+    expect(retries.every(Boolean)).toBe(true);
+    // The connection already carries the waiting view's types.
+    expect(api.connections[0]).toMatchObject({
+      types: "gathering.member.*,gathering.owner.changed,gathering.invitation.*",
+      lastEventId: "1",
+    });
+
+    api.connections[0]!.send(invited(invitation("inv_1", 2)) + joined(member("a", 3)));
+    await until(() => members.state.ids.length === 1);
+    // The invitations come back, as of version 4: newer than the stream so far.
+    api.version = 4;
+    api.invitations = [invitation("inv_1", 2), invitation("inv_2", 4)];
+    api.unavailable.clear();
+    await until(() => invites.state.calls === 1);
+    expect(invites.state.ids).toEqual(["inv_1", "inv_2"]);
+    api.connections[0]!.send(invited(invitation("inv_2", 4)) + invited(invitation("inv_3", 5)));
+    await until(() => invites.state.ids.length === 3);
+    expect(invites.state.replayed).toEqual(["inv_1", "inv_2", "inv_3"]);
+    expect(members.state.ids).toEqual(["a"]);
+    expect(api.connections).toHaveLength(1);
   });
 
   it("event: reset reloads every view on the stream and reopens one connection from their snapshots", async () => {
