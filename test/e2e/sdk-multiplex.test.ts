@@ -252,6 +252,34 @@ describe("one SSE connection per aggregate per client", () => {
   });
 });
 
+describe("one SSE connection per session per client", () => {
+  it("the session page's four views (watch, messages, message and session annotations) hold one unfiltered connection, closed with the last", async () => {
+    const projectId = uniqueProject("mux-session");
+    const { id } = await direct()
+      .project(projectId)
+      .sessions.create({ title: "Page", externalRoomId: "room-page", autoStart: false });
+    const session = await proxied().project(projectId).sessions.get(id);
+    const path = `/sessions/${id}/events`;
+    const seen = new Set<string>();
+    const stops = [
+      session.watch().onSnapshot(() => seen.add("watch")),
+      session.watchMessages().onSnapshot(() => seen.add("messages")),
+      session.watchMessageAnnotations().onSnapshot(() => seen.add("message annotations")),
+      session.watchSessionAnnotations().onSnapshot(() => seen.add("session annotations")),
+    ];
+    await eventually(async () => (seen.size === 4 && proxy.open(path).length === 1 ? true : undefined));
+    await direct()
+      .project(projectId)
+      .sessions.get(id)
+      .then((s) => s.update({ title: "Renamed" }));
+    await eventually(async () => (session.title === "Renamed" ? true : undefined));
+    expect(proxy.opened(path)).toHaveLength(1);
+    expect(new URL(proxy.opened(path)[0]!.path, "http://x").searchParams.get("types")).toBeNull();
+    for (const stop of stops) stop();
+    await eventually(async () => (proxy.open(path).length === 0 ? true : undefined));
+  });
+});
+
 describe("onSnapshot(next, error)", () => {
   it("the error callback hears a 403 when a bot key's session is watched: the stream (watch()) and the listing (watchMessages()) are not the bot's to read", async () => {
     const projectId = uniqueProject("mux-403");
