@@ -202,11 +202,6 @@ class SharedStream {
     this.#onClose = onClose;
   }
 
-  /** How many views share this stream. */
-  get size(): number {
-    return this.#taps.size;
-  }
-
   attach(source: LiveSource): () => void {
     const tap: Tap = {
       source,
@@ -312,7 +307,7 @@ class SharedStream {
     this.#maybeStart();
   }
 
-  /** A view stops for good (its error said last, when the stream is in order again for whoever comes next). */
+  /** A view stops for good. Its error is told last, so a listener that starts a new view finds the stream settled. */
   #stop(tap: Tap, failure: CortexError): void {
     if (tap.state === "stopped") return;
     tap.state = "stopped";
