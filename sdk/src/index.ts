@@ -38,6 +38,7 @@ export type {
   CollectionListener,
   DocumentChange,
   ErrorListener,
+  SnapshotErrorListener,
   SnapshotListener,
   Unsubscribe,
 } from "./subscriptions.js";

@@ -1,15 +1,18 @@
-import { CortexError } from "./errors.js";
-import { runLive, type LiveOptions } from "./sse.js";
+import type { CortexError } from "./errors.js";
+import { attachLive, type LiveOptions } from "./sse.js";
 import type { Transport } from "./transport.js";
 import type { EventEnvelope } from "./types.js";
 
 /**
  * Live views: the initial value over REST (with the version it is at), then the events after that
- * version over SSE. The stream opens with the first `onSnapshot` listener and closes when the last one
- * unsubscribes; a listener that joins later gets the current snapshot first.
+ * version over SSE. A view starts with its first `onSnapshot` listener and stops when the last one
+ * unsubscribes; a listener that joins later gets the current snapshot first. The views of one aggregate
+ * on one client share one SSE connection (see `attachLive`).
  */
 export type Unsubscribe = () => void;
 export type ErrorListener = (error: CortexError, info: { willRetry: boolean }) => void;
+/** Told once when the view stops for good (`willRetry: false`); the listener is then removed. */
+export type SnapshotErrorListener = (error: CortexError) => void;
 
 export interface DocumentChange<T> {
   type: "added" | "modified" | "removed";
@@ -24,10 +27,15 @@ export interface DocumentChange<T> {
 export type SnapshotListener<T> = (value: T | undefined) => void;
 export type CollectionListener<T> = (items: T[], changes: DocumentChange<T>[]) => void;
 
+interface ListenerEntry {
+  initialized: boolean;
+  onError: SnapshotErrorListener | undefined;
+}
+
 abstract class Subscription<L> {
-  protected readonly listeners = new Map<L, { initialized: boolean }>();
+  protected readonly listeners = new Map<L, ListenerEntry>();
   readonly #errorListeners = new Set<ErrorListener>();
-  #controller: AbortController | undefined;
+  #detach: (() => void) | undefined;
   protected loaded = false;
   readonly #transport: Transport;
   readonly #options: LiveOptions;
@@ -51,13 +59,13 @@ abstract class Subscription<L> {
     this.#stop();
   }
 
-  /** Whether the stream is open (some listener is subscribed). */
+  /** Whether the view is live (some listener is subscribed, and it has not stopped for good). */
   get active(): boolean {
-    return this.#controller !== undefined;
+    return this.#detach !== undefined;
   }
 
-  protected addListener(listener: L): Unsubscribe {
-    const entry = { initialized: false };
+  protected addListener(listener: L, onError?: SnapshotErrorListener): Unsubscribe {
+    const entry: ListenerEntry = { initialized: false, onError };
     this.listeners.set(listener, entry);
     if (this.loaded) {
       // Late joiners get the current snapshot on their own, right away (but never synchronously).
@@ -67,7 +75,7 @@ abstract class Subscription<L> {
         this.deliverInitial(listener);
       });
     }
-    if (!this.#controller) this.#start();
+    if (!this.#detach) this.#start();
     return () => {
       if (this.listeners.get(listener) !== entry) return;
       this.listeners.delete(listener);
@@ -96,9 +104,8 @@ abstract class Subscription<L> {
   }
 
   #start(): void {
-    const controller = new AbortController();
-    this.#controller = controller;
-    void runLive(
+    let detached = false;
+    const detach = attachLive(
       this.#transport,
       {
         path: this.path,
@@ -106,46 +113,55 @@ abstract class Subscription<L> {
         load: (signal) => this.load(signal),
         apply: (event) => this.apply(event),
         flush: () => {
-          if (controller.signal.aborted) return;
+          if (detached) return;
           this.loaded = true;
           this.flush();
         },
-        fail: (error, willRetry) => this.#fail(error, willRetry),
+        fail: (error, willRetry) => {
+          if (detached) return;
+          if (!willRetry) {
+            detached = true;
+            if (this.#detach === stop) this.#detach = undefined;
+          }
+          this.#fail(error, willRetry);
+        },
       },
-      controller.signal,
       this.#options,
-    ).catch((error: unknown) => this.#fail(error instanceof CortexError ? error : toError(error), false));
+    );
+    const stop = () => {
+      detached = true;
+      detach();
+    };
+    this.#detach = stop;
   }
 
   #stop(): void {
-    this.#controller?.abort();
-    this.#controller = undefined;
+    this.#detach?.();
+    this.#detach = undefined;
     // A listener that subscribes later waits for a fresh snapshot rather than getting a stale one.
     this.loaded = false;
   }
 
   #fail(error: CortexError, willRetry: boolean): void {
-    if (!willRetry) this.#controller = undefined;
+    let told = false;
+    if (!willRetry) {
+      // Firestore's contract: a listener's error callback is its last call.
+      for (const [listener, entry] of [...this.listeners]) {
+        if (!entry.onError) continue;
+        this.listeners.delete(listener);
+        told = true;
+        const onError = entry.onError;
+        this.safely(() => onError(error));
+      }
+      if (this.listeners.size === 0) this.loaded = false;
+    }
     if (this.#errorListeners.size === 0) {
-      // Never silent: without an onError listener, a subscription that stops says so on the console.
-      if (!willRetry) globalThis.console?.error(`[cortex] ${this.#describe} stopped: ${error.message}`);
+      // Never silent: a view that stops with nobody told says so on the console.
+      if (!willRetry && !told) globalThis.console?.error(`[cortex] ${this.#describe} stopped: ${error.message}`);
       return;
     }
     for (const listener of [...this.#errorListeners]) this.safely(() => listener(error, { willRetry }));
   }
-}
-
-function toError(error: unknown): CortexError {
-  return new CortexError(
-    {
-      type: "urn:cortex:sdk:internal_error",
-      title: "Live view failed",
-      status: 0,
-      code: "internal_error",
-      detail: error instanceof Error ? error.message : String(error),
-    },
-    { cause: error },
-  );
 }
 
 export interface DocumentSource<T> {
@@ -181,9 +197,13 @@ export class DocumentSubscription<T> extends Subscription<SnapshotListener<T>> {
     return this.#current;
   }
 
-  /** Called with the document now (once loaded) and on every change; returns the unsubscribe function. */
-  onSnapshot(listener: SnapshotListener<T>): Unsubscribe {
-    return this.addListener(listener);
+  /**
+   * Called with the document now (once loaded) and on every change; returns the unsubscribe function.
+   * `onError`, if given, is told when the view stops for good (e.g. the document is gone, or the key may
+   * not read it) and is the listener's last call; passing it keeps that failure off the console.
+   */
+  onSnapshot(listener: SnapshotListener<T>, onError?: SnapshotErrorListener): Unsubscribe {
+    return this.addListener(listener, onError);
   }
 
   protected override get path(): string {
@@ -262,9 +282,10 @@ export class CollectionSubscription<T> extends Subscription<CollectionListener<T
   /**
    * Called with every item and what changed: the first call reports each item as `added`; later calls
    * report only changes, in an order whose `oldIndex`/`newIndex` can be applied one after another.
+   * `onError`, if given, is told when the view stops for good and is the listener's last call.
    */
-  onSnapshot(listener: CollectionListener<T>): Unsubscribe {
-    return this.addListener(listener);
+  onSnapshot(listener: CollectionListener<T>, onError?: SnapshotErrorListener): Unsubscribe {
+    return this.addListener(listener, onError);
   }
 
   protected override get path(): string {

@@ -116,8 +116,8 @@ describe("seed 001 (Gatherings)", () => {
         const member = await api().get(`/gatherings/${gathering.id}/members/p1`);
         return member.status === 200 ? member.body : undefined;
       });
-      // Both live views open their streams; later changes are the markers each view must receive.
-      await eventually(async () => (lines().filter((l) => l.startsWith("open ")).length >= 2 ? true : undefined));
+      // Both live views share one stream (one per gathering per client); later changes are the markers it must carry.
+      await eventually(async () => (lines().filter((l) => l.startsWith("open ")).length >= 1 ? true : undefined));
       const marker = await api().post(`/gatherings/${gathering.id}/members`, { participantId: "marker" });
       await api().post(`/gatherings/${gathering.id}/invitations`, { emails: ["marker@example.com"] });
       const streams = lines()
@@ -132,6 +132,9 @@ describe("seed 001 (Gatherings)", () => {
       );
       // Both views are live past the markers; one that had failed for good would have said so on stderr.
       expect(sample.stderr()).toBe("");
+      expect(streams).toEqual([
+        `/v1/projects/your-project-id/gatherings/${gathering.id}/events?types=gathering.member.*,gathering.owner.changed,gathering.invitation.*`,
+      ]);
       expect(sample.running()).toBe(true);
     } finally {
       await sample.stop();
