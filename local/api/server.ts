@@ -115,8 +115,9 @@ export async function startLocalApi(
       authorizerContext = { ...result.context, principalId: result.principalId };
     }
 
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
+    // API Gateway adds X-Forwarded-Proto; the local server speaks plain http.
+    const headers: Record<string, string> = { "X-Forwarded-Proto": "http" };
+    const multiValueHeaders: Record<string, string[]> = { "X-Forwarded-Proto": ["http"] };
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!;
       const value = req.rawHeaders[i + 1]!;
@@ -150,7 +151,9 @@ export async function startLocalApi(
         identity: {
           sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
         } as APIGatewayProxyEvent["requestContext"]["identity"],
-        path: `/${stage}${url.pathname}`,
+        // Served at the root, as behind a custom domain without a base path: the API's URL has no stage.
+        domainName: req.headers.host ?? `127.0.0.1:${(req.socket.localPort ?? 0).toString()}`,
+        path: url.pathname,
         protocol: `HTTP/${req.httpVersion}`,
         requestId,
         requestTimeEpoch: Date.now(),
