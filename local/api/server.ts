@@ -38,6 +38,8 @@ export interface LocalApiOptions {
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   stage?: string;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** One log line per request when it ends: method, path, status, milliseconds, request id. */
+  logRequests?: boolean;
 }
 
 /** API Gateway's hard limit on a request payload. */
@@ -56,6 +58,25 @@ function sendGatewayResponse(
     ...gatewayResponseHeaders(type),
   });
   res.end(JSON.stringify(gatewayProblemBody(type)));
+}
+
+/**
+ * The request log line. The path as requested, except a public route's parameters (the RSVP link's token is
+ * a credential): those show as the route's template. No query string (cursors, keys in demo links).
+ */
+const requestIds = new WeakMap<ServerResponse, string>();
+
+function logWhenDone(req: IncomingMessage, res: ServerResponse, log: NonNullable<LocalApiOptions["log"]>): void {
+  const started = performance.now();
+  res.once("close", () => {
+    const method = req.method ?? "GET";
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const match = findRoute(method, path);
+    const shown = match?.route.public && Object.keys(match.params).length > 0 ? match.route.path : path;
+    const requestId = requestIds.get(res) ?? "-";
+    const status = res.headersSent ? res.statusCode : "aborted";
+    log(`${method} ${shown} ${status} ${Math.round(performance.now() - started)} ms ${String(requestId)}`);
+  });
 }
 
 export async function startLocalApi(
@@ -88,6 +109,7 @@ export async function startLocalApi(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    requestIds.set(res, requestId);
     if (options.extra && (await options.extra(req, res))) return;
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
@@ -186,6 +208,7 @@ export async function startLocalApi(
   }
 
   const server = createServer((req, res) => {
+    if (options.logRequests) logWhenDone(req, res, log);
     handle(req, res).catch((error: unknown) => {
       log("local api error", { error: (error as Error).message });
       if (!res.headersSent) sendGatewayResponse(res, "DEFAULT_5XX", "local");

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiClient, uniqueProject } from "../support/http.js";
+import { eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
+
+/**
+ * `npm run dev` (local/cli.ts --dev): a user functions module in a temporary folder is edited while the
+ * runtime runs; the next events run the new code, in the same process, with the data written before kept.
+ */
+const functionsModule = (stamp: string) => `
+// A user functions module written by test/e2e/dev-reload.test.ts.
+export const onGatheringCreated = async (event: any, ctx: any) => {
+  const gathering = await ctx.client.gatherings.get(event.data.gathering.id);
+  await gathering.update({ metadata: { stamp: ${JSON.stringify(stamp)} } });
+};
+`;
+
+let dir: string;
+let file: string;
+let rt: RunningRuntime;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "cortex-dev-"));
+  file = join(dir, "functions.ts");
+  writeFileSync(file, functionsModule("v1"));
+  rt = await startRuntime(["--dev", "--in-memory", "--functions", file]);
+}, 240_000);
+afterAll(async () => {
+  rt?.process.kill("SIGINT");
+  await rt?.exited;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("npm run dev", () => {
+  it("runs an edited user function without a restart, and keeps the data written before", async () => {
+    expect(rt.output()).toMatch(/Functions\s+onGatheringCreated \(gathering\.created\)/);
+    const api = new ApiClient(rt, uniqueProject("dev"));
+    /** Creates a gathering and waits for the user function to stamp it. */
+    const stamped = async (name: string) => {
+      const created = await api.create({ name, type: "lobby" });
+      return eventually(async () => {
+        const { body } = await api.get(`/gatherings/${created.id}`);
+        return body.metadata?.stamp === undefined
+          ? undefined
+          : { id: created.id as string, stamp: body.metadata.stamp };
+      });
+    };
+    const before = await stamped("before the edit");
+    expect(before.stamp).toBe("v1");
+
+    writeFileSync(file, functionsModule("v2"));
+    // The watcher reloads on the next invocation after the change: gatherings created until then get v1.
+    const after = await eventually(async () => {
+      const next = await stamped("after the edit");
+      return next.stamp === "v2" ? next : undefined;
+    });
+    expect(after.stamp).toBe("v2");
+
+    expect(rt.process.exitCode).toBeNull();
+    const kept = await api.get(`/gatherings/${before.id}`);
+    expect(kept.status).toBe(200);
+    expect(kept.body.metadata).toEqual({ stamp: "v1" });
+    expect(rt.output()).toMatch(/\[dev\] reloaded \S*functions\.ts/);
+  }, 180_000);
+
+  it("prints one log line per request: method, path, status, milliseconds and request id", async () => {
+    const api = new ApiClient(rt, uniqueProject("log"));
+    const created = await api.create({ name: "logged", type: "lobby" });
+    const requestId = await eventually(async () => {
+      const pattern = new RegExp(
+        `^\\[local\\] GET /v1/projects/${api.projectId}/gatherings/${created.id} 200 \\d+ ms ([0-9a-f-]{36})$`,
+        "m",
+      );
+      await api.get(`/gatherings/${created.id}`);
+      return pattern.exec(rt.output())?.[1];
+    });
+    expect(requestId).toMatch(/^[0-9a-f]{8}-/);
+    expect(rt.output()).toMatch(
+      new RegExp(`^\\[local\\] POST /v1/projects/${api.projectId}/gatherings 201 \\d+ ms `, "m"),
+    );
+  }, 60_000);
+});
