@@ -53,7 +53,8 @@ function landingPage(options: SiteOptions): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Cortex — local</title><link rel="stylesheet" href="/docs/docs.css"></head>
+<title>Cortex — local</title><link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
+<link rel="stylesheet" href="/docs/docs.css"></head>
 <body><main class="loading">
 <h1>Cortex gatherings backend — local</h1>
 <ul>

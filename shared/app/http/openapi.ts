@@ -194,11 +194,10 @@ function webhooks(): Record<string, unknown> {
       {
         post: {
           operationId: handlerNameFor(type),
-          summary: type,
+          summary: EVENT_CATALOG[type].description,
           description:
             `${EVENT_CATALOG[type].description} Delivered to every webhook endpoint subscribed to \`${type}\` ` +
             `(at least once, signed); a user function \`${handlerNameFor(type)}\` receives the same envelope.`,
-          tags: ["Events"],
           security: [],
           parameters: WEBHOOK_HEADERS.map(([name, description]) => ({
             name,
@@ -243,7 +242,6 @@ function baseDocument(): Record<string, unknown> {
     ...[...usedTags]
       .filter((name) => ![...Object.values(TAGS), BOT_TAG].some((t) => t.name === name))
       .map((name) => ({ name })),
-    { name: "Events", description: "What webhook endpoints and user functions receive: one envelope per event." },
   ];
   const throttled = GATEWAY_RESPONSES.THROTTLED;
   cached = {
