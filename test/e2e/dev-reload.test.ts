@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hotModules } from "../../local/dev/hot-modules.js";
 import { ApiClient, uniqueProject } from "../support/http.js";
 import { eventually, startRuntime, type RunningRuntime } from "../support/runtime.js";
 
@@ -79,5 +80,52 @@ describe("npm run dev", () => {
     expect(rt.output()).toMatch(
       new RegExp(`^\\[local\\] POST /v1/projects/${api.projectId}/gatherings 201 \\d+ ms `, "m"),
     );
+  }, 60_000);
+});
+
+describe("the dev module loader", () => {
+  it("reloads an entry when a module it imports is saved in place or replaced, and keeps running it when it breaks", async () => {
+    const src = mkdtempSync(join(tmpdir(), "cortex-hot-"));
+    const logs: string[] = [];
+    const hot = hotModules({
+      watch: [src],
+      outDir: join(".cache", `dev-test-${process.pid}`),
+      log: (message) => logs.push(message),
+      packageJson: "package.json",
+      bundled: [],
+      isolatedGlobals: [],
+    });
+    try {
+      writeFileSync(
+        join(src, "entry.ts"),
+        'import { value } from "./domain/value.js";\nexport const read = () => value;\n',
+      );
+      const domain = join(src, "domain");
+      mkdirSync(domain);
+      writeFileSync(join(domain, "value.ts"), "export const value = 1;\n");
+      const read = async () => ((await hot.load(join(src, "entry.ts"))).read as () => number)();
+      expect(await read()).toBe(1);
+
+      writeFileSync(join(domain, "value.ts"), "export const value = 2;\n"); // saved in place
+      expect(await eventually(async () => ((await read()) === 2 ? 2 : undefined), 10_000)).toBe(2);
+
+      writeFileSync(join(domain, "value.tmp"), "export const value = 3;\n");
+      renameSync(join(domain, "value.tmp"), join(domain, "value.ts")); // replaced, as many editors save
+      expect(await eventually(async () => ((await read()) === 3 ? 3 : undefined), 10_000)).toBe(3);
+
+      writeFileSync(join(domain, "value.ts"), "export const value = ;\n"); // does not compile
+      await eventually(
+        async () => (logs.some((l) => l.includes("does not build")) ? true : (await read(), undefined)),
+        10_000,
+      );
+      expect(await read()).toBe(3);
+
+      writeFileSync(join(domain, "value.ts"), "export const value = 4;\n");
+      expect(await eventually(async () => ((await read()) === 4 ? 4 : undefined), 10_000)).toBe(4);
+      expect(hot.reloads()).toBe(3);
+    } finally {
+      await hot.close();
+      rmSync(src, { recursive: true, force: true });
+    }
   }, 60_000);
 });
