@@ -53,7 +53,7 @@ import { startLocalS3 } from "./s3.js";
 import { startLocalSes } from "./ses.js";
 import { demoRoutes } from "./demo/server.js";
 import { adminRoutes, type ConsumerHealth, type HealthReport } from "./admin.js";
-import { hotModules, type HotModules } from "./dev/hot-modules.js";
+import { hotModules, pruneStaleBundles, type HotModules } from "./dev/hot-modules.js";
 import { siteRoutes } from "./dev/site.js";
 
 /**
@@ -191,8 +191,26 @@ async function loadUserFunctions(options: LocalRuntimeOptions) {
   }
   const source = options.functionsPath ?? DEFAULT_USER_FUNCTIONS_PATH;
   // Under `npm run dev` the module is bundled and reloaded like a handler (and its exports read again).
-  const exportsNow = async () =>
-    hot ? userModuleExports(await hot.load(path)) : (await importUserModule(path)).exports;
+  let seen: Record<string, unknown> | undefined;
+  const exportsNow = async (): Promise<Record<string, unknown>> => {
+    if (!hot) return (await importUserModule(path)).exports;
+    const loaded = await hot.load(path);
+    if (seen !== undefined && loaded !== seen) warnIfRebound(userModuleExports(loaded));
+    seen = loaded;
+    return userModuleExports(loaded);
+  };
+  // Rules are made at start: a reloaded module that binds other events runs only what was bound then.
+  const warnIfRebound = (exports: Record<string, unknown>) => {
+    const now = Object.keys(exports).filter((name) => typeof exports[name] === "function");
+    const bound = bindings.map((b) => b.exportName);
+    const added = now.filter((name) => !bound.includes(name));
+    const removed = bound.filter((name) => !now.includes(name));
+    if (added.length + removed.length === 0) return;
+    options.log(
+      `[dev] ${source}: ${[...added.map((n) => `added ${n}`), ...removed.map((n) => `removed ${n}`)].join(", ")}; ` +
+        "restart to change which events are bound",
+    );
+  };
   const mod = await exportsNow();
   const bindings = bindUserFunctions(mod, source);
   // Handlers are built on first use, after the environment below is set (they create AWS clients).
@@ -231,6 +249,7 @@ function devKey(options: LocalRuntimeOptions, fileName: "dev-api-key" | "dev-bot
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   if (options.dev) {
     const functionsPath = resolve(options.functionsPath ?? DEFAULT_USER_FUNCTIONS_PATH);
+    pruneStaleBundles(join(REPO, ".cache", "dev"));
     hot = hotModules({
       watch: [join(REPO, "functions"), join(REPO, "shared"), dirname(functionsPath)],
       outDir: join(REPO, ".cache", "dev", String(process.pid)),

@@ -206,3 +206,25 @@ export function hotModules(options: HotModulesOptions): HotModules {
     },
   };
 }
+
+/**
+ * Removes the bundle folders (named by process id) of runtimes that are no longer running: a runtime removes
+ * its own when it stops, but not when it is killed.
+ */
+export function pruneStaleBundles(parent: string): void {
+  if (!existsSync(parent)) return;
+  for (const entry of readdirSync(parent, { withFileTypes: true })) {
+    const pid = Number(entry.name);
+    if (!entry.isDirectory() || !Number.isInteger(pid) || pid <= 0 || isRunning(pid)) continue;
+    rmSync(join(parent, entry.name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

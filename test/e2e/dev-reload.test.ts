@@ -10,13 +10,13 @@ import { eventually, startRuntime, type RunningRuntime } from "../support/runtim
  * `npm run dev` (local/cli.ts --dev): a user functions module in a temporary folder is edited while the
  * runtime runs; the next events run the new code, in the same process, with the data written before kept.
  */
-const functionsModule = (stamp: string) => `
+const functionsModule = (stamp: string, extra = "") => `
 // A user functions module written by test/e2e/dev-reload.test.ts.
 export const onGatheringCreated = async (event: any, ctx: any) => {
   const gathering = await ctx.client.gatherings.get(event.data.gathering.id);
   await gathering.update({ metadata: { stamp: ${JSON.stringify(stamp)} } });
 };
-`;
+${extra}`;
 
 let dir: string;
 let file: string;
@@ -50,7 +50,7 @@ describe("npm run dev", () => {
     const before = await stamped("before the edit");
     expect(before.stamp).toBe("v1");
 
-    writeFileSync(file, functionsModule("v2"));
+    writeFileSync(file, functionsModule("v2", "export const onGatheringEnded = async () => undefined;\n"));
     // The watcher reloads on the next invocation after the change: gatherings created until then get v1.
     const after = await eventually(async () => {
       const next = await stamped("after the edit");
@@ -63,6 +63,8 @@ describe("npm run dev", () => {
     expect(kept.status).toBe(200);
     expect(kept.body.metadata).toEqual({ stamp: "v1" });
     expect(rt.output()).toMatch(/\[dev\] reloaded \S*functions\.ts/);
+    // A new export binds no new event until a restart, and the terminal says so.
+    expect(rt.output()).toMatch(/added onGatheringEnded; restart to change which events are bound/);
   }, 180_000);
 
   it("prints one log line per request: method, path, status, milliseconds and request id", async () => {
