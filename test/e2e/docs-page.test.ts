@@ -74,4 +74,17 @@ describe("the API reference page", () => {
     expect(problems).toEqual([]);
     expect(elsewhere).toEqual([]);
   }, 120_000);
+
+  it("is linked from the landing page at /, with the demo pages, the OpenAPI document, the inbox and health", async () => {
+    const response = await fetch(`${rt.apiUrl}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    const hrefs = [...(await response.text()).matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+    expect(hrefs).toEqual(
+      expect.arrayContaining(["/demo/lobby", "/demo/session", "/docs", "/v1/openapi.json", rt.inboxUrl, "/health"]),
+    );
+    for (const href of hrefs.filter((h) => h!.startsWith("/"))) {
+      expect((await fetch(`${rt.apiUrl}${href}`, { redirect: "follow" })).status, href).not.toBe(404);
+    }
+  });
 });
