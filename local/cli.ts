@@ -9,6 +9,7 @@ const { values } = parseArgs({
     port: { type: "string" },
     "data-dir": { type: "string" },
     functions: { type: "string" },
+    dev: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -20,6 +21,8 @@ if (values.help) {
   --port N        API port (default: $PORT or 3000)
   --data-dir DIR  where state lives (default: .data)
   --functions F   your functions module (default: user-functions/index.ts; also $CORTEX_FUNCTIONS)
+  --dev           reload handlers (functions/), domain code (shared/) and your functions when their
+                  files change, keeping state and the emulators running (npm run dev)
 
 Environment: PORT, CORTEX_API_KEY (use this key instead of the generated one), LOG_LEVEL (debug|info|warn|error).
 `);
@@ -36,6 +39,7 @@ try {
     port: Number(values.port ?? process.env.PORT ?? 3000),
     dataDir: values["data-dir"] ?? ".data",
     inMemory: values["in-memory"],
+    dev: values.dev,
     ...(process.env.CORTEX_API_KEY && { apiKey: process.env.CORTEX_API_KEY }),
     ...((values.functions ?? process.env.CORTEX_FUNCTIONS) && {
       functionsPath: values.functions ?? process.env.CORTEX_FUNCTIONS,
@@ -65,10 +69,17 @@ try {
   throw error;
 }
 
+const functionsModule = values.functions ?? process.env.CORTEX_FUNCTIONS ?? "user-functions/index.ts";
+const bound =
+  runtime.userFunctions.length === 0
+    ? "none"
+    : runtime.userFunctions.map((f) => `${f.exportName} (${f.eventType})`).join("\n               ");
 process.stdout.write(`
-  Cortex gatherings backend — running locally (${((Date.now() - started) / 1000).toFixed(1)} s)
+  Cortex gatherings backend — running locally${values.dev ? " with hot reload" : ""} (${((Date.now() - started) / 1000).toFixed(1)} s)
 
+  Home         ${runtime.apiUrl}/
   API          ${runtime.apiUrl}   (OpenAPI: ${runtime.apiUrl}/v1/openapi.json)
+  API docs     ${runtime.apiUrl}/docs/
   Demo         ${runtime.apiUrl}/demo/lobby#key=${runtime.apiKey}
   Session      ${runtime.apiUrl}/demo/session#key=${runtime.apiKey}
   Email inbox  ${runtime.inboxUrl}
@@ -77,7 +88,8 @@ process.stdout.write(`
   Bot key      ${runtime.botKey}   (the bot API only)
   Bot commands ${runtime.botCommandQueueUrl}   (SQS; body: the event envelope)
   State        ${values["in-memory"] ? "in memory (discarded on exit)" : (values["data-dir"] ?? ".data") + "/"}
-
+  Functions    ${bound}   (from ${functionsModule})
+${values.dev ? "  Reloading    functions/, shared/ and your functions module on change; state is kept\n" : ""}
   Try:  curl -s -X POST ${runtime.apiUrl}/v1/projects/demo/gatherings \\
           -H "Authorization: Bearer ${runtime.apiKey}" -H "Content-Type: application/json" \\
           -d '{"name":"Ranked 5v5","type":"lobby"}'

@@ -7,7 +7,8 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -26,6 +27,7 @@ import {
   userFunctionRunner,
   DEFAULT_USER_FUNCTIONS_PATH,
   userFunctionRule,
+  userModuleExports,
   type UserFunction,
 } from "../shared/app/user-function-host.js";
 import { systemClock } from "../shared/kernel/clock.js";
@@ -35,7 +37,7 @@ import { generateApiKey, storeApiKey } from "../shared/domain/auth/api-keys.js";
 import { CONSUMERS, QUEUE_RULES, QUEUES, RULES, SCHEDULE_TARGET } from "../shared/events/rules.js";
 import { ENV, type FunctionEntry } from "../shared/kernel/config.js";
 import { SEQUENCER_STREAM_FILTER_PATTERN, STREAM_FILTER_PATTERN } from "../shared/store/table.js";
-import { startLocalApi } from "./api/server.js";
+import { startLocalApi, type LocalApiOptions } from "./api/server.js";
 import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb/server.js";
 import { ensureTable } from "./dynamodb/table.js";
 import { startLocalEventBridge, type LocalEventBridge, type RuleTarget } from "./eventbridge/server.js";
@@ -51,6 +53,8 @@ import { startLocalS3 } from "./s3.js";
 import { startLocalSes } from "./ses.js";
 import { demoRoutes } from "./demo/server.js";
 import { adminRoutes, type ConsumerHealth, type HealthReport } from "./admin.js";
+import { hotModules, pruneStaleBundles, type HotModules } from "./dev/hot-modules.js";
+import { siteRoutes } from "./dev/site.js";
 
 /**
  * The whole stack on one machine (DESIGN.md §3). Handlers are the same modules Lambda runs; they reach
@@ -75,6 +79,11 @@ export interface LocalRuntimeOptions {
    * restarted). The runtime has stopped what it could; `npm start` exits non-zero.
    */
   onFatal?: (error: Error) => void;
+  /**
+   * `npm run dev`: handlers, the domain code they bundle and the user functions are reloaded when their
+   * files change (local/dev/hot-modules.ts); DynamoDB Local and the emulators keep running, state is kept.
+   */
+  dev?: boolean;
 }
 
 export interface LocalRuntime {
@@ -86,6 +95,8 @@ export interface LocalRuntime {
   /** The bot command queue (SQS API at its origin): what a bot fleet consumes. */
   botCommandQueueUrl: string;
   dynamodbEndpoint: string;
+  /** The user functions bound to events (export name → event). */
+  userFunctions: Array<{ exportName: string; eventType: string }>;
   stop(): Promise<void>;
 }
 
@@ -124,6 +135,9 @@ type FunctionModule<E, R> = { handler: LambdaHandler<E, R> };
 
 const loadedFunctions = new Map<string, Promise<LambdaHandler<never, unknown>>>();
 const failedLoads = new Map<string, number>();
+/** Set by `npm run dev`: functions are loaded through it, and reloaded when their files change. */
+let hot: HotModules | undefined;
+const REPO = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * Loads functions/<entry>.ts once, like a Lambda cold start — but a load that fails (a module throws at
@@ -132,6 +146,12 @@ const failedLoads = new Map<string, number>();
  * it under a new one.
  */
 function loadFunction<E, R>(entry: FunctionEntry): Promise<LambdaHandler<E, R>> {
+  if (hot) {
+    return hot.load(join(REPO, "functions", `${entry}.ts`)).then((mod) => {
+      if (typeof mod.handler !== "function") throw new Error(`functions/${entry}.ts does not export a handler`);
+      return mod.handler as LambdaHandler<E, R>;
+    });
+  }
   let pending = loadedFunctions.get(entry);
   if (!pending) {
     const failures = failedLoads.get(entry) ?? 0;
@@ -150,25 +170,66 @@ function loadFunction<E, R>(entry: FunctionEntry): Promise<LambdaHandler<E, R>> 
   return pending as Promise<LambdaHandler<E, R>>;
 }
 
+/**
+ * A handler that loads its function on every invocation (a map lookup once loaded), for the places that
+ * hold a handler: under `npm run dev` each invocation runs the function as it is now. Loaded once up front,
+ * so a function that fails to load still stops the start.
+ */
+async function liveFunction<H extends (...args: never[]) => Promise<unknown>>(entry: FunctionEntry): Promise<H> {
+  await loadFunction(entry);
+  return (async (...args: Parameters<H>) => {
+    const handler = (await loadFunction(entry)) as unknown as H;
+    return handler(...args);
+  }) as H;
+}
+
 async function loadUserFunctions(options: LocalRuntimeOptions) {
   const path = resolve(options.functionsPath ?? DEFAULT_USER_FUNCTIONS_PATH);
   if (!existsSync(path)) {
     if (options.functionsPath) throw new Error(`user functions module not found: ${options.functionsPath}`);
     return [];
   }
-  const mod = (await importUserModule(path)).exports;
-  const bindings = bindUserFunctions(mod, options.functionsPath ?? DEFAULT_USER_FUNCTIONS_PATH);
+  const source = options.functionsPath ?? DEFAULT_USER_FUNCTIONS_PATH;
+  // Under `npm run dev` the module is bundled and reloaded like a handler (and its exports read again).
+  let seen: Record<string, unknown> | undefined;
+  const exportsNow = async (): Promise<Record<string, unknown>> => {
+    if (!hot) return (await importUserModule(path)).exports;
+    const loaded = await hot.load(path);
+    if (seen !== undefined && loaded !== seen) warnIfRebound(userModuleExports(loaded));
+    seen = loaded;
+    return userModuleExports(loaded);
+  };
+  // Rules are made at start: a reloaded module that binds other events runs only what was bound then.
+  const warnIfRebound = (exports: Record<string, unknown>) => {
+    const now = Object.keys(exports).filter((name) => typeof exports[name] === "function");
+    const bound = bindings.map((b) => b.exportName);
+    const added = now.filter((name) => !bound.includes(name));
+    const removed = bound.filter((name) => !now.includes(name));
+    if (added.length + removed.length === 0) return;
+    options.log(
+      `[dev] ${source}: ${[...added.map((n) => `added ${n}`), ...removed.map((n) => `removed ${n}`)].join(", ")}; ` +
+        "restart to change which events are bound",
+    );
+  };
+  const mod = await exportsNow();
+  const bindings = bindUserFunctions(mod, source);
   // Handlers are built on first use, after the environment below is set (they create AWS clients).
   return bindings.map((binding) => {
-    let handler: LambdaHandler<EventBridgeEvent<string, unknown>, void> | undefined;
+    let built: { fn: unknown; handler: LambdaHandler<EventBridgeEvent<string, unknown>, void> } | undefined;
+    const handlerFor = (fn: UserFunction<Project>) => {
+      const runner = userFunctionRunner(fn, binding.exportName, apiDepsFromEnv(), inProcessProject);
+      return onDomainEvent(binding.exportName, (envelope, { logger }) => runner(envelope, domainLogger(logger)));
+    };
     return {
       binding,
-      run: () =>
-        (handler ??= (() => {
-          const fn = mod[binding.exportName] as UserFunction<Project>;
-          const runner = userFunctionRunner(fn, binding.exportName, apiDepsFromEnv(), inProcessProject);
-          return onDomainEvent(binding.exportName, (envelope, { logger }) => runner(envelope, domainLogger(logger)));
-        })()),
+      run: async () => {
+        const fn = hot ? (await exportsNow())[binding.exportName] : mod[binding.exportName];
+        if (typeof fn !== "function") {
+          throw new Error(`${source} no longer exports ${binding.exportName}: restart to change what is bound`);
+        }
+        if (built?.fn !== fn) built = { fn, handler: handlerFor(fn as UserFunction<Project>) };
+        return built.handler;
+      },
     };
   });
 }
@@ -186,11 +247,25 @@ function devKey(options: LocalRuntimeOptions, fileName: "dev-api-key" | "dev-bot
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  if (options.dev) {
+    const functionsPath = resolve(options.functionsPath ?? DEFAULT_USER_FUNCTIONS_PATH);
+    pruneStaleBundles(join(REPO, ".cache", "dev"));
+    hot = hotModules({
+      watch: [join(REPO, "functions"), join(REPO, "shared"), dirname(functionsPath)],
+      outDir: join(REPO, ".cache", "dev", String(process.pid)),
+      packageJson: join(REPO, "package.json"),
+      bundled: ["zod"],
+      isolatedGlobals: ["__zod_globalRegistry"],
+      log: (message, fields) => options.log(`[dev] ${message}`, fields),
+    });
+  }
   // User functions first: an export that names no event stops the start before anything runs.
   const userFunctions = await loadUserFunctions(options);
   const dataDir = resolve(options.dataDir);
   if (!options.inMemory) mkdirSync(dataDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
+  const devModules = hot;
+  if (devModules) stops.push(() => devModules.close());
   let stopped: Promise<void> | undefined;
   const stopAll = () =>
     (stopped ??= (async () => {
@@ -318,7 +393,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         retryAttempts: asyncRetryAttempts("user-function"),
         invoke: async (event) => {
           await ready;
-          await invokeLambda(run(), event, functionConfig("user-function", binding.exportName));
+          await invokeLambda(await run(), event, functionConfig("user-function", binding.exportName));
         },
       };
     }
@@ -409,7 +484,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     installAwsLambdaGlobal();
     markReady();
-    const publisher = await loadFunction<DynamoDBStreamEvent, DynamoDBBatchResponse>("stream-publisher");
+    const publisher = await liveFunction<LambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>>("stream-publisher");
     const poller = startStreamPoller({
       client: new DynamoDBStreamsClient({}),
       streamArn,
@@ -425,7 +500,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stops.push(() => poller.stop());
 
     // The second consumer of the stream: inserted messages get their place in the session's event log.
-    const sequencer = await loadFunction<DynamoDBStreamEvent, DynamoDBBatchResponse>("message-sequencer");
+    const sequencer =
+      await liveFunction<LambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>>("message-sequencer");
     const sequencerPoller = startStreamPoller({
       client: new DynamoDBStreamsClient({}),
       streamArn,
@@ -517,13 +593,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
     });
     const demo = demoRoutes();
+    const site = siteRoutes({
+      inboxUrl: ses.inboxUrl,
+      userFunctions: userFunctions.map(({ binding }) => ({ ...binding })),
+    });
     const api = await startLocalApi({
       port: reserved?.server ?? apiPort,
-      apiHandler: await loadFunction<APIGatewayProxyEvent, APIGatewayProxyResult>("http-api"),
-      authorizer: await loadFunction<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>("authorizer"),
-      sseHandler: (await loadFunction<APIGatewayProxyEvent, void>("sse")) as never,
-      extra: async (req, res) => (await admin(req, res)) || demo(req, res),
+      apiHandler: await liveFunction<LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>>("http-api"),
+      authorizer:
+        await liveFunction<LambdaHandler<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>>("authorizer"),
+      sseHandler: await liveFunction<LocalApiOptions["sseHandler"]>("sse"),
+      extra: async (req, res) => (await admin(req, res)) || (await demo(req, res)) || site(req, res),
       log: options.log,
+      // Under `npm run dev`, and with `npm start` unless LOG_LEVEL asks for warnings or errors only.
+      logRequests: options.dev === true || !/^(warn|error|silent)$/i.test(process.env.LOG_LEVEL ?? ""),
     });
     stops.push(() => api.stop());
 
@@ -534,6 +617,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       botKey,
       botCommandQueueUrl: sqs.queueUrl(botCommands.name),
       dynamodbEndpoint: dynamodb.endpoint,
+      userFunctions: userFunctions.map(({ binding }) => ({ ...binding })),
       stop: stopAll,
     };
   } catch (error) {

@@ -38,6 +38,8 @@ export interface LocalApiOptions {
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   stage?: string;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** One log line per request when it ends: method, path, status, milliseconds, request id. */
+  logRequests?: boolean;
 }
 
 /** API Gateway's hard limit on a request payload. */
@@ -56,6 +58,25 @@ function sendGatewayResponse(
     ...gatewayResponseHeaders(type),
   });
   res.end(JSON.stringify(gatewayProblemBody(type)));
+}
+
+/**
+ * The request log line. The path as requested, except a public route's parameters (the RSVP link's token is
+ * a credential): those show as the route's template. No query string (cursors, keys in demo links).
+ */
+const requestIds = new WeakMap<ServerResponse, string>();
+
+function logWhenDone(req: IncomingMessage, res: ServerResponse, log: NonNullable<LocalApiOptions["log"]>): void {
+  const started = performance.now();
+  res.once("close", () => {
+    const method = req.method ?? "GET";
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const match = findRoute(method, path);
+    const shown = match?.route.public && Object.keys(match.params).length > 0 ? match.route.path : path;
+    const requestId = requestIds.get(res) ?? "-";
+    const status = res.headersSent ? res.statusCode : "aborted";
+    log(`${method} ${shown} ${status} ${Math.round(performance.now() - started)} ms ${String(requestId)}`);
+  });
 }
 
 export async function startLocalApi(
@@ -88,6 +109,7 @@ export async function startLocalApi(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    requestIds.set(res, requestId);
     if (options.extra && (await options.extra(req, res))) return;
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
@@ -115,8 +137,9 @@ export async function startLocalApi(
       authorizerContext = { ...result.context, principalId: result.principalId };
     }
 
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
+    // API Gateway adds X-Forwarded-Proto; the local server speaks plain http.
+    const headers: Record<string, string> = { "X-Forwarded-Proto": "http" };
+    const multiValueHeaders: Record<string, string[]> = { "X-Forwarded-Proto": ["http"] };
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!;
       const value = req.rawHeaders[i + 1]!;
@@ -150,7 +173,9 @@ export async function startLocalApi(
         identity: {
           sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
         } as APIGatewayProxyEvent["requestContext"]["identity"],
-        path: `/${stage}${url.pathname}`,
+        // Served at the root, as behind a custom domain without a base path: the API's URL has no stage.
+        domainName: req.headers.host ?? `127.0.0.1:${(req.socket.localPort ?? 0).toString()}`,
+        path: url.pathname,
         protocol: `HTTP/${req.httpVersion}`,
         requestId,
         requestTimeEpoch: Date.now(),
@@ -183,6 +208,7 @@ export async function startLocalApi(
   }
 
   const server = createServer((req, res) => {
+    if (options.logRequests) logWhenDone(req, res, log);
     handle(req, res).catch((error: unknown) => {
       log("local api error", { error: (error as Error).message });
       if (!res.headersSent) sendGatewayResponse(res, "DEFAULT_5XX", "local");

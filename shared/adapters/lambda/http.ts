@@ -50,6 +50,19 @@ function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
   };
 }
 
+/**
+ * The API's base URL as the caller reached it: scheme, host, and what precedes the route's path (the stage on
+ * the execute-api domain, a base path on a custom domain). Undefined without a host.
+ */
+export function baseUrlOf(event: APIGatewayProxyEvent, headers: Record<string, string>): string | undefined {
+  const host = event.requestContext.domainName ?? headers.host;
+  if (!host || !/^[\w.-]+(:\d+)?$/.test(host)) return undefined;
+  const scheme = headers["x-forwarded-proto"] === "http" ? "http" : "https";
+  const full = event.requestContext.path ?? event.path;
+  const prefix = full.endsWith(event.path) ? full.slice(0, full.length - event.path.length) : "";
+  return `${scheme}://${host}${prefix}`;
+}
+
 export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
   // HEAD is GET without the body (the platform drops the body of a HEAD response).
   const route = routeByKey.get(`${event.httpMethod === "HEAD" ? "GET" : event.httpMethod} ${event.resource}`);
@@ -70,6 +83,7 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
     // Routes without a body schema ignore a body (e.g. an HTML form posting to the RSVP page).
     body: route.body ? parseBody(event, headers, route) : undefined,
     ...(principal && { principal }),
+    baseUrl: baseUrlOf(event, headers),
     requestId: event.requestContext.requestId,
   };
 }

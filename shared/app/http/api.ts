@@ -118,7 +118,7 @@ const invitationAnswer = (action: "accept" | "decline"): Commit<RouteOf<"acceptI
 const ok = (body: unknown): ApiResponse => ({ status: 200, body });
 
 const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
-  getOpenApi: async () => ok(openApiDocument()),
+  getOpenApi: async ({ baseUrl }) => ok(openApiDocument(baseUrl)),
   listGatherings: { list: ({ scope, filters }, deps, page) => listGatherings(deps, scope, filters, page) },
   createGathering: {
     commit: async ({ scope, body }, deps, options) => ({

@@ -29,6 +29,8 @@ export type Input<R> = R extends { path: infer Path extends string }
       scope: "projectId" extends PathParamsOf<Path> ? RequestScope : undefined;
       /** `If-Match` on a route that honours it (`ifMatch: true`). */
       ifMatch?: number;
+      /** The API's base URL as the caller reached it, when the transport knows it. */
+      baseUrl?: string;
     }
   : never;
 
@@ -109,7 +111,14 @@ export function parseRequest<Id extends OperationId>(
   const scope = route.path.includes("{projectId}") ? scopeOf(request) : undefined;
   // After the scope: a key of another project sees a 404 whatever its kind.
   if (request.principal) checkCredential(route, request.principal.credential ?? "api");
-  const input = { params, query, body, scope, ...(ifMatch !== undefined && { ifMatch }) } as Input<RouteOf<Id>>;
+  const input = {
+    params,
+    query,
+    body,
+    scope,
+    ...(ifMatch !== undefined && { ifMatch }),
+    ...(request.baseUrl !== undefined && { baseUrl: request.baseUrl }),
+  } as Input<RouteOf<Id>>;
   return { input, ...(ifMatch !== undefined && { ifMatch }), ...(idempotencyKey !== undefined && { idempotencyKey }) };
 }
 
@@ -130,6 +139,7 @@ type AnyInput = {
   body: unknown;
   scope: RequestScope | undefined;
   ifMatch?: number;
+  baseUrl?: string;
 };
 type AnyOperation<D> =
   | ((input: AnyInput, deps: D, once?: OnceCommit) => Promise<ApiResponse>)

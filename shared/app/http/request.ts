@@ -15,6 +15,8 @@ export interface ApiRequest {
   headers: Record<string, string>;
   body: unknown;
   principal?: Principal;
+  /** The API's base URL as the caller reached it (e.g. the stage URL), where the transport knows it. */
+  baseUrl?: string | undefined;
   requestId: string;
 }
 
