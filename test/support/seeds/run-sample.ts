@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -28,12 +29,13 @@ export interface RunningSample {
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
+/** `file`: a sample of this folder by name, or any sample file by absolute path. */
 export function runSample(
   file: string,
   runtime: { apiUrl: string; apiKey: string },
   env: Record<string, string> = {},
 ): RunningSample {
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", here("./preload.mjs"), here(`./${file}`)], {
+  const child = spawn(process.execPath, ["--import", "tsx", "--import", here("./preload.mjs"), isAbsolute(file) ? file : here(`./${file}`)], {
     env: {
       ...process.env,
       CORTEX_API_KEY: runtime.apiKey,
