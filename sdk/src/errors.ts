@@ -156,7 +156,10 @@ const ERROR_CLASSES_BY_STATUS: Readonly<Record<number, ErrorClass>> = {
 export function errorClassFor(problem: Pick<Problem, "code" | "status">): ErrorClass {
   const byCode = Object.hasOwn(ERROR_CLASSES_BY_CODE, problem.code) ? ERROR_CLASSES_BY_CODE[problem.code] : undefined;
   return (
-    byCode ?? ERROR_CLASSES_BY_STATUS[problem.status] ?? (problem.status >= 500 ? ServerError : undefined) ?? CortexError
+    byCode ??
+    ERROR_CLASSES_BY_STATUS[problem.status] ??
+    (problem.status >= 500 ? ServerError : undefined) ??
+    CortexError
   );
 }
 

@@ -40,7 +40,9 @@ export function describeSeedSamples(options: { samplesDir?: () => string; before
         await sample.waitFor(/^0\/2 ready$/m);
         const lobby = await newestLobby();
         expect(lobby).toMatchObject({ name: "Ranked 5v5", memberCount: 2 });
-        await eventually(async () => (await api().get(`/gatherings/${lobby.id}`)).body.status === "started" || undefined);
+        await eventually(
+          async () => (await api().get(`/gatherings/${lobby.id}`)).body.status === "started" || undefined,
+        );
         expect((await api().post(`/gatherings/${lobby.id}/members/p1/ready`)).status).toBe(200);
         await sample.waitFor(/^1\/2 ready$/m);
         expect((await api().post(`/gatherings/${lobby.id}/members/p2/ready`)).status).toBe(200);
@@ -129,7 +131,9 @@ export function describeSeedSamples(options: { samplesDir?: () => string; before
           .map((l) => l.slice(5));
         await eventually(async () =>
           streams.every((s) =>
-            lines().some((l) => l.startsWith(`${s} `) && Number(l.slice(s.length + 1)) >= marker.body.gathering.version),
+            lines().some(
+              (l) => l.startsWith(`${s} `) && Number(l.slice(s.length + 1)) >= marker.body.gathering.version,
+            ),
           )
             ? true
             : undefined,
