@@ -35,16 +35,20 @@ export function runSample(
   runtime: { apiUrl: string; apiKey: string },
   env: Record<string, string> = {},
 ): RunningSample {
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", here("./preload.mjs"), isAbsolute(file) ? file : here(`./${file}`)], {
-    env: {
-      ...process.env,
-      CORTEX_API_KEY: runtime.apiKey,
-      CORTEX_SEED_API_URL: runtime.apiUrl,
-      NODE_NO_WARNINGS: "1",
-      ...env,
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--import", here("./preload.mjs"), isAbsolute(file) ? file : here(`./${file}`)],
+    {
+      env: {
+        ...process.env,
+        CORTEX_API_KEY: runtime.apiKey,
+        CORTEX_SEED_API_URL: runtime.apiUrl,
+        NODE_NO_WARNINGS: "1",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   let stdout = "";
   let stderr = "";
   const watchers = new Set<() => void>();
