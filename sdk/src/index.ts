@@ -77,4 +77,13 @@ export type * from "./types.js";
 export { verifyWebhook, Webhooks } from "./webhooks.js";
 export type { VerifyWebhookOptions, WebhookHeaders } from "./webhooks.js";
 export { inProcessProject } from "./functions.js";
-export type { UserFunction, UserFunctionContext, UserFunctionLogger } from "./functions.js";
+export type {
+  EventNameOf,
+  HandlerName,
+  TypedEventEnvelope,
+  UserFunction,
+  UserFunctionContext,
+  UserFunctionLogger,
+  UserFunctions,
+} from "./functions.js";
+export type { EventDataMap, EventName } from "./event-data.js";
