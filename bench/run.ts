@@ -16,6 +16,7 @@ import { overheadSuite } from "./suites/overhead.js";
 import { pluginCostModel } from "./suites/plugin-cost.js";
 import { pluginsSuite } from "./suites/plugins.js";
 import { scaleSuite } from "./suites/scale.js";
+import { sdkSizeSuite } from "./suites/sdk-size.js";
 import { sessionCostModel } from "./suites/session-cost.js";
 import { sessionsSuite } from "./suites/sessions.js";
 
@@ -24,7 +25,17 @@ import { sessionsSuite } from "./suites/sessions.js";
  * JSON + Markdown under bench/results/. Exits non-zero when a self-check FAILs (a missed goal is reported,
  * not failed). `-- --quick` runs every suite with small counts; `-- --only load,latency` runs a subset.
  */
-const SUITES = ["cold-start", "capacity", "overhead", "latency", "scale", "load", "sessions", "plugins"] as const;
+const SUITES = [
+  "cold-start",
+  "sdk-size",
+  "capacity",
+  "overhead",
+  "latency",
+  "scale",
+  "load",
+  "sessions",
+  "plugins",
+] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -116,7 +127,11 @@ try {
     coldStartSuite(report, { root: ROOT, outDir: join(runDir, "bundles"), runs: CONFIG.coldStart.runs }),
   );
 
-  if (SUITES.some((s) => s !== "cold-start" && only.has(s))) {
+  await suite("sdk-size", () => sdkSizeSuite(report, { root: ROOT }));
+
+  /** Suites that need no runtime. */
+  const standalone: readonly SuiteName[] = ["cold-start", "sdk-size"];
+  if (SUITES.some((s) => !standalone.includes(s) && only.has(s))) {
     progress("starting the local runtime (in memory)…");
     const t0 = Date.now();
     try {

@@ -7,11 +7,11 @@
  * `ctx.client` is an SDK client bound to the event's project; `ctx.logger` writes structured logs.
  * Events are delivered at least once: make handlers idempotent (dedupe on `event.id` if it matters).
  */
-import type { GatheringData, Member, UserFunction } from "../sdk/src/index.js";
+import type { UserFunction } from "../sdk/src/index.js";
 
 /** Tells the host another player is ready, and starts a lobby once at least two are present and all are ready. */
-export const onGatheringMemberReady: UserFunction = async (event, ctx) => {
-  const { gathering, member } = event.data as { gathering: GatheringData; member: Member };
+export const onGatheringMemberReady: UserFunction<"onGatheringMemberReady"> = async (event, ctx) => {
+  const { gathering, member } = event.data; // typed by the export's name: the member-ready payload
   ctx.logger.info("member ready", {
     gatheringId: gathering.id,
     participantId: member.participantId,

@@ -11,7 +11,37 @@ export {
 export { CortexClient, Gatherings, Participants, Project, Sessions, Settings } from "./client.js";
 export type { CortexClientOptions, JoinResult } from "./client.js";
 export type { MutationOptions } from "./context.js";
-export { CortexConnectionError, CortexError, WebhookVerificationError } from "./errors.js";
+export {
+  AlreadyExistsError,
+  BusyError,
+  ConflictError,
+  CortexConnectionError,
+  CortexError,
+  ERROR_CLASSES_BY_CODE,
+  errorClassFor,
+  ForbiddenError,
+  GatheringClosedError,
+  GatheringFullError,
+  GoneError,
+  IdempotencyKeyReusedError,
+  InvalidTransitionError,
+  JoinCodeNotFoundError,
+  JoinCodeTakenError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PluginDisabledError,
+  PreconditionFailedError,
+  RateLimitedError,
+  ServerError,
+  ServiceUnavailableError,
+  SessionEndedError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationFailedError,
+  VersionConflictError,
+  WebhookVerificationError,
+} from "./errors.js";
 export type { WebhookVerificationFailure } from "./errors.js";
 export {
   applyInvitationEvent,
@@ -47,4 +77,13 @@ export type * from "./types.js";
 export { verifyWebhook, Webhooks } from "./webhooks.js";
 export type { VerifyWebhookOptions, WebhookHeaders } from "./webhooks.js";
 export { inProcessProject } from "./functions.js";
-export type { UserFunction, UserFunctionContext, UserFunctionLogger } from "./functions.js";
+export type {
+  EventNameOf,
+  HandlerName,
+  TypedEventEnvelope,
+  UserFunction,
+  UserFunctionContext,
+  UserFunctionLogger,
+  UserFunctions,
+} from "./functions.js";
+export type { EventDataMap, EventName } from "./event-data.js";

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CortexClient, CortexConnectionError, CortexError } from "../../sdk/src/index.js";
+import { CortexClient, CortexConnectionError, CortexError, ValidationFailedError } from "../../sdk/src/index.js";
 
 /**
  * The SDK's HTTP layer against a tiny local server that answers what each test scripts: retries of
@@ -134,8 +134,9 @@ describe("errors", () => {
       .gatherings.create({ name: "", type: "lobby" })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CortexError);
+    expect(error).toBeInstanceOf(ValidationFailedError);
     expect(error).toMatchObject({
-      name: "CortexError",
+      name: "ValidationFailedError",
       status: 400,
       code: "validation_failed",
       message: "Request validation failed: The body is not valid",

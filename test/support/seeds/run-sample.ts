@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -28,21 +29,26 @@ export interface RunningSample {
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
+/** `file`: a sample of this folder by name, or any sample file by absolute path. */
 export function runSample(
   file: string,
   runtime: { apiUrl: string; apiKey: string },
   env: Record<string, string> = {},
 ): RunningSample {
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", here("./preload.mjs"), here(`./${file}`)], {
-    env: {
-      ...process.env,
-      CORTEX_API_KEY: runtime.apiKey,
-      CORTEX_SEED_API_URL: runtime.apiUrl,
-      NODE_NO_WARNINGS: "1",
-      ...env,
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--import", here("./preload.mjs"), isAbsolute(file) ? file : here(`./${file}`)],
+    {
+      env: {
+        ...process.env,
+        CORTEX_API_KEY: runtime.apiKey,
+        CORTEX_SEED_API_URL: runtime.apiUrl,
+        NODE_NO_WARNINGS: "1",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   let stdout = "";
   let stderr = "";
   const watchers = new Set<() => void>();
