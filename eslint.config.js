@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 const SHARED_LAYERS = ["kernel", "store", "domain", "events", "consumers", "app", "adapters"];
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "cdk.out/", ".cache/", ".data/", "bench/results/", "coverage/"] },
+  { ignores: ["node_modules/", "cdk.out/", ".cache/", ".data/", "bench/results/", "coverage/", "sdk/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

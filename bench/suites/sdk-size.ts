@@ -1,8 +1,7 @@
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { packSdk } from "../../scripts/pack-sdk.js";
 import { progress, type Report } from "../lib/report.js";
 
 /**
@@ -41,22 +40,15 @@ export async function sdkSizeSuite(report: Report, options: SdkSizeOptions): Pro
     report.goal(`SDK browser bundle ${entry} (min + gzip)`, `≤ ${kib(budget)}`, kib(gzip), gzip <= budget);
   }
   progress("packing the SDK (npm pack --dry-run)…");
-  const { stdout } = await promisify(execFile)("npm", ["pack", "--dry-run", "--json"], {
-    cwd: join(options.root, "sdk"),
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const pack = (JSON.parse(stdout.slice(stdout.indexOf("["))) as Array<Record<string, number | unknown[]>>)[0]!;
-  const files = (pack.files as unknown[]).length;
+  const pack = await packSdk({ dryRun: true });
+  const files = pack.files.length;
   report.check(files > 0, "npm pack listed no files for the SDK");
   figures.package = { size: pack.size, unpackedSize: pack.unpackedSize, files };
   report.data.sdkSize = figures;
   report.table({
     title: "SDK size: browser bundles (esbuild, ESM, minified) and the npm package",
     columns: ["what", "minified", "gzip", "gzip budget", "within"],
-    rows: [
-      ...rows,
-      ["npm package (packed tarball / unpacked)", kib(pack.unpackedSize as number), kib(pack.size as number), "", ""],
-    ],
+    rows: [...rows, ["npm package (packed tarball / unpacked)", kib(pack.unpackedSize), kib(pack.size), "", ""]],
     notes: [
       `the package holds ${files} files: dist/ (ESM + .d.ts + maps), src/ and README.md; no runtime dependencies`,
     ],

@@ -72,7 +72,7 @@ export function runSample(
     stderr: () => stderr,
     running: () => !closed,
     exited,
-    waitFor(pattern, timeoutMs = 20_000) {
+    waitFor(pattern, timeoutMs = 90_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           watchers.delete(check);
