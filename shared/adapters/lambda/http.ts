@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { PayloadTooLargeError, retryAfterHeader, UnsupportedMediaTypeError } from "../../kernel/errors.js";
 import type { ApiRequest, ApiResponse } from "../../app/http/request.js";
 import type { Principal } from "../../kernel/tenancy.js";
+import { participantFromContext } from "../../domain/auth/participant-tokens.js";
 import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
 import { parseJsonBody } from "../../app/http/json-body.js";
 import { toProblem } from "../../app/http/problem.js";
@@ -40,6 +41,15 @@ function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string>,
 function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
   const ctx = event.requestContext.authorizer as Record<string, unknown> | null | undefined;
   if (!ctx || typeof ctx.tenantId !== "string" || typeof ctx.projectScope !== "string") return undefined;
+  if (ctx.credential === "participant") {
+    return {
+      tenantId: ctx.tenantId,
+      projectScope: ctx.projectScope,
+      keyId: String(ctx.keyId ?? ctx.principalId),
+      credential: "participant",
+      ...participantFromContext(ctx),
+    };
+  }
   const credential = ctx.credential === "bot" ? "bot" : "api";
   return {
     tenantId: ctx.tenantId,
