@@ -1,6 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { storeFromEnv } from "../shared/adapters/aws/environment.js";
 import { onTrigger } from "../shared/adapters/lambda/kit.js";
+import { systemClock } from "../shared/kernel/clock.js";
 import { bearerSecret, keyPolicy, resolveApiKey } from "../shared/domain/auth/api-keys.js";
 import {
   bearerToken,
@@ -26,7 +27,7 @@ export const handler = onTrigger<APIGatewayTokenAuthorizerEvent, APIGatewayAutho
     const token = bearerToken(header);
     if (token || isParticipantToken(/^Bearer\s+(\S*)/i.exec(header ?? "")?.[1] ?? "")) {
       const verified = token
-        ? verifyParticipantToken(await signingKey(store, SIGNING_PURPOSE), token, new Date())
+        ? verifyParticipantToken(await signingKey(store, SIGNING_PURPOSE), token, systemClock.now())
         : ({ ok: false, reason: "malformed" } as const);
       if (!verified.ok) {
         logger.info("participant token rejected", { reason: verified.reason });

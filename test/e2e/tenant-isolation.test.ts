@@ -69,6 +69,7 @@ const PROBES: Record<string, Probe> = {
   declineInvitation: {},
   putParticipant: { body: { displayName: "Intruder" } },
   getParticipant: {},
+  createParticipantToken: { body: { participantId: "intruder", ttlSeconds: 60 } },
   createWebhook: { body: { url: "https://example.com/probe", enabled: false } },
   listWebhooks: {},
   getWebhook: {},

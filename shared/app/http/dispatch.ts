@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Clock } from "../../kernel/clock.js";
+import { systemClock, type Clock } from "../../kernel/clock.js";
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../../kernel/errors.js";
 import type { Credential } from "../../kernel/tenancy.js";
 import type { Store, WriteOp } from "../../store/store.js";
@@ -143,7 +143,7 @@ function checkParticipantRoute(route: RouteDefinition, request: ApiRequest): voi
   const principal = request.principal!;
   if (!route.path.includes("{projectId}")) throw new ForbiddenError("A participant token may not use this route");
   scopeOf(request);
-  if (!principal.expiresAt || Date.parse(principal.expiresAt) <= Date.now()) {
+  if (!principal.expiresAt || Date.parse(principal.expiresAt) <= systemClock.now().getTime()) {
     throw new UnauthorizedError("The participant token has expired; ask the game server for a new one");
   }
   if (!route.participant) {
