@@ -15,7 +15,8 @@ import {
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseType,
 } from "../../shared/app/http/gateway-responses.js";
-import { findRoute } from "../../shared/app/http/routes.js";
+import { findRoute, matchPath, ROUTES } from "../../shared/app/http/routes.js";
+import { allowedOriginsFromEnv, corsHeaders, preflightHeaders } from "../../shared/app/http/cors.js";
 import type { LambdaHandler } from "../lambda.js";
 import { functionConfig, invokeLambda, lambdaContext } from "../lambda.js";
 import { API_STAGE_NAME, AUTHORIZER_CACHE_SECONDS } from "../../shared/kernel/config.js";
@@ -54,6 +55,8 @@ function sendGatewayResponse(
     "Content-Type": PROBLEM_CONTENT_TYPE,
     "x-amzn-RequestId": requestId,
     ...gatewayResponseHeaders(type),
+    // Like the stage's gateway responses: the deployment's origins (a project's own need the handler).
+    ...corsHeaders(res.req?.headers.origin, allowedOriginsFromEnv()),
   });
   res.end(JSON.stringify(gatewayProblemBody(type)));
 }
@@ -91,6 +94,15 @@ export async function startLocalApi(
     if (options.extra && (await options.extra(req, res))) return;
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
+    if (method === "OPTIONS" && ROUTES.some((route) => matchPath(route.path, url.pathname))) {
+      // A CORS preflight, answered as API Gateway's mock integration does: no key, the deployment's origins.
+      res.writeHead(204, {
+        "x-amzn-RequestId": requestId,
+        ...preflightHeaders(req.headers.origin, allowedOriginsFromEnv()),
+      });
+      res.end();
+      return;
+    }
     const match = findRoute(method, url.pathname);
     if (!match) return sendGatewayResponse(res, "MISSING_AUTHENTICATION_TOKEN", requestId);
 
