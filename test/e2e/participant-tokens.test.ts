@@ -4,7 +4,7 @@ import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
 import { mintParticipantToken, SIGNING_PURPOSE } from "../../shared/domain/auth/participant-tokens.js";
 import { signingKey } from "../../shared/domain/auth/signing-key.js";
 import { ROUTES, type RouteDefinition } from "../../shared/app/http/routes.js";
-import { ApiClient, mintApiKey, uniqueProject } from "../support/http.js";
+import { ApiClient, committedEvents, mintApiKey, uniqueProject } from "../support/http.js";
 import { sharedRuntime } from "../support/runtime.js";
 
 /**
@@ -153,6 +153,7 @@ describe("participant tokens across every route", () => {
       "getMember:self",
       "joinByCode:join",
       "leaveMember:self",
+      "listMembers:member",
       "readyMember:self",
       "streamGatheringEvents:member",
       "unreadyMember:self",
@@ -192,6 +193,8 @@ describe("participant tokens across every route", () => {
     expect((await as.get(`/gatherings/${world.values.gatheringId}`)).status).toBe(200);
     const other = await as.get(`/gatherings/${world.values.otherGatheringId}`);
     expect(other.status).toBe(404);
+    expect((await as.get(`/gatherings/${world.values.gatheringId}/members`)).status).toBe(200);
+    expect((await as.get(`/gatherings/${world.values.otherGatheringId}/members`)).status).toBe(404);
     const stream = await fetch(
       `${rt.apiUrl}/v1/projects/${world.projectId}/gatherings/${world.values.otherGatheringId}/events`,
       { headers: { Authorization: `Bearer ${token}` } },
@@ -210,6 +213,9 @@ describe("participant tokens across every route", () => {
     // The owner's key sees the change.
     const member = await new ApiClient(rt, world.projectId).get(`/gatherings/${world.values.gatheringId}/members/p1`);
     expect(member.body.status).toBe("ready");
+    const events = await committedEvents(rt, world.projectId, world.values.gatheringId!);
+    const readied = events.find((e) => e.type === "gathering.member.ready");
+    expect(readied?.actor).toEqual({ type: "participant", id: "p1" });
   });
 
   it("minting validates its body with clear 400s and changes nothing", async () => {

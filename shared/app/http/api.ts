@@ -169,7 +169,10 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
     respond: gatheringResponse,
   },
   listMembers: {
-    list: ({ scope, params, filters }, deps, page) => listMembers(deps, scope, params.gatheringId, filters, page),
+    list: async ({ scope, params, filters }, deps, page) => {
+      await assertParticipantMember(deps.store, scope, params.gatheringId);
+      return listMembers(deps, scope, params.gatheringId, filters, page);
+    },
   },
   addMember: {
     commit: ({ scope, params, body }, deps, o) => addMember(deps, scope, params.gatheringId, body, o),

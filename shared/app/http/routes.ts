@@ -397,6 +397,7 @@ export const ROUTES = [
   },
   {
     operationId: "listMembers",
+    participant: "member",
     method: "GET",
     path: `${ONE}/members`,
     summary: "List members (filter: status)",
