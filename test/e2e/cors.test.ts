@@ -189,6 +189,31 @@ describe("a page on another origin drives a lobby with a participant token (head
     expect(member.body.status).toBe("ready");
   });
 
+  it("the demo lobby page: a player without the key joins and readies with a token the runtime mints", async () => {
+    const projectId = uniqueProject("demo-player");
+    const host = new ApiClient(rt, projectId);
+    const lobby = await host.create({ name: "Keyless lobby", type: "lobby", maxMembers: 4 });
+    const tab = await context.newPage();
+    const credentials: string[] = [];
+    tab.on("request", (request) => {
+      const authorization = request.headers()["authorization"];
+      if (authorization) credentials.push(authorization);
+    });
+    await tab.goto(`${rt.apiUrl}/demo/lobby#project=${projectId}`);
+    await tab.getByLabel("Join code").fill(lobby.joinCode);
+    await tab.getByLabel("Your player id").fill("keyless");
+    await tab.getByRole("button", { name: "Join lobby" }).click();
+    const row = tab.locator('#member-rows tr[data-participant-id="keyless"]');
+    await expect.poll(() => row.getAttribute("data-status", { timeout: 1000 }), { timeout: 30_000 }).toBe("joined");
+    await tab.getByRole("button", { name: "I'm ready" }).click();
+    await expect.poll(() => row.getAttribute("data-status", { timeout: 1000 }), { timeout: 30_000 }).toBe("ready");
+    await tab.close();
+    expect((await host.get(`/gatherings/${lobby.id}/members/keyless`)).body.status).toBe("ready");
+    // Every API call of the page carried the player's token; the dev key never reached the page.
+    expect(credentials.length).toBeGreaterThan(0);
+    expect(credentials.filter((c) => !c.startsWith("Bearer cpt_"))).toEqual([]);
+  });
+
   it("the same page on an origin the deployment does not allow cannot read the API", async () => {
     const projectId = uniqueProject("cors-game");
     const host = new ApiClient(rt, projectId);
