@@ -90,3 +90,11 @@ export async function allowedOriginsFor(
   if (!request.project) return deployment;
   return [...deployment, ...(await projectOrigins(request.project))];
 }
+
+/** The functions' resolver: the deployment's list, then the project's `allowedOrigins` setting. */
+export function originsWithProjectSettings(
+  readProjectOrigins: (project: { tenantId: string; projectId: string }) => Promise<readonly string[] | undefined>,
+): (request: CorsRequest) => Promise<readonly string[]> {
+  return (request) =>
+    allowedOriginsFor(request, allowedOriginsFromEnv(), async (project) => (await readProjectOrigins(project)) ?? []);
+}
