@@ -94,8 +94,10 @@ export async function startLocalApi(
     if (options.extra && (await options.extra(req, res))) return;
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
-    if (method === "OPTIONS" && ROUTES.some((route) => matchPath(route.path, url.pathname))) {
+    const corsConfigured = allowedOriginsFromEnv().length > 0;
+    if (method === "OPTIONS" && corsConfigured && ROUTES.some((route) => matchPath(route.path, url.pathname))) {
       // A CORS preflight, answered as API Gateway's mock integration does: no key, the deployment's origins.
+      // Without origins the stack has no OPTIONS methods, and neither does this server (route_not_found).
       res.writeHead(204, {
         "x-amzn-RequestId": requestId,
         ...preflightHeaders(req.headers.origin, allowedOriginsFromEnv()),
