@@ -1,22 +1,23 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { storeFromEnv } from "../shared/adapters/aws/environment.js";
 import { onTrigger } from "../shared/adapters/lambda/kit.js";
-import { bearerSecret, keyPolicy, resolveApiKey } from "../shared/domain/auth/api-keys.js";
+import { keyPolicy } from "../shared/domain/auth/api-keys.js";
+import { resolveCredential } from "../shared/domain/auth/credentials.js";
+import { systemClock } from "../shared/kernel/clock.js";
 
 const store = storeFromEnv();
 const unauthorized = (error: unknown) => !(error instanceof Error && error.message === "Unauthorized");
 
-/** TOKEN authorizer: resolves `Authorization: Bearer <key>`; API Gateway turns "Unauthorized" into a 401. */
+/** TOKEN authorizer: an API key or a participant token (credentials.ts); API Gateway turns "Unauthorized" into 401. */
 export const handler = onTrigger<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>(
   "authorizer",
   async (event, { logger }) => {
-    const secret = bearerSecret(event.authorizationToken);
-    const principal = secret ? await resolveApiKey(store, secret) : undefined;
-    if (!principal) {
-      logger.info("key rejected", { reason: secret ? "unknown key" : "malformed header" });
+    const resolved = await resolveCredential(store, event.authorizationToken, systemClock.now());
+    if ("rejected" in resolved) {
+      logger.info("key rejected", { reason: resolved.rejected });
       throw new Error("Unauthorized");
     }
-    return keyPolicy(principal, event.methodArn);
+    return keyPolicy(resolved.principal, event.methodArn);
   },
   { isFailure: unauthorized },
 );

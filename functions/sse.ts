@@ -3,9 +3,12 @@ import { storeFromEnv } from "../shared/adapters/aws/environment.js";
 import { toolsFor } from "../shared/adapters/lambda/kit.js";
 import { serveEventStream } from "../shared/adapters/lambda/sse.js";
 import { numberEnv } from "../shared/kernel/config.js";
+import { originsWithProjectSettings } from "../shared/app/http/cors.js";
+import { getSettings } from "../shared/domain/sessions/settings.js";
 
 const store = storeFromEnv();
 const { logger } = toolsFor("sse");
+const corsOrigins = originsWithProjectSettings(async (project) => (await getSettings(store, project)).allowedOrigins);
 const settings = {
   pollMs: numberEnv("SSE_POLL_INTERVAL_MS", 50),
   heartbeatMs: numberEnv("SSE_HEARTBEAT_SECONDS", 10) * 1000,
@@ -16,5 +19,5 @@ const settings = {
 export const handler = awslambda.streamifyResponse<APIGatewayProxyEvent>(async (event, responseStream, context) => {
   logger.addContext(context);
   logger.appendKeys({ apiRequestId: event.requestContext.requestId });
-  await serveEventStream(event, responseStream, context, { store, logger, settings });
+  await serveEventStream(event, responseStream, context, { store, logger, settings, corsOrigins });
 });

@@ -25,6 +25,10 @@ const context = (key: string) => (app.node.tryGetContext(key) as string | undefi
 const mailFrom = context("mailFrom");
 const mailIdentity = context("mailIdentity");
 const publicBaseUrl = context("publicBaseUrl");
+// `-c corsAllowedOrigins=https://game.example,https://admin.example` (or `*`): browser pages allowed by CORS.
+const corsAllowedOrigins = context("corsAllowedOrigins")
+  ?.split(",")
+  .map((origin) => origin.trim());
 // `-c userFunctions=path/to/module.ts`; by default user-functions/index.ts when it exists.
 const userFunctions = await loadUserFunctionsModule(context("userFunctions"));
 
@@ -35,6 +39,7 @@ new CortexStack(app, (app.node.tryGetContext("stackName") as string | undefined)
   ...(mailFrom && { mailFrom }),
   ...(mailIdentity && { mailIdentity }),
   ...(publicBaseUrl && { publicBaseUrl }),
+  ...(corsAllowedOrigins && { corsAllowedOrigins }),
   ...(userFunctions && { userFunctions }),
   annotationEngines: annotationEnginesFromContext(context),
 });

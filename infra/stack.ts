@@ -49,6 +49,8 @@ export interface CortexStackProps extends StackProps {
    * @default the API stage URL
    */
   publicBaseUrl?: string;
+  /** Browser origins allowed by CORS (see infra/constructs/api.ts). @default none */
+  corsAllowedOrigins?: string[];
   /** The user's functions module (see infra/constructs/user-functions.ts): one Lambda and rule per export. */
   userFunctions?: UserFunctionsModule;
   /**
@@ -118,6 +120,7 @@ export class CortexStack extends Stack {
       webhooks: this.webhooks,
       sessions: this.sessions,
       ...(props.apiThrottle && { throttle: props.apiThrottle }),
+      ...(props.corsAllowedOrigins && { corsAllowedOrigins: props.corsAllowedOrigins }),
     });
 
     this.events = new Events(this, "Events", {

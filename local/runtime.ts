@@ -592,7 +592,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         return { events, webhookDeliveries, queued };
       },
     });
-    const demo = demoRoutes();
+    // The lobby page's players get participant tokens minted with the dev key here, never the key itself.
+    let localApiUrl = "";
+    const demo = demoRoutes({
+      mintToken: async (projectId, participantId) => {
+        const response = await fetch(`${localApiUrl}/v1/projects/${encodeURIComponent(projectId)}/tokens`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ participantId, ttlSeconds: 3600 }),
+        });
+        return { status: response.status, body: await response.json() };
+      },
+    });
     const site = siteRoutes({
       inboxUrl: ses.inboxUrl,
       userFunctions: userFunctions.map(({ binding }) => ({ ...binding })),
@@ -609,6 +620,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       logRequests: options.dev === true || !/^(warn|error|silent)$/i.test(process.env.LOG_LEVEL ?? ""),
     });
     stops.push(() => api.stop());
+    localApiUrl = api.url;
 
     return {
       apiUrl: api.url,

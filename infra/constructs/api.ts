@@ -13,6 +13,13 @@ import {
   type GatewayResponseType,
 } from "../../shared/app/http/gateway-responses.js";
 import { ROUTES, routeMethods } from "../../shared/app/http/routes.js";
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_EXPOSE_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+  parseAllowedOrigins,
+} from "../../shared/app/http/cors.js";
 import type { Data } from "./data.js";
 import { createNodeFunction, type BaseEnvironment } from "./node-function.js";
 import { WEBHOOK_TARGET_POLICY, type Webhooks } from "./webhooks.js";
@@ -37,6 +44,13 @@ export interface ApiProps {
   throttle?: ApiThrottle;
   /** How long API Gateway reuses an authorizer answer for the same key. @default 300 s */
   authorizerCacheTtl?: Duration;
+  /**
+   * Browser origins allowed by CORS (`-c corsAllowedOrigins=https://a.example,https://b.example`, or `*`).
+   * With any, every resource answers OPTIONS (a mock integration, no key) and gateway responses carry the
+   * header. A preflight carries no key, so it can only use this list; a project's own `allowedOrigins`
+   * setting applies to actual responses (the handler adds them). @default none: no CORS
+   */
+  corsAllowedOrigins?: string[];
 }
 
 /**
@@ -53,6 +67,7 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
+    const corsOrigins = parseAllowedOrigins((props.corsAllowedOrigins ?? []).join(","));
 
     this.handler = createNodeFunction(this, "Handler", {
       entry: "http-api",
@@ -63,6 +78,7 @@ export class Api extends Construct {
         webhookQueueUrl: props.webhooks.deliveries.queueUrl,
         debugAudioBucket: props.sessions.debugAudio.bucketName,
         s3ForcePathStyle: "false",
+        corsAllowedOrigins: corsOrigins.join(","),
       },
     });
     props.data.grantReadWrite(this.handler);
@@ -72,7 +88,7 @@ export class Api extends Construct {
     this.streamHandler = createNodeFunction(this, "StreamHandler", {
       entry: "sse",
       description: "Server-sent events (routes with handler: sse): tails an aggregate's event items",
-      environment: props.environment,
+      environment: { ...props.environment, corsAllowedOrigins: corsOrigins.join(",") },
     });
     props.data.grantRead(this.streamHandler);
 
@@ -108,6 +124,17 @@ export class Api extends Construct {
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
         accessLogFormat: accessLogFormat(),
       },
+      // Preflights on every resource, answered by API Gateway (CDK echoes a listed origin, else the first).
+      ...(corsOrigins.length > 0 && {
+        defaultCorsPreflightOptions: {
+          allowOrigins: corsOrigins.includes("*") ? apigw.Cors.ALL_ORIGINS : corsOrigins,
+          allowMethods: CORS_ALLOW_METHODS,
+          allowHeaders: CORS_ALLOW_HEADERS,
+          exposeHeaders: CORS_EXPOSE_HEADERS,
+          maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+          statusCode: 204,
+        },
+      }),
     });
 
     const integrations = {
@@ -142,6 +169,17 @@ export class Api extends Construct {
       }
     }
 
+    // Preflights carry no key by the CORS standard (the browser sends no Authorization on OPTIONS).
+    for (const method of this.restApi.methods.filter((m) => m.httpMethod === "OPTIONS")) {
+      Validations.of(method).acknowledge(
+        {
+          id: "AwsSolutions-APIG4",
+          reason: "A CORS preflight (OPTIONS, a mock integration) carries no credentials by the standard.",
+        },
+        { id: "AwsSolutions-COG4", reason: "A CORS preflight (OPTIONS) carries no credentials by the standard." },
+      );
+    }
+
     for (const type of Object.keys(GATEWAY_RESPONSES) as GatewayResponseType[]) {
       const status: number | undefined = (GATEWAY_RESPONSES[type] as GatewayResponseDefinition).status;
       this.restApi.addGatewayResponse(`Response-${type}`, {
@@ -149,6 +187,12 @@ export class Api extends Construct {
         ...(status !== undefined && { statusCode: String(status) }),
         responseHeaders: {
           "Content-Type": `'${PROBLEM_CONTENT_TYPE}'`,
+          // Static: a gateway response cannot choose among several origins; it names the first (or *).
+          ...(corsOrigins.length > 0 && {
+            "Access-Control-Allow-Origin": `'${corsOrigins.includes("*") ? "*" : corsOrigins[0]}'`,
+            "Access-Control-Expose-Headers": `'${CORS_EXPOSE_HEADERS.join(", ")}'`,
+            ...(corsOrigins.length > 1 && !corsOrigins.includes("*") && { Vary: "'Origin'" }),
+          }),
           ...Object.fromEntries(Object.entries(gatewayResponseHeaders(type)).map(([k, v]) => [k, `'${v}'`])),
         },
         templates: { "application/json": JSON.stringify(gatewayProblemBody(type)) },

@@ -15,7 +15,8 @@ import {
   PROBLEM_CONTENT_TYPE,
   type GatewayResponseType,
 } from "../../shared/app/http/gateway-responses.js";
-import { findRoute } from "../../shared/app/http/routes.js";
+import { findRoute, matchPath, ROUTES } from "../../shared/app/http/routes.js";
+import { allowedOriginsFromEnv, corsHeaders, preflightHeaders } from "../../shared/app/http/cors.js";
 import type { LambdaHandler } from "../lambda.js";
 import { functionConfig, invokeLambda, lambdaContext } from "../lambda.js";
 import { API_STAGE_NAME, AUTHORIZER_CACHE_SECONDS } from "../../shared/kernel/config.js";
@@ -56,6 +57,8 @@ function sendGatewayResponse(
     "Content-Type": PROBLEM_CONTENT_TYPE,
     "x-amzn-RequestId": requestId,
     ...gatewayResponseHeaders(type),
+    // Like the stage's gateway responses: the deployment's origins (a project's own need the handler).
+    ...corsHeaders(res.req?.headers.origin, allowedOriginsFromEnv()),
   });
   res.end(JSON.stringify(gatewayProblemBody(type)));
 }
@@ -113,6 +116,17 @@ export async function startLocalApi(
     if (options.extra && (await options.extra(req, res))) return;
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
+    const corsConfigured = allowedOriginsFromEnv().length > 0;
+    if (method === "OPTIONS" && corsConfigured && ROUTES.some((route) => matchPath(route.path, url.pathname))) {
+      // A CORS preflight, answered as API Gateway's mock integration does: no key, the deployment's origins.
+      // Without origins the stack has no OPTIONS methods, and neither does this server (route_not_found).
+      res.writeHead(204, {
+        "x-amzn-RequestId": requestId,
+        ...preflightHeaders(req.headers.origin, allowedOriginsFromEnv()),
+      });
+      res.end();
+      return;
+    }
     const match = findRoute(method, url.pathname);
     if (!match) return sendGatewayResponse(res, "MISSING_AUTHENTICATION_TOKEN", requestId);
 

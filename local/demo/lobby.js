@@ -157,8 +157,35 @@ function show(gathering) {
 
 function client() {
   const apiKey = fields.apiKey.value.trim();
-  if (!apiKey) throw new Error("Enter the API key first.");
+  if (!apiKey) throw new Error("Enter the API key first (or join as a player: no key needed).");
   return new CortexClient({ baseUrl: location.origin, apiKey });
+}
+
+/**
+ * A player acts with a participant token, never with the key: minted with the host's key when the page
+ * has one (POST /v1/projects/{id}/tokens), else by the local runtime on the page's behalf (POST /demo/token,
+ * the game server's part).
+ */
+async function playerProject(participantId) {
+  const projectId = fields.projectId.value.trim();
+  if (!projectId) throw new Error("Enter the project id.");
+  const apiKey = fields.apiKey.value.trim();
+  const response = apiKey
+    ? await fetch(`/v1/projects/${encodeURIComponent(projectId)}/tokens`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ participantId, ttlSeconds: 3600 }),
+      })
+    : await fetch("/demo/token", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ projectId, participantId }),
+      });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw Object.assign(new Error(body.detail ?? body.title ?? "No player token"), { status: response.status });
+  }
+  return new CortexClient({ baseUrl: location.origin, token: body.token }).project(projectId);
 }
 
 function project() {
@@ -195,7 +222,8 @@ form.addEventListener("submit", (event) => {
       throw new Error("Enter the lobby's join code.");
     }
     const displayName = fields.displayName.value.trim();
-    const result = await project().gatherings.joinByCode({
+    const player = await playerProject(participantId);
+    const result = await player.gatherings.joinByCode({
       joinCode,
       participantId,
       ...(displayName && { displayName }),

@@ -30,6 +30,11 @@ const SECURITY_HEADERS = {
 export interface DemoOptions {
   /** The SDK's entry point (default: sdk/src/index.ts of this repository). */
   sdkEntry?: string;
+  /**
+   * Mints a participant token with the dev key on a player's behalf (`POST /demo/token`), so the lobby page
+   * never holds the key: the game server's job, played by the local runtime. Absent: no such endpoint.
+   */
+  mintToken?: (projectId: string, participantId: string) => Promise<{ status: number; body: unknown }>;
 }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -61,6 +66,10 @@ export function demoRoutes(options: DemoOptions = {}): (req: IncomingMessage, re
   return async (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (path !== "/demo" && !path.startsWith("/demo/")) return false;
+    if (path === "/demo/token" && req.method === "POST" && options.mintToken) {
+      await mintForPage(req, res, options.mintToken);
+      return true;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res
         .writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" })
@@ -94,4 +103,40 @@ export function demoRoutes(options: DemoOptions = {}): (req: IncomingMessage, re
     }
     return true;
   };
+}
+
+/** `POST /demo/token {projectId, participantId}` → the API's answer to minting, passed through. */
+async function mintForPage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  mint: NonNullable<DemoOptions["mintToken"]>,
+): Promise<void> {
+  const problem = (detail: string): void => {
+    res
+      .writeHead(400, { "Content-Type": "application/problem+json", "Cache-Control": "no-store" })
+      .end(
+        JSON.stringify({ type: "about:blank", title: "Bad request", status: 400, code: "validation_failed", detail }),
+      );
+  };
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 4096) return problem("The body is too large");
+    chunks.push(chunk as Buffer);
+  }
+  let body: { projectId?: unknown; participantId?: unknown };
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as typeof body;
+  } catch {
+    return problem("Send {projectId, participantId} as JSON");
+  }
+  if (typeof body?.projectId !== "string" || typeof body.participantId !== "string") {
+    return problem("Send {projectId, participantId} as JSON");
+  }
+  // The API validates both (an invalid id is its 400, a 404 for a project id it cannot use).
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(body.projectId)) return problem("projectId is not a project id");
+  const minted = await mint(body.projectId, body.participantId);
+  const type = minted.status >= 400 ? "application/problem+json" : "application/json";
+  res.writeHead(minted.status, { "Content-Type": type, "Cache-Control": "no-store" }).end(JSON.stringify(minted.body));
 }

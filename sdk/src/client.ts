@@ -27,8 +27,16 @@ import { Webhooks } from "./webhooks.js";
 export interface CortexClientOptions {
   /** The API's base URL, e.g. `http://127.0.0.1:3000` for `npm start`. */
   baseUrl: string;
-  /** The project API key (sent as `Authorization: Bearer …`). */
-  apiKey: string | undefined;
+  /**
+   * The project API key (sent as `Authorization: Bearer …`), for servers. Give this or `token`.
+   */
+  apiKey?: string | undefined;
+  /**
+   * A participant token (`cpt_…`) that a game server minted with `POST /v1/projects/{projectId}/tokens`,
+   * for a player's client: it may only join by code, ready, unready, leave, and read or watch its
+   * gatherings. Give this or `apiKey`.
+   */
+  token?: string | undefined;
   /** A fetch implementation (default: the global `fetch`). */
   fetch?: FetchLike | undefined;
   /** Retries of an idempotent call on 429, 5xx and network errors (default 3). */
@@ -41,17 +49,23 @@ export interface CortexClientOptions {
   live?: LiveOptions | undefined;
 }
 
-/** The entry point: `new CortexClient({ baseUrl, apiKey }).project(id)`. */
+/** The entry point: `new CortexClient({ baseUrl, apiKey }).project(id)` (or `{ baseUrl, token }` in a player's client). */
 export class CortexClient {
   readonly #transport: Transport;
   readonly #live: LiveOptions;
 
   constructor(options: CortexClientOptions) {
     if (!options.baseUrl) throw new TypeError("CortexClient needs a baseUrl");
-    if (!options.apiKey) {
-      throw new TypeError("CortexClient needs an apiKey (is the environment variable holding it set?)");
+    if (options.apiKey && options.token) {
+      throw new TypeError("CortexClient takes an apiKey or a participant token, not both");
     }
-    this.#transport = new Transport({ ...options, apiKey: options.apiKey });
+    const credential = options.apiKey || options.token;
+    if (!credential) {
+      throw new TypeError(
+        "CortexClient needs an apiKey (a server) or a token (a player's client); is the variable holding it set?",
+      );
+    }
+    this.#transport = new Transport({ ...options, apiKey: credential });
     this.#live = options.live ?? {};
   }
 

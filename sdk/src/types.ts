@@ -195,6 +195,8 @@ export interface ProjectSettings {
   debugAudioEnabled: boolean;
   /** Email the summary and action items when a session ends (default true). */
   summaryEmailEnabled: boolean;
+  /** Browser origins (scheme://host[:port]) whose pages may call this project's API (CORS). */
+  allowedOrigins?: string[] | undefined;
   updatedAt?: string | undefined;
 }
 
@@ -531,6 +533,8 @@ export interface ListSessionsQuery extends PageQuery {
 export interface UpdateSettingsInput {
   debugAudioEnabled?: boolean;
   summaryEmailEnabled?: boolean;
+  /** At most 20 origins, e.g. `https://game.example.com`. */
+  allowedOrigins?: string[];
 }
 
 export interface UpdatePluginInput {

@@ -15,15 +15,21 @@ export interface Principal {
   projectScope: string;
   keyId: string;
   /** Who the key stands for in events; an API key unless the caller is a user function. */
-  actorType?: "apiKey" | "function" | "bot";
+  actorType?: "apiKey" | "function" | "bot" | "participant";
   /**
    * What the key may do: a project key (`api`, the default) uses the API; a `bot` key may only report for
    * sessions (the bot API) and nothing else.
    */
   credential?: Credential;
+  /** A participant token (`credential: "participant"`): the one participant it may act as. */
+  participantId?: string;
+  /** A participant token limited to these gatherings (absent: any gathering the participant is a member of). */
+  gatherings?: string[];
+  /** When a participant token expires (ISO 8601). */
+  expiresAt?: string;
 }
 
-export const CREDENTIALS = ["api", "bot"] as const;
+export const CREDENTIALS = ["api", "bot", "participant"] as const;
 export type Credential = (typeof CREDENTIALS)[number];
 
 /** Tenant ids are chosen by the operator when minting keys; `#` (the key delimiter) can never appear. */

@@ -158,7 +158,8 @@ describe("the live lobby page", () => {
     await page.getByLabel("Your player id").fill("visitor");
     await page.getByLabel("Display name").fill("Vee");
     await page.getByRole("button", { name: "Join lobby" }).click();
-    await expect.poll(() => rowState(page, "visitor")).toBe("joined");
+    // Joining is two calls now: the page gets the player's participant token, then joins with it.
+    await expect.poll(() => rowState(page, "visitor"), { timeout: 15_000 }).toBe("joined");
     await expect.poll(() => page.locator("#connection").textContent()).toBe("Live");
 
     await page.getByRole("button", { name: "I'm ready" }).click();

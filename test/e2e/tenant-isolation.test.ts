@@ -69,6 +69,7 @@ const PROBES: Record<string, Probe> = {
   declineInvitation: {},
   putParticipant: { body: { displayName: "Intruder" } },
   getParticipant: {},
+  createParticipantToken: { body: { participantId: "intruder", ttlSeconds: 60 } },
   createWebhook: { body: { url: "https://example.com/probe", enabled: false } },
   listWebhooks: {},
   getWebhook: {},
@@ -280,6 +281,30 @@ describe("tenant isolation across every route", () => {
     expect(await projectItems(rt, victim.projectId)).toEqual(before);
     // What the other tenant created lives in its own partitions, not the victim's.
     expect((await projectItems(rt, victim.projectId, "evil")).length).toBeGreaterThan(0);
+  });
+
+  it("a participant token of another tenant or project gets 403 or 404 on every route and changes nothing", async () => {
+    const before = await projectItems(rt, victim.projectId);
+    const mint = async (key: string, projectId: string) => {
+      const minted = await new ApiClient(rt, projectId, key).post("/tokens", { participantId: "p1" });
+      expect(minted.status).toBe(201);
+      return minted.body.token as string;
+    };
+    // The victim's own participant id, minted by a key that may not act in the victim's project.
+    const tokens = {
+      "other tenant, same project id": await mint(otherTenant.api, victim.projectId),
+      "other project": await mint(owner.api, uniqueProject("neighbour")),
+    };
+    const wrong: string[] = [];
+    for (const [who, token] of Object.entries(tokens)) {
+      for (const route of authenticated) {
+        const { status, text } = await call(route, victim, { api: token, bot: token });
+        if (status !== 403 && status !== 404) wrong.push(`${who} → ${route.operationId}: ${status} ${text}`);
+        if (text.includes("Victim")) wrong.push(`${who} → ${route.operationId}: shows the victim's data`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await projectItems(rt, victim.projectId)).toEqual(before);
   });
 
   it("the owner's key reaches every route's resource", async () => {

@@ -21,6 +21,8 @@ export interface FuzzWorld {
   ids: Record<string, string[]>;
   /** The key for operations whose OpenAPI security is `botKey` (the bot API). */
   botKey?: string;
+  /** A participant token (p1, the world's lobby): a quarter of the requests use it instead of the key. */
+  participantToken?: string;
 }
 
 export interface FuzzCase {
@@ -298,12 +300,13 @@ export async function runApiFuzz(
   const keyFor = (c: FuzzCase) =>
     botOperations.has(`${c.method} ${c.template}`) && world.botKey ? world.botKey : rt.apiKey;
   const details = await fc.check(
-    fc.asyncProperty(fuzzCases(doc, world), async (c) => {
+    fc.asyncProperty(fuzzCases(doc, world), fc.nat({ max: 3 }), async (c, credential) => {
       const before = await snapshot(client);
+      const secret = credential === 0 && world.participantToken ? world.participantToken : keyFor(c);
       const response = await fetch(`${rt.apiUrl}${c.path}${c.query ? `?${c.query}` : ""}`, {
         method: c.method,
         headers: {
-          Authorization: `Bearer ${keyFor(c)}`,
+          Authorization: `Bearer ${secret}`,
           ...(c.body !== undefined && { "Content-Type": "application/json" }),
           ...c.headers,
         },
@@ -316,7 +319,7 @@ export async function runApiFuzz(
       report.requests++;
       report.byStatus[response.status] = (report.byStatus[response.status] ?? 0) + 1;
       options.onProgress?.(report);
-      const what = `${c.method} ${c.path.slice(0, 200)}?${c.query.slice(0, 200)} body=${(c.body ?? "").slice(0, 200)}`;
+      const what = `${c.method} ${c.path.slice(0, 200)}?${c.query.slice(0, 200)} body=${(c.body ?? "").slice(0, 200)} as ${secret === world.participantToken ? "participant" : "key"}`;
       const problems: string[] = [];
       if (response.status >= 500) problems.push(`${response.status} ${text.slice(0, 300)}`);
       if (response.status >= 400 && response.status < 500) {
@@ -384,6 +387,7 @@ export async function buildFuzzWorld(rt: RuntimeEndpoints, projectId: string): P
     timestamp: new Date().toISOString(),
   });
   const events = await call("GET", "/activity");
+  const minted = await call("POST", "/tokens", { participantId: "p1", ttlSeconds: 3600 });
   return {
     projectId,
     ids: {
@@ -401,5 +405,6 @@ export async function buildFuzzWorld(rt: RuntimeEndpoints, projectId: string): P
       actionId: ["generate-minutes", "extract-action-items", "no-such-action"],
     },
     botKey,
+    participantToken: String(minted.token),
   };
 }

@@ -4,8 +4,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { PayloadTooLargeError, retryAfterHeader, UnsupportedMediaTypeError } from "../../kernel/errors.js";
 import type { ApiRequest, ApiResponse } from "../../app/http/request.js";
 import type { Principal } from "../../kernel/tenancy.js";
+import { participantFromContext } from "../../domain/auth/participant-tokens.js";
 import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
 import { parseJsonBody } from "../../app/http/json-body.js";
+import { allowedOriginsFromEnv, corsHeaders, type CorsRequest } from "../../app/http/cors.js";
 import { toProblem } from "../../app/http/problem.js";
 import { ROUTES, type OperationId, type RouteDefinition } from "../../app/http/routes.js";
 import type { Logger } from "../../kernel/logger.js";
@@ -40,6 +42,15 @@ function parseBody(event: APIGatewayProxyEvent, headers: Record<string, string>,
 function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
   const ctx = event.requestContext.authorizer as Record<string, unknown> | null | undefined;
   if (!ctx || typeof ctx.tenantId !== "string" || typeof ctx.projectScope !== "string") return undefined;
+  if (ctx.credential === "participant") {
+    return {
+      tenantId: ctx.tenantId,
+      projectScope: ctx.projectScope,
+      keyId: String(ctx.keyId ?? ctx.principalId),
+      credential: "participant",
+      ...participantFromContext(ctx),
+    };
+  }
   const credential = ctx.credential === "bot" ? "bot" : "api";
   return {
     tenantId: ctx.tenantId,
@@ -121,10 +132,42 @@ export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyE
   };
 }
 
+/** The caller's origin and the project it may act in (whose own CORS origins then apply). */
+export function corsRequestOf(event: APIGatewayProxyEvent): CorsRequest {
+  const headers = lowerCaseHeaders(event.headers);
+  const principal = principalOf(event);
+  const projectId = event.pathParameters?.projectId;
+  const inProject =
+    principal && projectId && (principal.projectScope === "*" || principal.projectScope === projectId)
+      ? { tenantId: principal.tenantId, projectId }
+      : undefined;
+  return { origin: headers.origin, project: inProject };
+}
+
+/** Adds the CORS headers of a response (cors.ts) to whatever the function answered, errors included. */
+export function corsResponses(
+  allowed: (request: CorsRequest) => Promise<readonly string[]>,
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  const add = async (request: { event: APIGatewayProxyEvent; response?: APIGatewayProxyResult | null }) => {
+    if (!request.response) return;
+    const cors = corsRequestOf(request.event);
+    if (!cors.origin) return;
+    const headers = corsHeaders(cors.origin, await allowed(cors).catch(() => []));
+    request.response = { ...request.response, headers: { ...request.response.headers, ...headers } };
+  };
+  return { name: "corsResponses", after: add, onError: add };
+}
+
 /** An API Gateway proxy function: problems shaped as problem+json; a 500 logs its stack. */
-export function onHttp(name: string, fn: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>) {
+export function onHttp(
+  name: string,
+  fn: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>,
+  options: { corsOrigins?: (request: CorsRequest) => Promise<readonly string[]> } = {},
+) {
   const tools = toolsFor(name);
+  const corsOrigins = options.corsOrigins ?? (async () => allowedOriginsFromEnv());
   return stack<APIGatewayProxyEvent, APIGatewayProxyResult>(tools)
+    .use(corsResponses(corsOrigins))
     .use(problemResponses(domainLogger(tools.logger)))
     .handler((event) => {
       tools.logger.appendKeys({ apiRequestId: event.requestContext?.requestId });

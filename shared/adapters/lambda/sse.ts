@@ -6,7 +6,8 @@ import { streamEvents } from "../../app/live/event-stream.js";
 import { prepareEventStream } from "../../app/live/sse-request.js";
 import { retryAfterHeader } from "../../kernel/errors.js";
 import type { Store } from "../../store/store.js";
-import { toApiRequest } from "./http.js";
+import { corsRequestOf, toApiRequest } from "./http.js";
+import { allowedOriginsFromEnv, corsHeaders, type CorsRequest } from "../../app/http/cors.js";
 import type { HttpResponsePrelude } from "./streaming.js";
 
 export interface SseSettings {
@@ -26,9 +27,22 @@ export async function serveEventStream(
   event: APIGatewayProxyEvent,
   responseStream: ResponseStream,
   context: Context,
-  deps: { store: Store; logger: Logger; settings: SseSettings },
+  deps: {
+    store: Store;
+    logger: Logger;
+    settings: SseSettings;
+    /** The origins allowed to read the stream (CORS); default: the deployment's list. */
+    corsOrigins?: (request: CorsRequest) => Promise<readonly string[]>;
+  },
 ): Promise<void> {
   const { store, logger, settings } = deps;
+  const corsRequest = corsRequestOf(event);
+  const cors = corsRequest.origin
+    ? corsHeaders(
+        corsRequest.origin,
+        await (deps.corsOrigins ?? (async () => allowedOriginsFromEnv()))(corsRequest).catch(() => []),
+      )
+    : {};
   let prepared;
   try {
     prepared = await prepareEventStream(toApiRequest(event), store);
@@ -37,7 +51,7 @@ export async function serveEventStream(
     if (problem.status >= 500) logger.error("stream failed to open", { error });
     const prelude: HttpResponsePrelude = {
       statusCode: problem.status,
-      headers: { "Content-Type": PROBLEM_CONTENT_TYPE, ...retryAfterHeader(error) },
+      headers: { "Content-Type": PROBLEM_CONTENT_TYPE, ...retryAfterHeader(error), ...cors },
     };
     const out = awslambda.HttpResponseStream.from(responseStream, { ...prelude });
     out.end(JSON.stringify({ ...problem, requestId: event.requestContext.requestId }));
@@ -45,7 +59,7 @@ export async function serveEventStream(
   }
   const prelude: HttpResponsePrelude = {
     statusCode: 200,
-    headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" },
+    headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no", ...cors },
   };
   const out = awslambda.HttpResponseStream.from(responseStream, { ...prelude });
   let closed = false;

@@ -20,6 +20,7 @@ import {
   type Outcome,
 } from "../../domain/gatherings/service.js";
 import { openApiDocument } from "./openapi.js";
+import { assertJoinableByToken, assertParticipantMember, createParticipantToken } from "./participant-access.js";
 import type { ApiOperationId, RouteOf } from "./routes.js";
 import {
   createSession,
@@ -135,8 +136,15 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
       },
     }),
   },
-  joinByCode: { commit: ({ scope, body }, deps, o) => joinByCode(deps, scope, body, o), respond: memberResponse() },
+  joinByCode: {
+    commit: async ({ scope, body }, deps, o) => {
+      await assertJoinableByToken(deps.store, scope, body.joinCode);
+      return joinByCode(deps, scope, body, o);
+    },
+    respond: memberResponse(),
+  },
   getGathering: async ({ scope, params }, deps) => {
+    await assertParticipantMember(deps.store, scope, params.gatheringId);
     const gathering = await getGathering(deps, scope, params.gatheringId);
     return { status: 200, body: gathering, headers: etag(gathering) };
   },
@@ -161,7 +169,10 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
     respond: gatheringResponse,
   },
   listMembers: {
-    list: ({ scope, params, filters }, deps, page) => listMembers(deps, scope, params.gatheringId, filters, page),
+    list: async ({ scope, params, filters }, deps, page) => {
+      await assertParticipantMember(deps.store, scope, params.gatheringId);
+      return listMembers(deps, scope, params.gatheringId, filters, page);
+    },
   },
   addMember: {
     commit: ({ scope, params, body }, deps, o) => addMember(deps, scope, params.gatheringId, body, o),
@@ -203,6 +214,7 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
   putParticipant: async ({ scope, params, body }, deps) =>
     ok(await putParticipant(deps.store, scope, params.participantId, body, deps.clock.now())),
   getParticipant: async ({ scope, params }, deps) => ok(await getParticipant(deps.store, scope, params.participantId)),
+  createParticipantToken: async ({ scope, body }, deps) => createParticipantToken(deps, scope, body),
   createWebhook: async ({ scope, body }, deps) => ({
     status: 201,
     body: await createWebhook({ ...deps, config: deps.webhooks.config }, scope, body),

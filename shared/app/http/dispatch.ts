@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import type { Clock } from "../../kernel/clock.js";
-import { ForbiddenError, ValidationError } from "../../kernel/errors.js";
+import { systemClock, type Clock } from "../../kernel/clock.js";
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../../kernel/errors.js";
 import type { Credential } from "../../kernel/tenancy.js";
 import type { Store, WriteOp } from "../../store/store.js";
 import { signingKey } from "../../domain/auth/signing-key.js";
@@ -102,6 +102,8 @@ export function parseRequest<Id extends OperationId>(
   request: ApiRequest & { operationId: Id },
 ): { input: Input<RouteOf<Id>>; ifMatch?: number; idempotencyKey?: string } {
   const route = routeOf(request.operationId);
+  // A participant token is checked before any parsing: a route it may not use is a 403 whatever the body.
+  if (request.principal?.credential === "participant") checkParticipantRoute(route, request);
   const params = parsePathParams(request.operationId, request.params);
   const query = route.query && parseWith(route.query, request.query, "query");
   const body = route.body && parseWith(route.body, route.optionalBody ? (request.body ?? {}) : request.body, "body");
@@ -110,7 +112,15 @@ export function parseRequest<Id extends OperationId>(
   if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
   const scope = route.path.includes("{projectId}") ? scopeOf(request) : undefined;
   // After the scope: a key of another project sees a 404 whatever its kind.
-  if (request.principal) checkCredential(route, request.principal.credential ?? "api");
+  if (request.principal && request.principal.credential !== "participant") {
+    checkCredential(route, request.principal.credential ?? "api");
+  }
+  if (route.participant === "join" && scope?.participant) {
+    const own = (body as { participantId?: unknown } | undefined)?.participantId;
+    if (own !== scope.participant.participantId) {
+      throw new ForbiddenError("A participant token may only join as its own participant");
+    }
+  }
   const input = {
     params,
     query,
@@ -131,6 +141,33 @@ function checkCredential(route: RouteDefinition, credential: Credential): void {
       ? "This is the bot API: it takes a bot key (a project key cannot report as the bot)"
       : "A bot key may only use the bot API (POST …/sessions/{sessionId}/bot, /attendance, /messages)",
   );
+}
+
+/**
+ * What a participant token may reach, from the route's `participant` policy: its project (another is a
+ * 404), not after it expires (the authorizer's answer is cached beyond that), only a route with a policy,
+ * only its own member record, only the gatherings it lists. Membership is the handler's check.
+ */
+function checkParticipantRoute(route: RouteDefinition, request: ApiRequest): void {
+  const principal = request.principal!;
+  if (!route.path.includes("{projectId}")) throw new ForbiddenError("A participant token may not use this route");
+  scopeOf(request);
+  if (!principal.expiresAt || Date.parse(principal.expiresAt) <= systemClock.now().getTime()) {
+    throw new UnauthorizedError("The participant token has expired; ask the game server for a new one");
+  }
+  if (!route.participant) {
+    throw new ForbiddenError(
+      "A participant token may only join by code, ready, unready, leave, and read or watch its gatherings",
+    );
+  }
+  const participantId = request.params.participantId;
+  if (participantId !== undefined && participantId !== principal.participantId) {
+    throw new ForbiddenError("A participant token may only act as its own participant");
+  }
+  const gatheringId = request.params.gatheringId;
+  if (gatheringId !== undefined && principal.gatherings && !principal.gatherings.includes(gatheringId)) {
+    throw new NotFoundError(`gathering ${gatheringId} not found`);
+  }
 }
 
 type AnyInput = {

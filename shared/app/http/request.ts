@@ -29,6 +29,8 @@ export interface ApiResponse {
 /** The project a request acts in, and who acts. */
 export interface RequestScope extends Scope {
   actor: Actor;
+  /** Set for a participant token: the handler checks membership (it reads the gathering anyway). */
+  participant?: { participantId: string; gatherings?: string[] };
 }
 
 /** The tenant/project scope of a request. A key for another project sees nothing: 404, not 403. */
@@ -38,6 +40,15 @@ export function scopeOf(request: ApiRequest): RequestScope {
   if (!principal || !projectId) throw new Error("scoped operation without principal or projectId");
   if (principal.projectScope !== "*" && principal.projectScope !== projectId) {
     throw new NotFoundError(`project ${projectId} not found`);
+  }
+  if (principal.credential === "participant" && principal.participantId) {
+    const { participantId, gatherings } = principal;
+    return {
+      tenantId: principal.tenantId,
+      projectId,
+      actor: { type: "participant", id: participantId },
+      participant: { participantId, ...(gatherings && { gatherings }) },
+    };
   }
   return {
     tenantId: principal.tenantId,

@@ -92,6 +92,12 @@ export interface RouteDefinition {
    * a bot reads the session it serves); the other gets 403.
    */
   credential?: "bot" | "any";
+  /**
+   * What a participant token may do here (absent: nothing, 403). `join`: join by code as itself (the body's
+   * participantId must be its own); `self`: act on its own member record (the path's participantId);
+   * `member`: read or watch a gathering it is a member of. A token listing gatherings reaches only those.
+   */
+  participant?: "join" | "self" | "member";
   query?: z.ZodObject;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
@@ -156,6 +162,33 @@ const page = {
 };
 
 export const PageQuerySchema = z.object(page);
+
+export const CreateParticipantTokenBodySchema = z
+  .strictObject({
+    participantId: ParticipantIdSchema,
+    gatherings: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a gathering id (gth_…)"))
+      .min(1)
+      .max(20)
+      .optional()
+      .describe("Only these gatherings (at most 20); absent: any gathering the participant is a member of"),
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(86400)
+      .default(3600)
+      .describe("Lifetime in seconds, 60–86400 (default 3600); a token cannot be revoked, keep it short"),
+  })
+  .meta({ id: "CreateParticipantTokenRequest" });
+export const ParticipantTokenSchema = z
+  .object({
+    token: z.string().describe("Send as `Authorization: Bearer <token>`"),
+    expiresAt: z.string(),
+    participantId: z.string(),
+    gatherings: z.array(z.string()).optional(),
+  })
+  .meta({ id: "ParticipantToken" });
 export const ListGatheringsQuerySchema = z.object({
   ...page,
   type: z.enum(GATHERING_TYPES).optional(),
@@ -285,6 +318,7 @@ export const ROUTES = [
   },
   {
     operationId: "joinByCode",
+    participant: "join",
     method: "POST",
     path: `${G}/join`,
     summary: "Join a gathering by its join code (case-, hyphen- and look-alike-tolerant)",
@@ -301,6 +335,7 @@ export const ROUTES = [
   },
   {
     operationId: "getGathering",
+    participant: "member",
     method: "GET",
     path: ONE,
     summary: "Get a gathering",
@@ -362,6 +397,7 @@ export const ROUTES = [
   },
   {
     operationId: "listMembers",
+    participant: "member",
     method: "GET",
     path: `${ONE}/members`,
     summary: "List members (filter: status)",
@@ -382,6 +418,7 @@ export const ROUTES = [
   },
   {
     operationId: "getMember",
+    participant: "self",
     method: "GET",
     path: MEMBER,
     summary: "Get a member",
@@ -411,6 +448,8 @@ export const ROUTES = [
     handler: "api" as const,
     mutation: "aggregate" as const,
     ifMatch: true,
+    // A participant token may ready, unready and leave as itself; joining by id is the game server's.
+    ...(action !== "join" && { participant: "self" as const }),
     responses: memberMutation,
   })),
   {
@@ -426,6 +465,7 @@ export const ROUTES = [
   },
   {
     operationId: "streamGatheringEvents",
+    participant: "member",
     method: "GET",
     path: `${ONE}/events`,
     summary: "Server-sent events: the gathering's events after a version (Last-Event-ID or ?after=), then live",
@@ -840,6 +880,20 @@ export const ROUTES = [
     summary: "Get a participant's directory entry",
     handler: "api",
     responses: { 200: { description: "The participant", schema: ParticipantSchema }, 404: notFound },
+  },
+  {
+    operationId: "createParticipantToken",
+    method: "POST",
+    path: `${P}/tokens`,
+    summary:
+      "Mint a short-lived participant token for a game client: it may only join by code, ready, unready, leave, " +
+      "read and watch gatherings as this participant",
+    handler: "api",
+    body: CreateParticipantTokenBodySchema,
+    responses: {
+      201: { description: "The token (shown once; it cannot be revoked, it expires)", schema: ParticipantTokenSchema },
+      400: badRequest,
+    },
   },
   {
     operationId: "createWebhook",

@@ -3,6 +3,7 @@ import { EVENT_TYPES } from "../../events/catalog.js";
 import type { ApiRequest } from "../http/request.js";
 import { parseRequest } from "../http/dispatch.js";
 import { getGathering } from "../../domain/gatherings/service.js";
+import { assertParticipantMember } from "../http/participant-access.js";
 import { getSession } from "../../domain/sessions/service.js";
 import type { AggregateType } from "../../store/keys.js";
 import type { Store } from "../../store/store.js";
@@ -41,6 +42,7 @@ export async function prepareEventStream(request: ApiRequest, store: Store): Pro
   }
   const [type, id]: [AggregateType, string] =
     "sessionId" in params ? ["session", params.sessionId] : ["gathering", params.gatheringId];
+  if (type === "gathering") await assertParticipantMember(store, scope, id);
   const current =
     type === "session"
       ? (await getSession(store, scope, id)).version

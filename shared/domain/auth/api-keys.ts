@@ -3,6 +3,7 @@ import { apiKeyKey } from "../../store/keys.js";
 import type { Store } from "../../store/store.js";
 import type { Principal } from "../../kernel/tenancy.js";
 import { TENANT_ID_PATTERN, type Credential } from "../../kernel/tenancy.js";
+import { participantContext } from "./participant-tokens.js";
 
 /**
  * API keys: `ck_` + 32 random bytes (base64url). Only the SHA-256 of the secret is stored; the key id
@@ -86,6 +87,7 @@ export function keyPolicy(principal: Principal, methodArn: string) {
       projectScope: principal.projectScope,
       keyId: principal.keyId,
       credential: principal.credential ?? "api",
+      ...(principal.credential === "participant" && participantContext(principal)),
     },
   };
 }

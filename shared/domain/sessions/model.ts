@@ -231,13 +231,29 @@ export const ProjectSettingsSchema = z
     summaryEmailEnabled: z
       .boolean()
       .describe("When a gathering's session ends, email its summary and action items to the invitations (default on)"),
+    allowedOrigins: z
+      .array(z.string())
+      .optional()
+      .describe("Browser origins (scheme://host[:port]) whose pages may call this project's API (CORS)"),
     updatedAt: z.iso.datetime().optional(),
   })
   .meta({ id: "ProjectSettings" });
 export type ProjectSettings = z.infer<typeof ProjectSettingsSchema>;
 
 export const UpdateSettingsBodySchema = z
-  .strictObject({ debugAudioEnabled: z.boolean().optional(), summaryEmailEnabled: z.boolean().optional() })
+  .strictObject({
+    debugAudioEnabled: z.boolean().optional(),
+    summaryEmailEnabled: z.boolean().optional(),
+    allowedOrigins: z
+      .array(
+        z
+          .string()
+          .max(256)
+          .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, "must be an origin: scheme://host[:port], no path"),
+      )
+      .max(20)
+      .optional(),
+  })
   .refine((b) => Object.keys(b).length > 0, { message: "name at least one setting" })
   .meta({ id: "UpdateSettingsBody" });
 export type UpdateSettingsBody = z.infer<typeof UpdateSettingsBodySchema>;

@@ -9,6 +9,7 @@ export async function getSettings(store: Store, scope: Scope): Promise<ProjectSe
   return {
     debugAudioEnabled: item?.debugAudioEnabled === true,
     summaryEmailEnabled: item?.summaryEmailEnabled !== false,
+    ...(Array.isArray(item?.allowedOrigins) && { allowedOrigins: (item.allowedOrigins as unknown[]).map(String) }),
     ...(typeof item?.updatedAt === "string" && { updatedAt: item.updatedAt }),
   };
 }

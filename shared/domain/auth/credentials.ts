@@ -1,0 +1,34 @@
+import type { Principal } from "../../kernel/tenancy.js";
+import type { Store } from "../../store/store.js";
+import { bearerSecret, resolveApiKey } from "./api-keys.js";
+import {
+  bearerToken,
+  isParticipantToken,
+  participantPrincipal,
+  SIGNING_PURPOSE,
+  verifyParticipantToken,
+} from "./participant-tokens.js";
+import { signingKey } from "./signing-key.js";
+
+/**
+ * What the authorizer does with an `Authorization` header: a participant token (`Bearer cpt_…`) is
+ * verified with the signing key (no table read once the key is cached in the container); anything else
+ * is looked up as an API key (one read). The reason of a rejection is for the log, never the caller.
+ */
+export async function resolveCredential(
+  store: Store,
+  header: string | undefined,
+  now: Date,
+): Promise<{ principal: Principal } | { rejected: string }> {
+  const presented = /^Bearer\s+(\S*)/i.exec(header ?? "")?.[1] ?? "";
+  if (isParticipantToken(presented)) {
+    const token = bearerToken(header);
+    if (!token) return { rejected: "malformed participant token" };
+    const verified = verifyParticipantToken(await signingKey(store, SIGNING_PURPOSE), token, now);
+    if (!verified.ok) return { rejected: `participant token ${verified.reason.replace("_", " ")}` };
+    return { principal: participantPrincipal(verified.claim) };
+  }
+  const secret = bearerSecret(header);
+  const principal = secret ? await resolveApiKey(store, secret) : undefined;
+  return principal ? { principal } : { rejected: secret ? "unknown key" : "malformed header" };
+}
