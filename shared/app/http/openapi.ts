@@ -40,6 +40,11 @@ const TAGS: Record<string, { name: string; description: string }> = {
   events: { name: "Webhooks", description: "" },
   plugins: { name: "Plugins", description: "Session plugins (profanity, sentiment, summary, action items)." },
   settings: { name: "Settings", description: "Per-project settings." },
+  tokens: {
+    name: "Participant tokens",
+    description: "Short-lived signed tokens a game server mints for one participant's client.",
+  },
+  keys: { name: "Keys", description: "API keys: create (secret shown once), list, revoke, rotate." },
   activity: { name: "Activity", description: "The project's activity feed." },
   rsvp: { name: "RSVP", description: "Pages the accept/decline links in invitation emails open (no API key)." },
   "openapi.json": { name: "Meta", description: "This document." },
