@@ -140,6 +140,12 @@ export class LiveHub {
     return { feeds: this.feeds.size, watchers: this.watchers.size, ...this.counters };
   }
 
+  /** True while some feed has a read or a join in progress (tests wait for it to settle). */
+  busy(): boolean {
+    for (const feed of this.feeds.values()) if (feed.running || feed.ops.length > 0) return true;
+    return false;
+  }
+
   /** Starts sending a watcher the aggregate's events after `after`, then live. */
   watch(request: WatchRequest): LiveWatch {
     const key = aggregateKey(request.aggregate);
@@ -281,14 +287,15 @@ export class LiveHub {
       this.reset(watcher, "replay_window_exceeded", Math.max(current ?? 0, feed.last ?? 0));
       return;
     }
-    if (feed.last === undefined) {
-      feed.last = watcher.last;
-      feed.heard = this.now();
-    }
-    if (watcher.last > feed.last) {
-      // Only when `after` was ahead of the log (checked against `current` before the stream opened).
-      this.reset(watcher, "version_ahead", feed.last);
+    // What the log holds, as far as we know: the read, the feed, and the version the request was checked at.
+    const known = Math.max(latest, feed.last ?? 0);
+    if (current !== undefined && watcher.last > known) {
+      this.reset(watcher, "version_ahead", known);
       return;
+    }
+    if (feed.last === undefined) {
+      feed.last = current === undefined ? watcher.last : known;
+      feed.heard = this.now();
     }
     feed.watchers.add(watcher);
   }
