@@ -536,7 +536,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       authorizer: await loadFunction<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>("authorizer"),
       sseHandler: (await loadFunction<APIGatewayProxyEvent, void>("sse")) as never,
       liveHandler: live.serve,
-      extra: async (req, res) => (await admin(req, res)) || demo(req, res) || !!counter?.route(req, res, apiKey),
+      extra: async (req, res) => !!counter?.route(req, res, apiKey) || (await admin(req, res)) || demo(req, res),
       log: options.log,
     });
     stops.push(() => api.stop());
