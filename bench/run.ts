@@ -18,13 +18,24 @@ import { pluginsSuite } from "./suites/plugins.js";
 import { scaleSuite } from "./suites/scale.js";
 import { sessionCostModel } from "./suites/session-cost.js";
 import { sessionsSuite } from "./suites/sessions.js";
+import { watchersSuite } from "./suites/watchers.js";
 
 /**
  * `npm run bench`: starts the local runtime (in memory), runs the suites, prints a summary and writes
  * JSON + Markdown under bench/results/. Exits non-zero when a self-check FAILs (a missed goal is reported,
  * not failed). `-- --quick` runs every suite with small counts; `-- --only load,latency` runs a subset.
  */
-const SUITES = ["cold-start", "capacity", "overhead", "latency", "scale", "load", "sessions", "plugins"] as const;
+const SUITES = [
+  "cold-start",
+  "capacity",
+  "overhead",
+  "latency",
+  "scale",
+  "load",
+  "sessions",
+  "plugins",
+  "watchers",
+] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -62,6 +73,13 @@ const CONFIG = {
     latency: { messages: quick ? 20 : 100, pauseMs: 100 },
     throughput: { speakers: 5, perSpeaker: quick ? 20 : 200, drainTimeoutMs: 180_000 },
     inProcess: { batches: quick ? 2 : 5, batchSize: 10, meetingUtterances: 1_800 },
+  },
+  watchers: {
+    steps: quick ? [100, 500] : [100, 1_000, 5_000],
+    gatherings: 200,
+    hotShare: 0.2,
+    changes: 40,
+    pauseMs: 25,
   },
   /** The whole run must finish well inside the 10-minute budget. */
   budgetMs: 570_000,
@@ -116,7 +134,8 @@ try {
     coldStartSuite(report, { root: ROOT, outDir: join(runDir, "bundles"), runs: CONFIG.coldStart.runs }),
   );
 
-  if (SUITES.some((s) => s !== "cold-start" && only.has(s))) {
+  // cold-start needs no runtime; watchers starts its own (with the request counter and a higher stream limit).
+  if (SUITES.some((s) => s !== "cold-start" && s !== "watchers" && only.has(s))) {
     progress("starting the local runtime (in memory)…");
     const t0 = Date.now();
     try {
@@ -191,6 +210,7 @@ try {
     });
     await pluginCostModel(report, measured);
   });
+  await suite("watchers", () => watchersSuite(report, CONFIG.watchers));
   dynamo?.destroy();
 } finally {
   await shutdown();
