@@ -32,7 +32,12 @@ export interface LiveSink {
   end(): unknown;
   /** Bytes written but not yet handed to the network. */
   readonly writableLength: number;
+  /** Drops the connection (a slow consumer that still has not read its end message after a grace period). */
+  destroy?(): unknown;
 }
+
+/** How long a slow consumer's connection may stay after its end message before it is dropped. */
+const SLOW_CONSUMER_GRACE_MS = 10_000;
 
 export type WatchEnd = "closed" | "max-duration" | "reset" | "slow-consumer" | "failed" | "hub-closed";
 
@@ -343,8 +348,10 @@ export class LiveHub {
     this.dropIfUnwatched(watcher.feed);
     if (end !== "closed") {
       try {
-        if (message) watcher.request.sink.write(message);
-        watcher.request.sink.end();
+        const { sink } = watcher.request;
+        if (message) sink.write(message);
+        sink.end();
+        if (end === "slow-consumer" && sink.destroy) setTimeout(() => sink.destroy?.(), SLOW_CONSUMER_GRACE_MS).unref();
       } catch {
         // The socket is gone already.
       }
