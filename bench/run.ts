@@ -19,6 +19,7 @@ import { scaleSuite } from "./suites/scale.js";
 import { sdkSizeSuite } from "./suites/sdk-size.js";
 import { sessionCostModel } from "./suites/session-cost.js";
 import { sessionsSuite } from "./suites/sessions.js";
+import { watchersSuite } from "./suites/watchers.js";
 
 /**
  * `npm run bench`: starts the local runtime (in memory), runs the suites, prints a summary and writes
@@ -35,6 +36,7 @@ const SUITES = [
   "load",
   "sessions",
   "plugins",
+  "watchers",
 ] as const;
 type SuiteName = (typeof SUITES)[number];
 
@@ -73,6 +75,13 @@ const CONFIG = {
     latency: { messages: quick ? 20 : 100, pauseMs: 100 },
     throughput: { speakers: 5, perSpeaker: quick ? 20 : 200, drainTimeoutMs: 180_000 },
     inProcess: { batches: quick ? 2 : 5, batchSize: 10, meetingUtterances: 1_800 },
+  },
+  watchers: {
+    steps: quick ? [100, 500] : [100, 1_000, 5_000],
+    gatherings: 200,
+    hotShare: 0.2,
+    changes: 40,
+    pauseMs: 25,
   },
   /** The whole run must finish well inside the 10-minute budget. */
   budgetMs: 570_000,
@@ -129,9 +138,10 @@ try {
 
   await suite("sdk-size", () => sdkSizeSuite(report, { root: ROOT }));
 
-  /** Suites that need no runtime. */
-  const standalone: readonly SuiteName[] = ["cold-start", "sdk-size"];
-  if (SUITES.some((s) => !standalone.includes(s) && only.has(s))) {
+  // cold-start and sdk-size need no runtime; watchers starts its own (with the request counter and a higher
+  // stream limit).
+  const ownRuntime: readonly SuiteName[] = ["cold-start", "sdk-size", "watchers"];
+  if (SUITES.some((s) => !ownRuntime.includes(s) && only.has(s))) {
     progress("starting the local runtime (in memory)…");
     const t0 = Date.now();
     try {
@@ -206,6 +216,7 @@ try {
     });
     await pluginCostModel(report, measured);
   });
+  await suite("watchers", () => watchersSuite(report, CONFIG.watchers));
   dynamo?.destroy();
 } finally {
   await shutdown();
