@@ -37,6 +37,11 @@ export interface ApiProps {
   throttle?: ApiThrottle;
   /** How long API Gateway reuses an authorizer answer for the same key. @default 300 s */
   authorizerCacheTtl?: Duration;
+  /**
+   * The SSE routes' integration (e.g. the live host's, infra/constructs/live.ts), given each route's path
+   * and method; its path parameters are declared on the method. @default the streaming SSE function
+   */
+  sseIntegration?: (path: string, httpMethod: string) => apigw.Integration;
 }
 
 /**
@@ -122,8 +127,14 @@ export class Api extends Construct {
     for (const [route, httpMethod] of ROUTES.flatMap((r) => routeMethods(r).map((m) => [r, m] as const))) {
       const resource = this.restApi.root.resourceForPath(route.path);
       const isPublic = "public" in route && route.public === true;
-      const method = resource.addMethod(httpMethod, integrations[route.handler], {
+      const external = route.handler === "sse" ? props.sseIntegration : undefined;
+      const method = resource.addMethod(httpMethod, external?.(route.path, httpMethod) ?? integrations[route.handler], {
         operationName: httpMethod === route.method ? route.operationId : `${route.operationId}Head`,
+        ...(external && {
+          requestParameters: Object.fromEntries(
+            [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => [`method.request.path.${m[1]}`, true]),
+          ),
+        }),
         ...(isPublic
           ? { authorizationType: apigw.AuthorizationType.NONE }
           : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer: this.authorizer }),
