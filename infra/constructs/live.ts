@@ -32,13 +32,13 @@ import {
   LIVE_ENV,
   LIVE_HEALTH_PATH,
   LIVE_METRIC,
-} from "../../functions/live-service-config.js";
+} from "../../shared/adapters/live-host/config.js";
 import { acknowledgeWildcardResource } from "../nag.js";
 import type { Data } from "./data.js";
 import type { BaseEnvironment } from "./node-function.js";
 
-const FUNCTIONS_DIR = fileURLToPath(new URL("../../functions/", import.meta.url));
-const ENTRY = fileURLToPath(new URL("../../functions/live-service.ts", import.meta.url));
+const HOST_DIR = fileURLToPath(new URL("../../shared/adapters/live-host/", import.meta.url));
+const ENTRY = fileURLToPath(new URL("../../shared/adapters/live-host/main.ts", import.meta.url));
 const BUNDLE_FILE = "live-service.mjs";
 
 /** Stock images from ECR Public (no Docker Hub rate limits; nothing is built at synth). */
@@ -144,7 +144,7 @@ export class Live extends NestedStack {
 
     // The program: bundled with esbuild at synth (no Docker), an S3 asset the task copies at start.
     const bundle = new s3assets.Asset(this, "Bundle", {
-      path: FUNCTIONS_DIR,
+      path: HOST_DIR,
       exclude: ["**"],
       assetHashType: AssetHashType.OUTPUT,
       bundling: {

@@ -1,6 +1,6 @@
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { FORWARDED_HEADERS, LIVE_ENV, LIVE_METRIC } from "../../functions/live-service-config.js";
+import { FORWARDED_HEADERS, LIVE_ENV, LIVE_METRIC } from "../../shared/adapters/live-host/config.js";
 import { LIVE_IMAGES, LIVE_PORT } from "../../infra/constructs/live.js";
 import { ROUTES, routeMethods } from "../../shared/app/http/routes.js";
 import { EVENT_SOURCE } from "../../shared/kernel/envelope.js";

@@ -10,15 +10,15 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { SubscribeCommand, UnsubscribeCommand, type SNSClient } from "@aws-sdk/client-sns";
-import type { ApiRequest } from "../shared/app/http/request.js";
-import { ROUTES, type OperationId } from "../shared/app/http/routes.js";
-import { EventEnvelopeSchema, type EventEnvelope } from "../shared/kernel/envelope.js";
-import type { Logger } from "../shared/kernel/logger.js";
-import type { Principal } from "../shared/kernel/tenancy.js";
-import { FORWARDED_HEADERS } from "./live-service-config.js";
+import type { ApiRequest } from "../../app/http/request.js";
+import { ROUTES, type OperationId } from "../../app/http/routes.js";
+import { EventEnvelopeSchema, type EventEnvelope } from "../../kernel/envelope.js";
+import type { Logger } from "../../kernel/logger.js";
+import type { Principal } from "../../kernel/tenancy.js";
+import { FORWARDED_HEADERS } from "./config.js";
 
 /**
- * The AWS-specific parts of the live host (functions/live-service.ts), kept free of side effects so they
+ * The AWS-specific parts of the live host (shared/adapters/live-host/main.ts, its container entry: functions/ holds only Lambda entries), kept free of side effects so they
  * are tested directly: who is calling (from the headers API Gateway forwards), which SSE route a path is,
  * and the per-task queue that feeds the hub.
  */

@@ -2,16 +2,16 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { storeFromEnv } from "../shared/adapters/aws/environment.js";
-import { PROBLEM_CONTENT_TYPE } from "../shared/app/http/gateway-responses.js";
-import { toProblem } from "../shared/app/http/problem.js";
-import { streamEvents } from "../shared/app/live/event-stream.js";
-import { prepareEventStream } from "../shared/app/live/sse-request.js";
-import { requiredEnv } from "../shared/kernel/config.js";
-import { UnauthorizedError } from "../shared/kernel/errors.js";
-import { createLogger } from "../shared/kernel/logger.js";
-import { LIVE_ENV, LIVE_HEALTH_PATH } from "./live-service-config.js";
-import { connectionMetricLine, principalFromHeaders, QueueFeed, queueNameFor, sseRequest } from "./live-host.js";
+import { storeFromEnv } from "../aws/environment.js";
+import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
+import { toProblem } from "../../app/http/problem.js";
+import { streamEvents } from "../../app/live/event-stream.js";
+import { prepareEventStream } from "../../app/live/sse-request.js";
+import { requiredEnv } from "../../kernel/config.js";
+import { UnauthorizedError } from "../../kernel/errors.js";
+import { createLogger } from "../../kernel/logger.js";
+import { LIVE_ENV, LIVE_HEALTH_PATH } from "./config.js";
+import { connectionMetricLine, principalFromHeaders, QueueFeed, queueNameFor, sseRequest } from "./host.js";
 
 /**
  * The live host's program (infra/constructs/live.ts runs it on ECS Fargate): an HTTP server for the two SSE
@@ -60,16 +60,14 @@ async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
   }
   const request = sseRequest(req.method ?? "GET", url, req.headers, principal);
   if (!request) {
-    res
-      .writeHead(404, { "Content-Type": PROBLEM_CONTENT_TYPE })
-      .end(
-        JSON.stringify({
-          type: "about:blank",
-          title: "Not Found",
-          status: 404,
-          detail: "Only the event streams are served here",
-        }),
-      );
+    res.writeHead(404, { "Content-Type": PROBLEM_CONTENT_TYPE }).end(
+      JSON.stringify({
+        type: "about:blank",
+        title: "Not Found",
+        status: 404,
+        detail: "Only the event streams are served here",
+      }),
+    );
     return;
   }
   let prepared;

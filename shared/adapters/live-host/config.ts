@@ -1,6 +1,6 @@
 /**
  * The contract between the live host's CDK (infra/constructs/live.ts) and its program
- * (functions/live-service.ts): the variables the task is given and the headers API Gateway forwards.
+ * (shared/adapters/live-host/main.ts, its container entry: functions/ holds only Lambda entries): the variables the task is given and the headers API Gateway forwards.
  * No imports, so the CDK can read it without loading the service.
  */
 export const LIVE_ENV = {
