@@ -15,7 +15,7 @@ import { ROUTES, type OperationId } from "../../app/http/routes.js";
 import { EventEnvelopeSchema, type EventEnvelope } from "../../kernel/envelope.js";
 import type { Logger } from "../../kernel/logger.js";
 import type { Principal } from "../../kernel/tenancy.js";
-import { FORWARDED_HEADERS } from "./config.js";
+import { FORWARDED_HEADERS, LIVE_METRIC } from "./config.js";
 
 /**
  * The AWS-specific parts of the live host (shared/adapters/live-host/main.ts, its container entry: functions/ holds only Lambda entries), kept free of side effects so they
@@ -236,10 +236,10 @@ export function connectionMetricLine(namespace: string, service: string, connect
     _aws: {
       Timestamp: now,
       CloudWatchMetrics: [
-        { Namespace: namespace, Dimensions: [["Service"]], Metrics: [{ Name: "OpenConnections", Unit: "Count" }] },
+        { Namespace: namespace, Dimensions: [["Service"]], Metrics: [{ Name: LIVE_METRIC.name, Unit: "Count" }] },
       ],
     },
     Service: service,
-    OpenConnections: connections,
+    [LIVE_METRIC.name]: connections,
   });
 }
