@@ -75,6 +75,7 @@ describe("the live host's routes", () => {
   it("serves nothing else: other paths, other methods, malformed escapes", () => {
     expect(sseRequest("GET", "/v1/projects/proj_a/gatherings/gth_1", {}, principal)).toBeUndefined();
     expect(sseRequest("POST", "/v1/projects/proj_a/gatherings/gth_1/events", {}, principal)).toBeUndefined();
+    expect(sseRequest("HEAD", "/v1/projects/proj_a/gatherings/gth_1/events", {}, principal)).toBeUndefined();
     expect(sseRequest("GET", "/v1/projects/%E0%A4%A/gatherings/gth_1/events", {}, principal)).toBeUndefined();
   });
 });

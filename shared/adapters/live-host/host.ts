@@ -65,7 +65,8 @@ export function sseRequest(
   headers: IncomingHttpHeaders,
   principal: Principal,
 ): ApiRequest | undefined {
-  if (method !== "GET" && method !== "HEAD") return undefined;
+  // GET only: the SSE routes have no HEAD method (routeMethods).
+  if (method !== "GET") return undefined;
   const parsed = new URL(url, "http://live.invalid");
   for (const route of SSE_ROUTES) {
     const match = route.pattern.exec(parsed.pathname);

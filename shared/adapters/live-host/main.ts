@@ -78,10 +78,6 @@ async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     return;
   }
   res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
-  if (req.method === "HEAD") {
-    res.end();
-    return;
-  }
   open.add(res);
   let closed = false;
   res.on("close", () => ((closed = true), open.delete(res)));
