@@ -51,6 +51,8 @@ import { startLocalS3 } from "./s3.js";
 import { startLocalSes } from "./ses.js";
 import { demoRoutes } from "./demo/server.js";
 import { adminRoutes, type ConsumerHealth, type HealthReport } from "./admin.js";
+import { startRequestCounter } from "./live/request-counter.js";
+import { startLocalLive } from "./live/wiring.js";
 
 /**
  * The whole stack on one machine (DESIGN.md §3). Handlers are the same modules Lambda runs; they reach
@@ -363,6 +365,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if (reserved) stops.push(() => new Promise<void>((r) => reserved.server.close(() => r())));
     const apiPort = reserved?.port ?? options.port;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
+    // CORTEX_LOCAL_COUNT_DYNAMODB=true: the functions and the live hub reach DynamoDB Local through a
+    // counter (GET /local/dynamodb/requests), so tests and the bench can see what reaches the database.
+    const counter =
+      process.env.CORTEX_LOCAL_COUNT_DYNAMODB === "true" ? await startRequestCounter(dynamodb.endpoint) : undefined;
+    if (counter) stops.push(() => counter.stop());
     for (const [name, value] of Object.entries(localDefaults(apiUrl))) process.env[name] ??= value;
 
     Object.assign(process.env, {
@@ -371,7 +378,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: counter?.endpoint ?? dynamodb.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
@@ -409,12 +416,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     installAwsLambdaGlobal();
     markReady();
+    // Live delivery (SSE): one in-memory feed per watched aggregate, fed by the stream publisher's batches.
+    const live = startLocalLive({ log: options.log });
+    stops.push(async () => live.stop());
     const publisher = await loadFunction<DynamoDBStreamEvent, DynamoDBBatchResponse>("stream-publisher");
     const poller = startStreamPoller({
       client: new DynamoDBStreamsClient({}),
       streamArn,
       filterPattern: STREAM_FILTER_PATTERN,
-      handler: (event) => invokeLambda(publisher, event, functionConfig("stream-publisher")),
+      handler: (event) => {
+        live.tap(event);
+        return invokeLambda(publisher, event, functionConfig("stream-publisher"));
+      },
       ...(!options.inMemory && {
         checkpointFile: join(dataDir, "stream-checkpoints.json"),
         failureFile: join(dataDir, "stream-failures.jsonl"),
@@ -522,7 +535,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       apiHandler: await loadFunction<APIGatewayProxyEvent, APIGatewayProxyResult>("http-api"),
       authorizer: await loadFunction<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>("authorizer"),
       sseHandler: (await loadFunction<APIGatewayProxyEvent, void>("sse")) as never,
-      extra: async (req, res) => (await admin(req, res)) || demo(req, res),
+      liveHandler: live.serve,
+      extra: async (req, res) => (await admin(req, res)) || demo(req, res) || !!counter?.route(req, res, apiKey),
       log: options.log,
     });
     stops.push(() => api.stop());

@@ -34,6 +34,11 @@ export interface LocalApiOptions {
   authorizer: LambdaHandler<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>;
   /** The streaming (SSE) function, for routes with `handler: "sse"`. */
   sseHandler: (event: APIGatewayProxyEvent, stream: LocalResponseStream, context: Context) => Promise<void>;
+  /**
+   * Serves the SSE routes on the HTTP response itself (the in-process fan-out, `shared/app/live/server.ts`)
+   * instead of through `sseHandler`.
+   */
+  liveHandler?: (event: APIGatewayProxyEvent, res: ServerResponse) => Promise<void>;
   /** Extra non-API routes (e.g. the demo page); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   stage?: string;
@@ -159,6 +164,10 @@ export async function startLocalApi(
         stage,
       },
     };
+    if (match.route.handler === "sse" && options.liveHandler) {
+      res.setHeader("x-amzn-RequestId", requestId);
+      return options.liveHandler(event, res);
+    }
     if (match.route.handler === "sse") {
       // Response streaming: the function writes the prelude and the body as it goes; it ends itself
       // before the 15-minute limit of API Gateway's streaming integration.

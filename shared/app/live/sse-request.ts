@@ -12,6 +12,8 @@ import { parseVersion } from "./event-stream.js";
 export interface PreparedStream {
   aggregate: { type: AggregateType; tenantId: string; projectId: string; id: string };
   after: number;
+  /** The aggregate's version when the request was checked. */
+  current: number;
   matches?: (type: string) => boolean;
 }
 
@@ -48,6 +50,7 @@ export async function prepareEventStream(request: ApiRequest, store: Store): Pro
   return {
     aggregate: { type, tenantId: scope.tenantId, projectId: scope.projectId, id },
     after: lastEventId ?? query.after ?? current,
+    current,
     ...(types && { matches: (t: string) => matchesFilters(types, t) }),
   };
 }
