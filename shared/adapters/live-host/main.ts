@@ -5,26 +5,29 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { storeFromEnv } from "../aws/environment.js";
 import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
 import { toProblem } from "../../app/http/problem.js";
-import { streamEvents } from "../../app/live/event-stream.js";
-import { prepareEventStream } from "../../app/live/sse-request.js";
+import { LiveHub } from "../../app/live/hub.js";
+import { createLiveServer, liveSettingsFromEnv } from "../../app/live/server.js";
 import { requiredEnv } from "../../kernel/config.js";
-import { UnauthorizedError } from "../../kernel/errors.js";
+import { NotFoundError, UnauthorizedError } from "../../kernel/errors.js";
 import { createLogger } from "../../kernel/logger.js";
 import { LIVE_ENV, LIVE_HEALTH_PATH } from "./config.js";
 import { connectionMetricLine, principalFromHeaders, QueueFeed, queueNameFor, sseRequest } from "./host.js";
 
 /**
- * The live host's program (infra/constructs/live.ts runs it on ECS Fargate): an HTTP server for the two SSE
- * routes behind API Gateway's VPC link. API Gateway authorizes; this trusts only requests that carry the
- * forwarded secret and reads the principal from the forwarded headers. Committed events arrive on the
- * task's own queue and are handed to the serving module; SIGTERM closes the streams (clients resume
- * with Last-Event-ID) and removes the queue.
+ * The live host's program (infra/constructs/live.ts runs it on ECS Fargate): the two SSE routes behind
+ * API Gateway's VPC link, served from one LiveHub per task (shared/app/live). API Gateway authorizes; this
+ * trusts only requests that carry the forwarded secret and reads the principal from the forwarded headers.
+ * Committed events arrive on the task's own queue and go to the hub (no read per watcher); SIGTERM ends the
+ * streams resumably (clients resume with Last-Event-ID on another task) and removes the queue.
  */
 const logger = createLogger({ service: "live" });
+const log = (message: string, fields?: Record<string, unknown>) => logger.info(message, fields);
 const store = storeFromEnv();
 const secret = requiredEnv(LIVE_ENV.forwardSecret);
 const port = Number(requiredEnv(LIVE_ENV.port));
-const open = new Set<ServerResponse>();
+const settings = liveSettingsFromEnv();
+const hub = new LiveHub({ store, ...settings, log });
+const live = createLiveServer({ hub, store, maxStreamsPerKey: settings.maxStreamsPerKey, log });
 
 async function taskId(): Promise<string> {
   const metadata = process.env.ECS_CONTAINER_METADATA_URI_V4;
@@ -40,11 +43,9 @@ async function taskId(): Promise<string> {
   return randomUUID();
 }
 
-function problem(res: ServerResponse, error: unknown, path: string, requestId: string): void {
+function refuse(res: ServerResponse, error: unknown, path: string, requestId: string): void {
   const body = { ...toProblem(error, path), requestId };
-  if (body.status >= 500) logger.error("stream failed to open", { error });
-  res.writeHead(body.status, { "Content-Type": PROBLEM_CONTENT_TYPE });
-  res.end(JSON.stringify(body));
+  res.writeHead(body.status, { "Content-Type": PROBLEM_CONTENT_TYPE }).end(JSON.stringify(body));
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -54,55 +55,20 @@ async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     return;
   }
   const principal = principalFromHeaders(req.headers, secret);
-  if (!principal) {
-    problem(res, new UnauthorizedError("Call the API through its stage URL"), url, "");
-    return;
-  }
+  if (!principal) return refuse(res, new UnauthorizedError("Call the API through its stage URL"), url, "");
   const request = sseRequest(req.method ?? "GET", url, req.headers, principal);
-  if (!request) {
-    res.writeHead(404, { "Content-Type": PROBLEM_CONTENT_TYPE }).end(
-      JSON.stringify({
-        type: "about:blank",
-        title: "Not Found",
-        status: 404,
-        detail: "Only the event streams are served here",
-      }),
-    );
-    return;
-  }
-  let prepared;
-  try {
-    prepared = await prepareEventStream(request, store);
-  } catch (error) {
-    problem(res, error, url, request.requestId);
-    return;
-  }
-  res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
-  open.add(res);
-  let closed = false;
-  res.on("close", () => ((closed = true), open.delete(res)));
-  try {
-    await streamEvents({
-      store,
-      ...prepared,
-      write: (chunk) => void res.write(chunk),
-      isClosed: () => closed,
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      now: () => Date.now(),
-      pollMs: 1_000,
-      heartbeatMs: 10_000,
-      maxDurationMs: 14 * 60_000,
-      retryMs: 1_000,
-    });
-  } catch (error) {
-    logger.error("stream failed", { error });
-  } finally {
-    if (!closed) res.end();
-  }
+  if (!request) return refuse(res, new NotFoundError("Only the event streams are served here"), url, "");
+  await live.serve(request, res, new URL(url, "http://live.invalid").pathname);
 }
 
-const server = createServer((req, res) => void serve(req, res));
-// Streams last up to 15 minutes: no per-request timeout; the load balancer's idle timeout is longer than a heartbeat.
+const server = createServer((req, res) => {
+  serve(req, res).catch((error: unknown) => {
+    logger.error("stream failed to open", { error });
+    if (!res.headersSent) refuse(res, error, req.url ?? "/", "");
+    else res.end();
+  });
+});
+// Streams last up to 15 minutes: no per-request timeout (heartbeats keep the load balancer's flow active).
 server.requestTimeout = 0;
 server.headersTimeout = 10_000;
 server.keepAliveTimeout = 65_000;
@@ -112,22 +78,23 @@ const feed = new QueueFeed({
   sns: new SNSClient({}),
   topicArn: requiredEnv(LIVE_ENV.topicArn),
   queueName: queueNameFor(requiredEnv(LIVE_ENV.queuePrefix), await taskId()),
-  onEnvelope: () => {},
+  onEnvelope: (envelope) => hub.notify(envelope),
   logger,
 });
+// Subscribed before serving: a watcher's catch-up read then overlaps the feed, and the hub joins them.
 await feed.start();
 server.listen(port, "0.0.0.0", () => logger.info("live host listening", { port }));
 
 const metricNamespace = requiredEnv(LIVE_ENV.metricNamespace);
 const metricService = requiredEnv(LIVE_ENV.metricService);
 const metrics = setInterval(
-  () => process.stdout.write(connectionMetricLine(metricNamespace, metricService, open.size, Date.now()) + "\n"),
+  () => process.stdout.write(connectionMetricLine(metricNamespace, metricService, live.open(), Date.now()) + "\n"),
   60_000,
 );
 
 process.once("SIGTERM", () => {
   clearInterval(metrics);
   server.close();
-  for (const res of open) res.end();
+  hub.close();
   void feed.stop().finally(() => process.exit(0));
 });
