@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -10,12 +10,16 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { SubscribeCommand, UnsubscribeCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
+import { toProblem } from "../../app/http/problem.js";
 import type { ApiRequest } from "../../app/http/request.js";
+import type { LiveServer } from "../../app/live/server.js";
+import { NotFoundError, UnauthorizedError } from "../../kernel/errors.js";
 import { ROUTES, type OperationId } from "../../app/http/routes.js";
 import { EventEnvelopeSchema, type EventEnvelope } from "../../kernel/envelope.js";
 import type { Logger } from "../../kernel/logger.js";
 import type { Principal } from "../../kernel/tenancy.js";
-import { FORWARDED_HEADERS, LIVE_METRIC } from "./config.js";
+import { FORWARDED_HEADERS, LIVE_HEALTH_PATH, LIVE_METRIC } from "./config.js";
 
 /**
  * The AWS-specific parts of the live host (shared/adapters/live-host/main.ts, its container entry: functions/ holds only Lambda entries), kept free of side effects so they
@@ -243,4 +247,41 @@ export function connectionMetricLine(namespace: string, service: string, connect
     Service: service,
     [LIVE_METRIC.name]: connections,
   });
+}
+
+function refuse(res: ServerResponse, error: unknown, path: string): void {
+  const body = toProblem(error, path);
+  res.writeHead(body.status, { "Content-Type": PROBLEM_CONTENT_TYPE }).end(JSON.stringify(body));
+}
+
+/**
+ * The host's request handler: the load balancer's health check, then only the SSE routes, only for
+ * requests API Gateway forwarded (the secret and the authorizer's context), served by `live`.
+ */
+export function liveHostHandler(deps: {
+  secret: string;
+  live: LiveServer;
+  logger: Logger;
+}): (req: IncomingMessage, res: ServerResponse) => void {
+  const { secret, live, logger } = deps;
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? "/";
+    const path = url.split("?")[0] ?? "/";
+    if (path === LIVE_HEALTH_PATH) {
+      res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+      return;
+    }
+    const principal = principalFromHeaders(req.headers, secret);
+    if (!principal) return refuse(res, new UnauthorizedError("Call the API through its stage URL"), path);
+    const request = sseRequest(req.method ?? "GET", url, req.headers, principal);
+    if (!request) return refuse(res, new NotFoundError("Only the event streams are served here"), path);
+    await live.serve(request, res, path);
+  }
+  return (req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      logger.error("stream failed to open", { error });
+      if (!res.headersSent) refuse(res, error, "/");
+      else res.end();
+    });
+  };
 }

@@ -1,17 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { storeFromEnv } from "../aws/environment.js";
-import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
-import { toProblem } from "../../app/http/problem.js";
 import { LiveHub } from "../../app/live/hub.js";
 import { createLiveServer, liveSettingsFromEnv } from "../../app/live/server.js";
 import { requiredEnv } from "../../kernel/config.js";
-import { NotFoundError, UnauthorizedError } from "../../kernel/errors.js";
 import { createLogger } from "../../kernel/logger.js";
-import { LIVE_ENV, LIVE_HEALTH_PATH } from "./config.js";
-import { connectionMetricLine, principalFromHeaders, QueueFeed, queueNameFor, sseRequest } from "./host.js";
+import { LIVE_ENV } from "./config.js";
+import { connectionMetricLine, liveHostHandler, QueueFeed, queueNameFor } from "./host.js";
 
 /**
  * The live host's program (infra/constructs/live.ts runs it on ECS Fargate): the two SSE routes behind
@@ -43,31 +40,7 @@ async function taskId(): Promise<string> {
   return randomUUID();
 }
 
-function refuse(res: ServerResponse, error: unknown, path: string, requestId: string): void {
-  const body = { ...toProblem(error, path), requestId };
-  res.writeHead(body.status, { "Content-Type": PROBLEM_CONTENT_TYPE }).end(JSON.stringify(body));
-}
-
-async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = req.url ?? "/";
-  if (url === LIVE_HEALTH_PATH) {
-    res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
-    return;
-  }
-  const principal = principalFromHeaders(req.headers, secret);
-  if (!principal) return refuse(res, new UnauthorizedError("Call the API through its stage URL"), url, "");
-  const request = sseRequest(req.method ?? "GET", url, req.headers, principal);
-  if (!request) return refuse(res, new NotFoundError("Only the event streams are served here"), url, "");
-  await live.serve(request, res, new URL(url, "http://live.invalid").pathname);
-}
-
-const server = createServer((req, res) => {
-  serve(req, res).catch((error: unknown) => {
-    logger.error("stream failed to open", { error });
-    if (!res.headersSent) refuse(res, error, req.url ?? "/", "");
-    else res.end();
-  });
-});
+const server = createServer(liveHostHandler({ secret, live, logger }));
 // Streams last up to 15 minutes: no per-request timeout (heartbeats keep the load balancer's flow active).
 server.requestTimeout = 0;
 server.headersTimeout = 10_000;
