@@ -14,7 +14,8 @@ import { CortexStack } from "./stack.js";
  * custom domain for the links in email). Plugins: `-c annotationEngines=aws|local` (default aws: Amazon
  * Comprehend and Amazon Bedrock; local: the engines `npm start` runs, no AI service), per port
  * `-c profanityEngine=…`, `-c sentimentEngine=…`, `-c minutesEngine=…`, and `-c bedrockModelId=…`
- * (infra/constructs/plugins.ts: the default model and the cost of each choice).
+ * (infra/constructs/plugins.ts: the default model and the cost of each choice). `-c liveHost=fargate` serves
+ * SSE from the live host on ECS Fargate (infra/constructs/live.ts) instead of one Lambda per connection.
  */
 const app = new App();
 
@@ -42,6 +43,7 @@ new CortexStack(app, (app.node.tryGetContext("stackName") as string | undefined)
   ...(corsAllowedOrigins && { corsAllowedOrigins }),
   ...(userFunctions && { userFunctions }),
   annotationEngines: annotationEnginesFromContext(context),
+  ...(context("liveHost") === "fargate" && { liveHost: "fargate" as const }),
 });
 
 // cdk-nag 3 is a policy-validation plugin: unacknowledged findings fail the synth.

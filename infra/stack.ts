@@ -15,6 +15,7 @@ import { Webhooks } from "./constructs/webhooks.js";
 import { Sessions } from "./constructs/sessions.js";
 import { AWS_ENGINES, DEFAULT_BEDROCK_MODEL_ID, Plugins, type AnnotationEngines } from "./constructs/plugins.js";
 import { routeQueueRules } from "./constructs/queue-rules.js";
+import { Live } from "./constructs/live.js";
 
 /**
  * The sender used when none is configured: example.com is reserved (RFC 2606), so SES refuses to send
@@ -59,6 +60,13 @@ export interface CortexStackProps extends StackProps {
    * @default Amazon Comprehend and Amazon Bedrock (DEFAULT_BEDROCK_MODEL_ID)
    */
   annotationEngines?: AnnotationEngines;
+  /**
+   * Who holds SSE connections (context `liveHost`): "fargate" serves the SSE routes from the live host
+   * (infra/constructs/live.ts: ECS Fargate behind a VPC link, fed by the bus; ~$0.0000023 per idle
+   * watcher-hour, ~$25/month floor), "lambda" from one streaming Lambda invocation per connection (no floor,
+   * ~$0.021 per watcher-hour). @default "lambda"
+   */
+  liveHost?: "fargate" | "lambda";
 }
 
 /** The whole backend in one stack; see DESIGN.md §2 for the shape and infra/constructs/ per concern. */
@@ -73,6 +81,8 @@ export class CortexStack extends Stack {
   readonly webhooks: Webhooks;
   readonly sessions: Sessions;
   readonly plugins: Plugins;
+  /** The live host, when `liveHost` is "fargate". */
+  readonly live?: Live;
   /** The rule of each `QUEUE_RULES` entry, by its id. */
   readonly queueRules: Readonly<Record<string, events.Rule>>;
 
@@ -114,7 +124,11 @@ export class CortexStack extends Stack {
       engines: props.annotationEngines ?? { ...AWS_ENGINES, bedrockModelId: DEFAULT_BEDROCK_MODEL_ID },
     });
 
+    if (props.liveHost === "fargate") this.live = new Live(this, "Live", { data: this.data, environment });
+    const live = this.live;
+
     this.api = new Api(this, "Api", {
+      ...(live && { sseIntegration: (path: string, method: string) => live.sseIntegration(path, method) }),
       data: this.data,
       environment,
       webhooks: this.webhooks,
@@ -151,6 +165,7 @@ export class CortexStack extends Stack {
       },
       archiveRetention: Duration.days(30),
     });
+    this.live?.feedFrom(this.events.bus);
     this.queueRules = routeQueueRules(this.events.bus, {
       botCommands: this.sessions.commandRuleTarget,
       ...this.plugins.ruleTargets,

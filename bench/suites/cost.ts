@@ -30,6 +30,22 @@ export const PRICES = {
   eventBridgeCustomEvent: 1.0 / 1e6,
   eventBridgeSchedulerInvocation: 1.0 / 1e6,
   cloudWatchLogsIngestionPerGb: 0.5,
+  /** aws.amazon.com/fargate/pricing, Linux/ARM (Graviton), which the live host runs on. */
+  fargateArmVcpuHour: 0.03238,
+  fargateArmGbHour: 0.00356,
+  /** Each task's public IPv4 address (/vpc/pricing): the live host has no NAT gateway. */
+  publicIpv4Hour: 0.005,
+  /** /elasticloadbalancing/pricing: a Network Load Balancer and its capacity unit (NLCU). */
+  nlbHour: 0.0225,
+  nlcuHour: 0.006,
+  /** /sns/pricing: per publish (64 KB chunk); deliveries to SQS are free. */
+  snsPublish: 0.5 / 1e6,
+  /** /sqs/pricing: standard queue, per request (64 KB chunk). */
+  sqsRequest: 0.4 / 1e6,
+  /** /ec2/pricing data transfer out to the internet, first 10 TB. */
+  dataTransferOutPerGb: 0.09,
+  secretsManagerSecretMonth: 0.4,
+  cloudWatchCustomMetricMonth: 0.3,
 } as const;
 
 /** Memory (MB) per function, as infra/constructs/api.ts and node-function.ts (default 256) set them. */
@@ -63,6 +79,33 @@ export const ASSUMED = {
   authorizerInvocationsPerLifecycle: 0,
 } as const;
 
+/**
+ * The live host (infra/constructs/live.ts) as deployed: its task size, the scaling target, the minimum
+ * count, and what the program and the protocol do per hour. Named here so the cost lines say what they assume.
+ */
+export const LIVE_HOST = {
+  taskVcpu: 0.5,
+  taskGb: 1,
+  /** Scaling target: open connections per task (memory per idle connection is the bench's watchers suite). */
+  connectionsPerTask: 5_000,
+  minTasks: 2,
+  /** A stream ends itself before API Gateway's 15 minutes: ~4.3 reconnects (API requests) per watcher-hour. */
+  streamMinutes: 14,
+  /** `: heartbeat` comment every 10 s, with TCP/TLS framing (~60 B) on the wire. */
+  heartbeatsPerHour: 360,
+  heartbeatWireBytes: 80,
+  /** A task's queue: one 20 s long poll at a time while idle. */
+  idleReceivesPerTaskHour: 180,
+  /** The hub's bounded safety poll of a watched aggregate, per task (LIVE-CORE's hub: 15–30 s). */
+  safetyPollSeconds: 20,
+  /** A (re)connect reads the aggregate and catches up from the log: about two idle polls' worth of reads. */
+  reconnectPollEquivalents: 2,
+  /** An NLCU covers 100,000 active TCP connections (per minute) or 800 new per second or 1 GB per hour. */
+  nlcuActiveConnections: 100_000,
+  /** A typical event on the wire (id, event, data lines of a member event). */
+  eventWireBytes: 600,
+} as const;
+
 const LIFECYCLES = 1e6;
 /** functions/sse.ts: SSE_POLL_INTERVAL_MS default. */
 const SSE_POLL_MS = 50;
@@ -85,6 +128,66 @@ export function sseWatcherHour(ssePollRru: number) {
     apiGateway: 5 * PRICES.apiGatewayRestRequest,
   };
   return { ...hour, total: hour.dynamodb + hour.lambda + hour.apiGateway };
+}
+
+/**
+ * The live host, per idle watcher-hour at the scaling target (tasks full), with the hub's safety poll
+ * charged to the watcher as if it alone watched its aggregate on its task (the worst case: watchers of one
+ * aggregate on one task share it).
+ */
+export function liveWatcherHour(ssePollRru: number) {
+  const h = LIVE_HOST;
+  const taskHour =
+    h.taskVcpu * PRICES.fargateArmVcpuHour +
+    h.taskGb * PRICES.fargateArmGbHour +
+    PRICES.publicIpv4Hour +
+    h.idleReceivesPerTaskHour * PRICES.sqsRequest;
+  const reconnects = 60 / h.streamMinutes;
+  const items = {
+    fargate: taskHour / h.connectionsPerTask,
+    apiGateway: reconnects * PRICES.apiGatewayRestRequest,
+    /** Each reconnect may invoke the authorizer (cached 300 s per key): an upper bound. */
+    authorizer:
+      reconnects * (PRICES.lambdaRequest + 0.02 * ((MEMORY_MB.authorizer ?? 512) / 1024) * PRICES.lambdaGbSecondArm64),
+    reconnectReads: reconnects * h.reconnectPollEquivalents * ssePollRru * PRICES.dynamodbReadRequestUnit,
+    safetyPoll: (3600 / h.safetyPollSeconds) * ssePollRru * PRICES.dynamodbReadRequestUnit,
+    nlb: PRICES.nlcuHour / h.nlcuActiveConnections,
+    heartbeats: ((h.heartbeatsPerHour * h.heartbeatWireBytes) / 1024 ** 3) * PRICES.dataTransferOutPerGb,
+  };
+  const total = Object.values(items).reduce((a, b) => a + b, 0);
+  return { taskHour, reconnects, items, total };
+}
+
+/** What one committed event costs the live host: the fan-out to every task, then each delivery's bytes. */
+export function liveEvent(tasks: number) {
+  const fanOut = PRICES.snsPublish + tasks * 2 * PRICES.sqsRequest; // receive + delete, unbatched (upper bound)
+  const perDelivery = (LIVE_HOST.eventWireBytes / 1024 ** 3) * PRICES.dataTransferOutPerGb;
+  return { fanOut, perDelivery };
+}
+
+/** The live host's fixed floor per hour (no watchers): the minimum tasks, the NLB, the secret and the metric. */
+export function liveFloorHour() {
+  const h = liveWatcherHour(0);
+  return (
+    LIVE_HOST.minTasks * h.taskHour +
+    PRICES.nlbHour +
+    PRICES.nlcuHour +
+    (PRICES.secretsManagerSecretMonth + PRICES.cloudWatchCustomMetricMonth) / 730
+  );
+}
+
+/** The live host at `watchers` idle watchers: tasks at the scaling target, the NLB's units, everything per hour. */
+export function liveAtScale(watchers: number, ssePollRru: number) {
+  const one = liveWatcherHour(ssePollRru);
+  const tasks = Math.max(LIVE_HOST.minTasks, Math.ceil(watchers / LIVE_HOST.connectionsPerTask));
+  const nlcu = Math.max(
+    watchers / LIVE_HOST.nlcuActiveConnections,
+    (watchers * one.reconnects) / 3600 / 800,
+    (watchers * LIVE_HOST.heartbeatsPerHour * LIVE_HOST.heartbeatWireBytes) / 1024 ** 3,
+  );
+  const perWatcher = one.total - one.items.fargate - one.items.nlb;
+  const hour = tasks * one.taskHour + PRICES.nlbHour + Math.max(1, nlcu) * PRICES.nlcuHour + watchers * perWatcher;
+  return { watchers, tasks, nlcu, hour, perWatcherHour: hour / watchers };
 }
 
 export function costModel(report: Report, capacity: CapacityResult): void {
@@ -224,6 +327,7 @@ export function costModel(report: Report, capacity: CapacityResult): void {
     totalPerMillionLifecycles: total,
     sseWatcherHour: sseHour,
   };
+  liveCostTable(report, capacity.ssePollRru, sseHourTotal);
   report.table({
     title: "Cost of 1 million lobby lifecycles on AWS (create, 8 joins, 8 readies, start, end; us-east-1 on-demand)",
     columns: ["item", "per lifecycle", "price", "per 1 M lifecycles"],
@@ -242,6 +346,75 @@ export function costModel(report: Report, capacity: CapacityResult): void {
         `${fmt(capacity.ssePollRru, 1)} RRU (measured idle poll) = $${sseHour.dynamodb.toFixed(4)} DynamoDB + ` +
         `$${sseHour.lambda.toFixed(4)} Lambda (256 MB held for the hour, ~5 reconnects) + $${sseHour.apiGateway.toFixed(5)} ` +
         `API Gateway = $${sseHourTotal.toFixed(4)} per watcher-hour, whether or not anything happens.`,
+    ],
+  });
+}
+
+/** Issue 14: the live host beside the one-Lambda-per-connection SSE it replaces ("before"). */
+function liveCostTable(report: Report, ssePollRru: number, beforeHour: number): void {
+  const live = liveWatcherHour(ssePollRru);
+  const floor = liveFloorHour();
+  const scales = [1_000, 10_000, 100_000].map((w) => liveAtScale(w, ssePollRru));
+  const at100k = scales[scales.length - 1]!;
+  const event = liveEvent(at100k.tasks);
+  const usd = (n: number) => `$${n < 0.001 ? n.toExponential(2) : n.toFixed(4)}`;
+  const { items } = live;
+  report.data.liveCost = { hostAssumed: LIVE_HOST, watcherHour: live, floorHour: floor, scales, event, beforeHour };
+  report.table({
+    title: "Cost of live delivery on AWS, per idle watcher-hour: the live host (issue 14) vs one Lambda per connection",
+    columns: ["item", "per idle watcher-hour", "how"],
+    rows: [
+      [
+        "before: Lambda response streaming + 50 ms DynamoDB polls",
+        usd(beforeHour),
+        "(the SSE line of the table above)",
+      ],
+      [
+        "Fargate task share (ARM64, 0.5 vCPU / 1 GB + public IPv4 + idle queue polls)",
+        usd(items.fargate),
+        `$${live.taskHour.toFixed(4)}/task-h ÷ ${LIVE_HOST.connectionsPerTask.toLocaleString("en-US")} connections`,
+      ],
+      [
+        "API Gateway REST requests (reconnects)",
+        usd(items.apiGateway),
+        `${fmt(live.reconnects, 1)} per hour (streams end at ${LIVE_HOST.streamMinutes} min) × $3.50 / M`,
+      ],
+      [
+        "Authorizer on reconnect (upper bound: cache missed)",
+        usd(items.authorizer),
+        "Lambda request + 20 ms at 512 MB",
+      ],
+      [
+        "DynamoDB reads on reconnect (aggregate + catch-up)",
+        usd(items.reconnectReads),
+        `${LIVE_HOST.reconnectPollEquivalents} × ${fmt(ssePollRru, 1)} RRU (measured idle poll) per reconnect`,
+      ],
+      [
+        "DynamoDB safety poll (worst case: alone on its aggregate and task)",
+        usd(items.safetyPoll),
+        `every ${LIVE_HOST.safetyPollSeconds} s × ${fmt(ssePollRru, 1)} RRU; shared by an aggregate's watchers on a task`,
+      ],
+      ["NLB capacity units (active connections)", usd(items.nlb), "$0.006 / NLCU-h ÷ 100,000 connections"],
+      [
+        "Heartbeat bytes out",
+        usd(items.heartbeats),
+        `${LIVE_HOST.heartbeatsPerHour} × ${LIVE_HOST.heartbeatWireBytes} B × $0.09 / GB`,
+      ],
+      ["after: live host, total", usd(live.total), `${fmt(beforeHour / live.total, 0)}× below before (goal ≤ $0.0002)`],
+    ],
+    notes: [
+      `Fixed floor with no watchers: $${floor.toFixed(4)}/h (~$${(floor * 730).toFixed(0)}/month: ${LIVE_HOST.minTasks} tasks, ` +
+        "the NLB, the secret and the scaling metric); Lambda SSE has no floor, so below ~" +
+        `${fmt(floor / (beforeHour - live.total), 1)} watchers connected around the clock the Lambda path is cheaper.`,
+      ...scales.map(
+        (s) =>
+          `${s.watchers.toLocaleString("en-US")} idle watchers: ${s.tasks} tasks, ${fmt(Math.max(1, s.nlcu), 2)} NLCU, ` +
+          `$${s.hour.toFixed(2)}/h = ${usd(s.perWatcherHour)} per watcher-hour (before: $${(s.watchers * beforeHour).toFixed(0)}/h).`,
+      ),
+      `Per committed event: ${usd(event.fanOut)} to fan it out to ${at100k.tasks} tasks (1 SNS publish + a receive and a delete ` +
+        `per task, unbatched: an upper bound; no DynamoDB read) + ${usd(event.perDelivery)} per watcher it reaches ` +
+        `(${LIVE_HOST.eventWireBytes} B out). Before: no per-event cost, the polls already paid for it.`,
+      "Assumptions are LIVE_HOST in bench/suites/cost.ts; prices as above plus Fargate ARM, NLB, SNS, SQS, IPv4 list prices.",
     ],
   });
 }

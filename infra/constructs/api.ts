@@ -51,6 +51,11 @@ export interface ApiProps {
    * setting applies to actual responses (the handler adds them). @default none: no CORS
    */
   corsAllowedOrigins?: string[];
+  /**
+   * The SSE routes' integration (e.g. the live host's, infra/constructs/live.ts), given each route's path
+   * and method; its path parameters are declared on the method. @default the streaming SSE function
+   */
+  sseIntegration?: (path: string, httpMethod: string) => apigw.Integration;
 }
 
 /**
@@ -149,8 +154,14 @@ export class Api extends Construct {
     for (const [route, httpMethod] of ROUTES.flatMap((r) => routeMethods(r).map((m) => [r, m] as const))) {
       const resource = this.restApi.root.resourceForPath(route.path);
       const isPublic = "public" in route && route.public === true;
-      const method = resource.addMethod(httpMethod, integrations[route.handler], {
+      const external = route.handler === "sse" ? props.sseIntegration : undefined;
+      const method = resource.addMethod(httpMethod, external?.(route.path, httpMethod) ?? integrations[route.handler], {
         operationName: httpMethod === route.method ? route.operationId : `${route.operationId}Head`,
+        ...(external && {
+          requestParameters: Object.fromEntries(
+            [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => [`method.request.path.${m[1]}`, true]),
+          ),
+        }),
         ...(isPublic
           ? { authorizationType: apigw.AuthorizationType.NONE }
           : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer: this.authorizer }),

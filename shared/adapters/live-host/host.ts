@@ -1,0 +1,287 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import { SubscribeCommand, UnsubscribeCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
+import { toProblem } from "../../app/http/problem.js";
+import type { ApiRequest } from "../../app/http/request.js";
+import type { LiveServer } from "../../app/live/server.js";
+import { NotFoundError, UnauthorizedError } from "../../kernel/errors.js";
+import { ROUTES, type OperationId } from "../../app/http/routes.js";
+import { EventEnvelopeSchema, type EventEnvelope } from "../../kernel/envelope.js";
+import type { Logger } from "../../kernel/logger.js";
+import type { Principal } from "../../kernel/tenancy.js";
+import { FORWARDED_HEADERS, LIVE_HEALTH_PATH, LIVE_METRIC } from "./config.js";
+
+/**
+ * The AWS-specific parts of the live host (shared/adapters/live-host/main.ts, its container entry: functions/ holds only Lambda entries), kept free of side effects so they
+ * are tested directly: who is calling (from the headers API Gateway forwards), which SSE route a path is,
+ * and the per-task queue that feeds the hub.
+ */
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The principal API Gateway's authorizer resolved, or undefined unless the request carries the shared
+ * secret and the whole context: the host serves only requests that came through the API.
+ */
+export function principalFromHeaders(headers: IncomingHttpHeaders, secret: string): Principal | undefined {
+  const given = header(headers, FORWARDED_HEADERS.secret);
+  if (!secret || !given || !sameSecret(given, secret)) return undefined;
+  const tenantId = header(headers, FORWARDED_HEADERS.tenantId);
+  const projectScope = header(headers, FORWARDED_HEADERS.projectScope);
+  const keyId = header(headers, FORWARDED_HEADERS.keyId);
+  if (!tenantId || !projectScope || !keyId) return undefined;
+  const credential = header(headers, FORWARDED_HEADERS.credential) === "bot" ? "bot" : "api";
+  return { tenantId, projectScope, keyId, credential, ...(credential === "bot" && { actorType: "bot" as const }) };
+}
+
+const SSE_ROUTES = ROUTES.filter((r) => r.handler === "sse").map((r) => {
+  const names: string[] = [];
+  const source = r.path.replace(/\{(\w+)\}/g, (_m, name: string) => (names.push(name), "([^/]+)"));
+  return { operationId: r.operationId as OperationId, pattern: new RegExp(`^${source}$`), names };
+});
+
+/**
+ * The ApiRequest of an SSE route (`url` as the request line has it), or undefined for any other path.
+ * Headers other than the forwarded context are passed on lower-cased (Last-Event-ID, Accept).
+ */
+export function sseRequest(
+  method: string,
+  url: string,
+  headers: IncomingHttpHeaders,
+  principal: Principal,
+): ApiRequest | undefined {
+  // GET only: the SSE routes have no HEAD method (routeMethods).
+  if (method !== "GET") return undefined;
+  const parsed = new URL(url, "http://live.invalid");
+  for (const route of SSE_ROUTES) {
+    const match = route.pattern.exec(parsed.pathname);
+    if (!match) continue;
+    let params: Record<string, string>;
+    try {
+      params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
+    } catch {
+      return undefined;
+    }
+    const plain: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value === "string" && !name.startsWith("x-cortex-") && name !== "authorization") plain[name] = value;
+    }
+    return {
+      operationId: route.operationId,
+      params,
+      query: Object.fromEntries(parsed.searchParams),
+      headers: plain,
+      body: undefined,
+      principal,
+      requestId: header(headers, FORWARDED_HEADERS.requestId) ?? "",
+    };
+  }
+  return undefined;
+}
+
+/** The committed event in an SQS message body: an EventBridge event delivered raw by SNS (`detail`). */
+export function envelopeOf(body: string | undefined): EventEnvelope | undefined {
+  if (!body) return undefined;
+  try {
+    const parsed = EventEnvelopeSchema.safeParse((JSON.parse(body) as { detail?: unknown }).detail);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A queue name from the prefix and the task's id (SQS: 80 characters of [A-Za-z0-9_-]). */
+export function queueNameFor(prefix: string, taskId: string): string {
+  return `${prefix}-${taskId.replace(/[^A-Za-z0-9_-]/g, "")}`.slice(0, 80);
+}
+
+export interface QueueFeedOptions {
+  sqs: SQSClient;
+  sns: SNSClient;
+  topicArn: string;
+  queueName: string;
+  onEnvelope: (envelope: EventEnvelope) => void;
+  logger: Logger;
+}
+
+/**
+ * This task's share of the committed events: its own queue, subscribed (raw delivery) to the topic the
+ * bus feeds, created at start and deleted at stop. One long poll at a time (20 s, 10 messages): an idle
+ * task makes 3 requests a minute, whatever its number of watchers.
+ */
+export class QueueFeed {
+  #queueUrl?: string;
+  #subscriptionArn?: string;
+  #stopped = false;
+  readonly #abort = new AbortController();
+  /** The receive loop, awaited by stop() so no receive outlives the queue. */
+  #loop?: Promise<void>;
+
+  constructor(private readonly options: QueueFeedOptions) {}
+
+  async start(): Promise<void> {
+    const { sqs, sns, topicArn, queueName } = this.options;
+    const created = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: queueName,
+        // Events older than the safety poll are caught up from the table anyway.
+        Attributes: {
+          MessageRetentionPeriod: "300",
+          ReceiveMessageWaitTimeSeconds: "20",
+          SqsManagedSseEnabled: "true",
+        },
+        tags: { "cortex:role": "live-feed" },
+      }),
+    );
+    const queueUrl = created.QueueUrl!;
+    this.#queueUrl = queueUrl;
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }),
+    );
+    const queueArn = attributes.Attributes!.QueueArn!;
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        Attributes: {
+          Policy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "sns.amazonaws.com" },
+                Action: "sqs:SendMessage",
+                Resource: queueArn,
+                Condition: { ArnEquals: { "aws:SourceArn": topicArn } },
+              },
+            ],
+          }),
+        },
+      }),
+    );
+    const subscribed = await sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: "sqs",
+        Endpoint: queueArn,
+        Attributes: { RawMessageDelivery: "true" },
+        ReturnSubscriptionArn: true,
+      }),
+    );
+    this.#subscriptionArn = subscribed.SubscriptionArn;
+    this.#loop = this.#receive(queueUrl);
+  }
+
+  async #receive(queueUrl: string): Promise<void> {
+    const { sqs, onEnvelope, logger } = this.options;
+    while (!this.#stopped) {
+      try {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 }),
+          { abortSignal: this.#abort.signal },
+        );
+        for (const message of Messages) {
+          const envelope = envelopeOf(message.Body);
+          if (envelope) onEnvelope(envelope);
+          else logger.warn("live feed: message without an event", { messageId: message.MessageId });
+        }
+        if (Messages.length > 0) {
+          await sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+            }),
+          );
+        }
+      } catch (error) {
+        if (this.#stopped) return;
+        // The hub's safety poll covers what is missed meanwhile.
+        logger.error("live feed: receive failed", { error });
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+
+  /** Unsubscribes and deletes the queue (a task stopped without it leaves a queue that expires its messages). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#abort.abort();
+    await this.#loop;
+    const { sqs, sns, logger } = this.options;
+    try {
+      if (this.#subscriptionArn) await sns.send(new UnsubscribeCommand({ SubscriptionArn: this.#subscriptionArn }));
+      if (this.#queueUrl) await sqs.send(new DeleteQueueCommand({ QueueUrl: this.#queueUrl }));
+    } catch (error) {
+      logger.warn("live feed: cleanup failed", { error });
+    }
+  }
+}
+
+/** One CloudWatch embedded-metric-format line (the awslogs driver turns it into the scaling metric). */
+export function connectionMetricLine(namespace: string, service: string, connections: number, now: number): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [
+        { Namespace: namespace, Dimensions: [["Service"]], Metrics: [{ Name: LIVE_METRIC.name, Unit: "Count" }] },
+      ],
+    },
+    Service: service,
+    [LIVE_METRIC.name]: connections,
+  });
+}
+
+function refuse(res: ServerResponse, error: unknown, path: string): void {
+  const body = toProblem(error, path);
+  res.writeHead(body.status, { "Content-Type": PROBLEM_CONTENT_TYPE }).end(JSON.stringify(body));
+}
+
+/**
+ * The host's request handler: the load balancer's health check, then only the SSE routes, only for
+ * requests API Gateway forwarded (the secret and the authorizer's context), served by `live`.
+ */
+export function liveHostHandler(deps: {
+  secret: string;
+  live: LiveServer;
+  logger: Logger;
+}): (req: IncomingMessage, res: ServerResponse) => void {
+  const { secret, live, logger } = deps;
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? "/";
+    const path = url.split("?")[0] ?? "/";
+    if (path === LIVE_HEALTH_PATH) {
+      res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+      return;
+    }
+    const principal = principalFromHeaders(req.headers, secret);
+    if (!principal) return refuse(res, new UnauthorizedError("Call the API through its stage URL"), path);
+    const request = sseRequest(req.method ?? "GET", url, req.headers, principal);
+    if (!request) return refuse(res, new NotFoundError("Only the event streams are served here"), path);
+    await live.serve(request, res, path);
+  }
+  return (req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      logger.error("stream failed to open", { error });
+      if (!res.headersSent) refuse(res, error, "/");
+      else res.end();
+    });
+  };
+}
