@@ -124,7 +124,13 @@ export class CortexStack extends Stack {
       engines: props.annotationEngines ?? { ...AWS_ENGINES, bedrockModelId: DEFAULT_BEDROCK_MODEL_ID },
     });
 
-    if (props.liveHost === "fargate") this.live = new Live(this, "Live", { data: this.data, environment });
+    if (props.liveHost === "fargate") {
+      this.live = new Live(this, "Live", {
+        data: this.data,
+        environment,
+        ...(props.corsAllowedOrigins && { corsAllowedOrigins: props.corsAllowedOrigins }),
+      });
+    }
     const live = this.live;
 
     this.api = new Api(this, "Api", {

@@ -56,6 +56,8 @@ export const LIVE_VPC_CIDR = "10.64.0.0/16";
 export interface LiveProps {
   data: Data;
   environment: BaseEnvironment;
+  /** Browser origins allowed by CORS, as the API's (`-c corsAllowedOrigins=…`). @default none */
+  corsAllowedOrigins?: string[];
   /** Tasks always running (one per AZ is the floor for availability). @default 2 */
   minTasks?: number;
   /** @default 20 (100,000 watchers at the connection target) */
@@ -183,6 +185,7 @@ export class Live extends NestedStack {
       [LIVE_ENV.queuePrefix]: this.queuePrefix,
       [LIVE_ENV.metricNamespace]: LIVE_METRIC.namespace,
       [LIVE_ENV.metricService]: this.queuePrefix,
+      ...(props.corsAllowedOrigins?.length && { [ENV.corsAllowedOrigins]: props.corsAllowedOrigins.join(",") }),
       NODE_OPTIONS: "--enable-source-maps",
     };
     const server = this.taskDefinition.addContainer("Server", {

@@ -5,6 +5,8 @@ import { toApiRequest } from "../../shared/adapters/lambda/http.js";
 import { eventsOfStreamRecords } from "../../shared/adapters/lambda/stream-records.js";
 import { LiveHub } from "../../shared/app/live/hub.js";
 import { createLiveServer, liveSettingsFromEnv } from "../../shared/app/live/server.js";
+import { originsWithProjectSettings } from "../../shared/app/http/cors.js";
+import { getSettings } from "../../shared/domain/sessions/settings.js";
 
 /**
  * Live delivery in the local runtime: one hub for the process, fed by the stream batches the stream
@@ -26,7 +28,14 @@ export function startLocalLive(options: {
   const settings = liveSettingsFromEnv();
   const store = storeFromEnv();
   const hub = new LiveHub({ store, ...settings, log: options.log });
-  const server = createLiveServer({ hub, store, maxStreamsPerKey: settings.maxStreamsPerKey, log: options.log });
+  const server = createLiveServer({
+    hub,
+    store,
+    maxStreamsPerKey: settings.maxStreamsPerKey,
+    // As the API and SSE functions answer: the deployment's origins, then the project's own setting.
+    corsOrigins: originsWithProjectSettings(async (project) => (await getSettings(store, project)).allowedOrigins),
+    log: options.log,
+  });
   return {
     hub,
     serve: (event, res) => server.serve(toApiRequest(event), res, event.path),

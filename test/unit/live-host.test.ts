@@ -36,6 +36,23 @@ describe("the live host's principal (forwarded by API Gateway)", () => {
     });
   });
 
+  it("is a participant principal, with its gatherings and expiry, for a participant token", () => {
+    const headers = forwarded({
+      [FORWARDED_HEADERS.credential]: "participant",
+      [FORWARDED_HEADERS.participantId]: "p1",
+      [FORWARDED_HEADERS.gatherings]: "gth_a,gth_b",
+      [FORWARDED_HEADERS.expiresAt]: "2030-01-01T00:00:00.000Z",
+    });
+    expect(principalFromHeaders(headers, SECRET)).toMatchObject({
+      credential: "participant",
+      participantId: "p1",
+      gatherings: ["gth_a", "gth_b"],
+      expiresAt: "2030-01-01T00:00:00.000Z",
+    });
+    // A participant credential without its participant is not trusted.
+    expect(principalFromHeaders(forwarded({ [FORWARDED_HEADERS.credential]: "participant" }), SECRET)).toBeUndefined();
+  });
+
   it("is refused without the secret, with another secret, or with part of the context missing", () => {
     const { [FORWARDED_HEADERS.secret]: _omit, ...noSecret } = forwarded();
     expect(principalFromHeaders(noSecret, SECRET)).toBeUndefined();

@@ -23,6 +23,9 @@ export const FORWARDED_HEADERS = {
   projectScope: "x-cortex-project-scope",
   keyId: "x-cortex-key-id",
   credential: "x-cortex-credential",
+  participantId: "x-cortex-participant-id",
+  gatherings: "x-cortex-gatherings",
+  expiresAt: "x-cortex-expires-at",
   requestId: "x-cortex-request-id",
   secret: "x-cortex-live-secret",
 } as const;
@@ -33,6 +36,10 @@ export const AUTHORIZER_CONTEXT = {
   projectScope: "projectScope",
   keyId: "keyId",
   credential: "credential",
+  // A participant token's claims (shared/domain/auth/participant-tokens.ts participantContext).
+  participantId: "participantId",
+  gatherings: "gatherings",
+  expiresAt: "expiresAt",
 } as const;
 
 export const LIVE_METRIC = { namespace: "Cortex/Live", name: "OpenConnections" } as const;

@@ -19,6 +19,7 @@ import { ROUTES, type OperationId } from "../../app/http/routes.js";
 import { EventEnvelopeSchema, type EventEnvelope } from "../../kernel/envelope.js";
 import type { Logger } from "../../kernel/logger.js";
 import type { Principal } from "../../kernel/tenancy.js";
+import { participantFromContext } from "../../domain/auth/participant-tokens.js";
 import { FORWARDED_HEADERS, LIVE_HEALTH_PATH, LIVE_METRIC } from "./config.js";
 
 /**
@@ -49,6 +50,21 @@ export function principalFromHeaders(headers: IncomingHttpHeaders, secret: strin
   const projectScope = header(headers, FORWARDED_HEADERS.projectScope);
   const keyId = header(headers, FORWARDED_HEADERS.keyId);
   if (!tenantId || !projectScope || !keyId) return undefined;
+  if (header(headers, FORWARDED_HEADERS.credential) === "participant") {
+    const participantId = header(headers, FORWARDED_HEADERS.participantId);
+    if (!participantId) return undefined;
+    return {
+      tenantId,
+      projectScope,
+      keyId,
+      credential: "participant",
+      ...participantFromContext({
+        participantId,
+        gatherings: header(headers, FORWARDED_HEADERS.gatherings),
+        expiresAt: header(headers, FORWARDED_HEADERS.expiresAt),
+      }),
+    };
+  }
   const credential = header(headers, FORWARDED_HEADERS.credential) === "bot" ? "bot" : "api";
   return { tenantId, projectScope, keyId, credential, ...(credential === "bot" && { actorType: "bot" as const }) };
 }

@@ -5,6 +5,8 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { storeFromEnv } from "../aws/environment.js";
 import { LiveHub } from "../../app/live/hub.js";
 import { createLiveServer, liveSettingsFromEnv } from "../../app/live/server.js";
+import { originsWithProjectSettings } from "../../app/http/cors.js";
+import { getSettings } from "../../domain/sessions/settings.js";
 import { requiredEnv } from "../../kernel/config.js";
 import { createLogger } from "../../kernel/logger.js";
 import { LIVE_ENV } from "./config.js";
@@ -24,7 +26,14 @@ const secret = requiredEnv(LIVE_ENV.forwardSecret);
 const port = Number(requiredEnv(LIVE_ENV.port));
 const settings = liveSettingsFromEnv();
 const hub = new LiveHub({ store, ...settings, log });
-const live = createLiveServer({ hub, store, maxStreamsPerKey: settings.maxStreamsPerKey, log });
+const live = createLiveServer({
+  hub,
+  store,
+  maxStreamsPerKey: settings.maxStreamsPerKey,
+  // As the API and SSE functions answer: the deployment's origins, then the project's own setting.
+  corsOrigins: originsWithProjectSettings(async (project) => (await getSettings(store, project)).allowedOrigins),
+  log,
+});
 
 async function taskId(): Promise<string> {
   const metadata = process.env.ECS_CONTAINER_METADATA_URI_V4;

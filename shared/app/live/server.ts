@@ -6,6 +6,7 @@ import { numberEnv } from "../../kernel/config.js";
 import type { Store } from "../../store/store.js";
 import type { LiveHub, LiveSink } from "./hub.js";
 import { prepareEventStream } from "./sse-request.js";
+import { allowedOriginsFromEnv, corsHeaders, type CorsRequest } from "../http/cors.js";
 
 /**
  * The two SSE routes (`streamGatheringEvents`, `streamSessionEvents`) served from a `LiveHub` on a plain
@@ -28,6 +29,8 @@ export interface LiveServerOptions {
   maxStreamsPerKey?: number;
   /** The `retry:` hint sent first. Default 1,000 ms. */
   retryMs?: number;
+  /** The origins a response may name in its CORS headers (as the API's). Default: the deployment's list. */
+  corsOrigins?: (request: CorsRequest) => Promise<readonly string[]>;
   log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -75,12 +78,30 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
   const retryMs = options.retryMs ?? 1000;
   const log = options.log ?? (() => undefined);
   const perKey = new Map<string, number>();
+  const corsOrigins = options.corsOrigins ?? (async () => allowedOriginsFromEnv());
   let open = 0;
 
-  function problem(res: LiveResponse, error: unknown, request: ApiRequest, instance?: string): void {
+  /** The CORS headers of a response to this request: the caller's origin, when it is allowed. */
+  async function cors(request: ApiRequest): Promise<Record<string, string>> {
+    const origin = request.headers.origin;
+    if (!origin) return {};
+    const principal = request.principal;
+    const projectId = request.params.projectId;
+    const project =
+      principal && projectId && (principal.projectScope === "*" || principal.projectScope === projectId)
+        ? { tenantId: principal.tenantId, projectId }
+        : undefined;
+    return corsHeaders(origin, await corsOrigins({ origin, project }).catch(() => []));
+  }
+
+  async function problem(res: LiveResponse, error: unknown, request: ApiRequest, instance?: string): Promise<void> {
     const body = toProblem(error, instance);
     if (body.status >= 500) log("stream failed to open", { error: (error as Error).message });
-    res.writeHead(body.status, { "Content-Type": PROBLEM_CONTENT_TYPE, ...retryAfterHeader(error) });
+    res.writeHead(body.status, {
+      "Content-Type": PROBLEM_CONTENT_TYPE,
+      ...retryAfterHeader(error),
+      ...(await cors(request)),
+    });
     res.end(JSON.stringify({ ...body, requestId: request.requestId }));
   }
 
@@ -110,10 +131,13 @@ export function createLiveServer(options: LiveServerOptions): LiveServer {
         return problem(res, error, request, instance);
       }
       if (res.destroyed) return release();
+      const corsHeadersOfResponse = await cors(request);
+      if (res.destroyed) return release();
       res.writeHead(200, {
         "Content-Type": "text/event-stream",
         "Cache-Control": "no-cache",
         "X-Accel-Buffering": "no",
+        ...corsHeadersOfResponse,
       });
       res.flushHeaders?.();
       const { aggregate, after } = prepared;
