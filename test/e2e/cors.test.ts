@@ -47,7 +47,25 @@ try {
   const { gathering, member } = await project.gatherings.joinByCode({ joinCode: p.get("code"), participantId: me });
   const ready = await gathering.ready(me);
   const fresh = await project.gatherings.get(gathering.id);
-  out.dataset.result = JSON.stringify({ joined: member.status, ready: ready.status, readyCount: fresh.readyCount });
+  // A live view over SSE, cross-origin too: its first snapshot, then the host's marker member arriving live.
+  const watched = await new Promise((resolve, reject) => {
+    const stop = gathering.watchMembers().onSnapshot((members) => {
+      if (!out.dataset.snapshot) {
+        out.dataset.snapshot = "1";
+        out.dataset.watching = "yes";
+      }
+      if (members.some((m) => m.participantId === "marker")) {
+        stop();
+        resolve(members.map((m) => m.participantId).sort());
+      }
+    }, reject);
+  });
+  out.dataset.result = JSON.stringify({
+    joined: member.status,
+    ready: ready.status,
+    readyCount: fresh.readyCount,
+    watched,
+  });
 } catch (error) {
   out.dataset.error = String(error && (error.status ?? error.name)) + " " + String(error && error.message);
 }
@@ -94,7 +112,14 @@ describe("CORS preflights and responses", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe(page.origin);
     expect(response.headers.get("access-control-allow-credentials")).toBeNull();
     const allowHeaders = response.headers.get("access-control-allow-headers") ?? "";
-    for (const name of ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "Last-Event-ID"]) {
+    for (const name of [
+      "Authorization",
+      "Content-Type",
+      "Idempotency-Key",
+      "If-Match",
+      "Last-Event-ID",
+      "Cache-Control",
+    ]) {
       expect(allowHeaders).toContain(name);
     }
     expect(response.headers.get("access-control-allow-methods")).toContain("POST");
@@ -165,11 +190,20 @@ describe("a page on another origin drives a lobby with a participant token (head
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  async function play(origin: string, token: string, projectId: string, code: string, me: string) {
+  async function play(
+    origin: string,
+    token: string,
+    projectId: string,
+    code: string,
+    me: string,
+    whileWatching?: () => Promise<void>,
+  ) {
     const tab = await context.newPage();
     const hash = new URLSearchParams({ api: rt.apiUrl, token, project: projectId, code, me });
     await tab.goto(`${origin}/#${hash}`);
     const out = tab.locator("#out");
+    await out.and(tab.locator("[data-watching], [data-error]")).waitFor({ timeout: 60_000 });
+    if ((await out.getAttribute("data-watching")) && whileWatching) await whileWatching();
     await out.and(tab.locator("[data-result], [data-error]")).waitFor({ timeout: 60_000 });
     const result = { result: await out.getAttribute("data-result"), error: await out.getAttribute("data-error") };
     await tab.close();
@@ -181,9 +215,17 @@ describe("a page on another origin drives a lobby with a participant token (head
     const host = new ApiClient(rt, projectId);
     const lobby = await host.create({ name: "Cross-origin lobby", type: "lobby", maxMembers: 4 });
     const token = await mintToken(projectId, "player-1", [lobby.id]);
-    const { result, error } = await play(page.origin, token, projectId, lobby.joinCode, "player-1");
+    const { result, error } = await play(page.origin, token, projectId, lobby.joinCode, "player-1", async () => {
+      // Once the page's live view is open, the host adds the marker it waits for.
+      expect((await host.post(`/gatherings/${lobby.id}/members`, { participantId: "marker" })).status).toBe(201);
+    });
     expect(error).toBeNull();
-    expect(JSON.parse(result!)).toEqual({ joined: "joined", ready: "ready", readyCount: 1 });
+    expect(JSON.parse(result!)).toEqual({
+      joined: "joined",
+      ready: "ready",
+      readyCount: 1,
+      watched: ["marker", "player-1"],
+    });
     // The server sees it too.
     const member = await host.get(`/gatherings/${lobby.id}/members/player-1`);
     expect(member.body.status).toBe("ready");

@@ -32,7 +32,14 @@ describe("CORS headers", () => {
   it("a preflight allows the headers and methods the SDK sends", () => {
     const preflight = preflightHeaders("http://127.0.0.1:5173", allowed);
     expect(preflight["Access-Control-Allow-Origin"]).toBe("http://127.0.0.1:5173");
-    for (const name of ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "Last-Event-ID"]) {
+    for (const name of [
+      "Authorization",
+      "Content-Type",
+      "Idempotency-Key",
+      "If-Match",
+      "Last-Event-ID",
+      "Cache-Control",
+    ]) {
       expect(preflight["Access-Control-Allow-Headers"]).toContain(name);
     }
     for (const method of ["GET", "POST", "PATCH", "PUT", "DELETE"]) {

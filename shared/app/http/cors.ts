@@ -8,7 +8,15 @@
  * no key, so it can only use the deployment's list: on AWS API Gateway answers it (a mock integration),
  * locally the local server does, from the same function here.
  */
-export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "Last-Event-ID"];
+export const CORS_ALLOW_HEADERS = [
+  "Authorization",
+  "Content-Type",
+  "Idempotency-Key",
+  "If-Match",
+  "Last-Event-ID",
+  // The SDK's event streams ask for no cached copy (`Cache-Control: no-cache`).
+  "Cache-Control",
+];
 /** What the SDK (and a page) reads of a response. */
 export const CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "x-amzn-RequestId"];
 export const CORS_ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
