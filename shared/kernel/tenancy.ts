@@ -21,7 +21,16 @@ export interface Principal {
    * sessions (the bot API) and nothing else.
    */
   credential?: Credential;
+  /**
+   * What this key may do on the API (see `requiredScope` in shared/domain/auth/scopes.ts); absent = every
+   * scope, so keys minted before scopes existed keep their full power.
+   */
+  scopes?: readonly KeyScope[];
 }
+
+/** A key's scopes: `read` (GET), `write` (other changes), `admin` (keys and settings), `bot` (the bot API). */
+export const KEY_SCOPES = ["read", "write", "admin", "bot"] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
 
 export const CREDENTIALS = ["api", "bot"] as const;
 export type Credential = (typeof CREDENTIALS)[number];

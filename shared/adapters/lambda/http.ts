@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { PayloadTooLargeError, retryAfterHeader, UnsupportedMediaTypeError } from "../../kernel/errors.js";
 import type { ApiRequest, ApiResponse } from "../../app/http/request.js";
 import type { Principal } from "../../kernel/tenancy.js";
+import { parseScopes } from "../../domain/auth/scopes.js";
 import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
 import { parseJsonBody } from "../../app/http/json-body.js";
 import { toProblem } from "../../app/http/problem.js";
@@ -47,6 +48,7 @@ function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
     keyId: String(ctx.keyId ?? ctx.principalId),
     credential,
     ...(credential === "bot" && { actorType: "bot" as const }),
+    ...(typeof ctx.scopes === "string" && ctx.scopes !== "*" && { scopes: parseScopes(ctx.scopes) }),
   };
 }
 

@@ -1,14 +1,23 @@
 import type { z } from "zod";
 import type { Clock } from "../../kernel/clock.js";
-import { ForbiddenError, ValidationError } from "../../kernel/errors.js";
-import type { Credential } from "../../kernel/tenancy.js";
+import { ForbiddenError, TooManyRequestsError, ValidationError } from "../../kernel/errors.js";
+import type { Credential, Principal } from "../../kernel/tenancy.js";
+import { hasScope } from "../../domain/auth/scopes.js";
+import { RateLimiter, rateLimitFromEnv } from "../../domain/auth/rate-limit.js";
 import type { Store, WriteOp } from "../../store/store.js";
 import { signingKey } from "../../domain/auth/signing-key.js";
 import type { CommandOptions, Outcome } from "../../domain/gatherings/service.js";
 import { openCursor, sealCursor } from "./cursor.js";
 import { fingerprint, idempotently, validateIdempotencyKey, type IdempotencyScope } from "./idempotency.js";
 import { scopeOf, type ApiRequest, type ApiResponse, type RequestScope } from "./request.js";
-import { routeOf, type OperationId, type PathParamsOf, type RouteDefinition, type RouteOf } from "./routes.js";
+import {
+  requiredScope,
+  routeOf,
+  type OperationId,
+  type PathParamsOf,
+  type RouteDefinition,
+  type RouteOf,
+} from "./routes.js";
 import { parsePathParams, parseWith } from "./validation.js";
 
 /**
@@ -108,7 +117,11 @@ export function parseRequest<Id extends OperationId>(
   if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
   const scope = route.path.includes("{projectId}") ? scopeOf(request) : undefined;
   // After the scope: a key of another project sees a 404 whatever its kind.
-  if (request.principal) checkCredential(route, request.principal.credential ?? "api");
+  if (request.principal) {
+    checkCredential(route, request.principal.credential ?? "api");
+    checkScope(route, request.principal);
+    checkRate(request.principal);
+  }
   const input = { params, query, body, scope, ...(ifMatch !== undefined && { ifMatch }) } as Input<RouteOf<Id>>;
   return { input, ...(ifMatch !== undefined && { ifMatch }), ...(idempotencyKey !== undefined && { idempotencyKey }) };
 }
@@ -122,6 +135,25 @@ function checkCredential(route: RouteDefinition, credential: Credential): void {
       ? "This is the bot API: it takes a bot key (a project key cannot report as the bot)"
       : "A bot key may only use the bot API (POST …/sessions/{sessionId}/bot, /attendance, /messages)",
   );
+}
+
+/** A key lacking the route's scope (routes.ts `requiredScope`) gets a 403 that names the scope. */
+export function checkScope(route: RouteDefinition, principal: Principal): void {
+  const wanted = requiredScope(route, principal.credential ?? "api");
+  if (hasScope(principal.scopes, wanted)) return;
+  throw new ForbiddenError(`This key lacks the "${wanted}" scope that ${route.method} ${route.path} needs`, {
+    missingScope: wanted,
+  });
+}
+
+/** Per key (`rateKey`: the key id), the instance's token bucket; an empty bucket is a 429 with Retry-After. */
+const limiter = new RateLimiter(rateLimitFromEnv());
+
+function checkRate(principal: Principal): void {
+  const retryAfter = limiter.take(principal.keyId);
+  if (retryAfter !== undefined) {
+    throw new TooManyRequestsError(`This key is over its rate limit; retry after ${retryAfter} s`, retryAfter);
+  }
 }
 
 type AnyInput = {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EventEnvelopeSchema } from "../../kernel/envelope.js";
+import type { KeyScope } from "../../kernel/tenancy.js";
 import {
   AttendanceBodySchema,
   AttendeeSchema,
@@ -92,6 +93,11 @@ export interface RouteDefinition {
    * a bot reads the session it serves); the other gets 403.
    */
   credential?: "bot" | "any";
+  /**
+   * The key scope the route needs, when it is not the one its method implies (see `requiredScope`): `admin`
+   * for settings, plugins' configuration and webhook endpoints (which hold secrets).
+   */
+  scope?: "admin";
   query?: z.ZodObject;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
@@ -625,6 +631,7 @@ export const ROUTES = [
   },
   {
     operationId: "updateProjectSettings",
+    scope: "admin",
     method: "PATCH",
     path: `${P}/settings`,
     summary: "Change the project's settings (debugAudioEnabled, summaryEmailEnabled)",
@@ -643,6 +650,7 @@ export const ROUTES = [
   },
   {
     operationId: "updatePlugin",
+    scope: "admin",
     method: "PUT",
     path: `${P}/plugins/{pluginId}`,
     summary: "Enable, disable or configure this project's instance of a plugin",
@@ -843,6 +851,7 @@ export const ROUTES = [
   },
   {
     operationId: "createWebhook",
+    scope: "admin",
     method: "POST",
     path: `${P}/webhooks`,
     summary: "Register a webhook endpoint (Standard Webhooks); the response holds its secret, shown once",
@@ -874,6 +883,7 @@ export const ROUTES = [
   },
   {
     operationId: "updateWebhook",
+    scope: "admin",
     method: "PATCH",
     path: `${P}/webhooks/{webhookId}`,
     summary: "Change an endpoint's URL, filters, description or enabled state",
@@ -883,6 +893,7 @@ export const ROUTES = [
   },
   {
     operationId: "deleteWebhook",
+    scope: "admin",
     method: "DELETE",
     path: `${P}/webhooks/{webhookId}`,
     summary: "Delete a webhook endpoint",
@@ -891,6 +902,7 @@ export const ROUTES = [
   },
   {
     operationId: "rotateWebhookSecret",
+    scope: "admin",
     method: "POST",
     path: `${P}/webhooks/{webhookId}/rotate-secret`,
     summary: "Issue a new secret; the old one keeps signing for the grace period",
@@ -960,6 +972,20 @@ export type RouteOf<Id extends OperationId> = (typeof ROUTES)[number] extends in
 export type PathParamsOf<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}`
   ? Name | PathParamsOf<Rest>
   : never;
+
+/**
+ * The scope a key needs for a route, derived from the table so no route is forgotten: the bot API needs
+ * `bot`; a route marked `scope: "admin"` needs `admin`; any other GET (or HEAD) needs `read`; every other
+ * method needs `write`. A bot key reading its session (`credential: "any"`) is let through by its `bot`.
+ */
+export function requiredScope(
+  route: Pick<RouteDefinition, "method" | "credential" | "scope">,
+  credential: "api" | "bot" = "api",
+): KeyScope {
+  if (route.credential === "bot" || (route.credential === "any" && credential === "bot")) return "bot";
+  if (route.scope) return route.scope;
+  return route.method === "GET" || route.method === "HEAD" ? "read" : "write";
+}
 
 const routeById = new Map((ROUTES as readonly RouteDefinition[]).map((route) => [route.operationId, route]));
 

@@ -3,6 +3,8 @@ import { apiKeyKey } from "../../store/keys.js";
 import type { Store } from "../../store/store.js";
 import type { Principal } from "../../kernel/tenancy.js";
 import { TENANT_ID_PATTERN, type Credential } from "../../kernel/tenancy.js";
+import { formatScopes, parseScopes } from "./scopes.js";
+import type { KeyScope } from "../../kernel/tenancy.js";
 
 /**
  * API keys: `ck_` + 32 random bytes (base64url). Only the SHA-256 of the secret is stored; the key id
@@ -39,6 +41,8 @@ export interface ApiKeyRecord {
   createdAt: string;
   /** `api` (default) or `bot`: a bot key may only use the bot API of sessions. */
   credential?: Credential;
+  /** Absent on keys minted before scopes: they keep every scope. */
+  scopes?: readonly KeyScope[];
 }
 
 export async function storeApiKey(store: Store, secret: string, record: ApiKeyRecord): Promise<string> {
@@ -64,6 +68,7 @@ export async function resolveApiKey(store: Store, secret: string): Promise<Princ
     keyId: keyIdOf(hash),
     credential,
     ...(credential === "bot" && { actorType: "bot" as const }),
+    ...(Array.isArray(item.scopes) && { scopes: parseScopes(item.scopes.map(String).join(",")) }),
   };
 }
 
@@ -86,6 +91,7 @@ export function keyPolicy(principal: Principal, methodArn: string) {
       projectScope: principal.projectScope,
       keyId: principal.keyId,
       credential: principal.credential ?? "api",
+      scopes: formatScopes(principal.scopes),
     },
   };
 }
