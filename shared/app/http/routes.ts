@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EventEnvelopeSchema } from "../../kernel/envelope.js";
+import { ApiKeySchema, ApiKeyWithSecretSchema, CreateKeyBodySchema } from "../../domain/auth/model.js";
 import type { KeyScope } from "../../kernel/tenancy.js";
 import {
   AttendanceBodySchema,
@@ -141,6 +142,10 @@ export const PATH_PARAMS = {
   messageId: ResourceIdSchema.describe("Message id (the bot's id for the utterance, or msg_…)"),
   webhookId: ResourceIdSchema.describe("Webhook endpoint id (whk_…)"),
   eventId: ResourceIdSchema.describe("Event id (evt_…)"),
+  keyId: z
+    .string()
+    .regex(/^key_[0-9a-f]{8}$/, "must be a key id (key_ and 8 hex digits)")
+    .describe("API key id (key_…)"),
   pluginId: z
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be a plugin id (e.g. profanity, summary)")
@@ -192,6 +197,7 @@ const pageOf = (id: string, item: z.ZodType) =>
 export const ActivityPageSchema = pageOf("ActivityPage", EventEnvelopeSchema);
 export const InvitationPageSchema = pageOf("InvitationPage", InvitationSchema);
 export const WebhookPageSchema = pageOf("WebhookPage", WebhookEndpointSchema);
+export const ApiKeyPageSchema = pageOf("ApiKeyPage", ApiKeySchema);
 export const DeliveryAttemptPageSchema = pageOf("DeliveryAttemptPage", DeliveryAttemptSchema);
 export const ListInvitationsQuerySchema = z.object({ ...page, status: z.enum(INVITATION_STATUSES).optional() });
 export const GatheringPageSchema = pageOf("GatheringPage", GatheringSchema);
@@ -952,6 +958,44 @@ export const ROUTES = [
     handler: "api",
     query: PageQuerySchema,
     responses: { 200: { description: "A page of events", schema: ActivityPageSchema }, 400: badRequest },
+  },
+  {
+    operationId: "listProjectKeys",
+    scope: "admin",
+    method: "GET",
+    path: `${P}/keys`,
+    summary: "List this project's API keys (never their secrets)",
+    handler: "api",
+    query: PageQuerySchema,
+    responses: { 200: { description: "A page of keys", schema: ApiKeyPageSchema }, 400: badRequest },
+  },
+  {
+    operationId: "createProjectKey",
+    scope: "admin",
+    method: "POST",
+    path: `${P}/keys`,
+    summary: "Create an API key for this project; its secret is shown once",
+    handler: "api",
+    body: CreateKeyBodySchema,
+    responses: { 201: { description: "The key and its secret", schema: ApiKeyWithSecretSchema }, 400: badRequest },
+  },
+  {
+    operationId: "revokeProjectKey",
+    scope: "admin",
+    method: "DELETE",
+    path: `${P}/keys/{keyId}`,
+    summary: "Revoke a key (refused once the authorizer's cached answer expires)",
+    handler: "api",
+    responses: { 200: { description: "The revoked key", schema: ApiKeySchema }, 404: notFound },
+  },
+  {
+    operationId: "rotateProjectKey",
+    scope: "admin",
+    method: "POST",
+    path: `${P}/keys/{keyId}/rotate`,
+    summary: "Issue a new secret; the old one keeps working for a day, then expires",
+    handler: "api",
+    responses: { 200: { description: "The new key and its secret", schema: ApiKeyWithSecretSchema }, 404: notFound },
   },
 ] as const satisfies readonly RouteDefinition[];
 
