@@ -142,10 +142,7 @@ export const PATH_PARAMS = {
   messageId: ResourceIdSchema.describe("Message id (the bot's id for the utterance, or msg_…)"),
   webhookId: ResourceIdSchema.describe("Webhook endpoint id (whk_…)"),
   eventId: ResourceIdSchema.describe("Event id (evt_…)"),
-  keyId: z
-    .string()
-    .regex(/^key_[0-9a-f]{8}$/, "must be a key id (key_ and 8 hex digits)")
-    .describe("API key id (key_…)"),
+  keyId: ResourceIdSchema.describe("API key id (key_…)"),
   pluginId: z
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be a plugin id (e.g. profanity, summary)")

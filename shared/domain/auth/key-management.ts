@@ -1,4 +1,4 @@
-import { NotFoundError } from "../../kernel/errors.js";
+import { ConflictError, NotFoundError } from "../../kernel/errors.js";
 import type { Credential, KeyScope } from "../../kernel/tenancy.js";
 import { apiKeyKey } from "../../store/keys.js";
 import type { Item, Store } from "../../store/store.js";
@@ -131,7 +131,7 @@ export async function rotateKey(
   graceSeconds = ROTATION_GRACE_SECONDS,
 ): Promise<{ secret: string; key: KeyView; previous: KeyView }> {
   const entry = await entryOf(store, target.tenantId, target.keyId, target.projectScope);
-  if (typeof entry.revokedAt === "string") throw new NotFoundError(`Key ${target.keyId} is revoked`);
+  if (typeof entry.revokedAt === "string") throw new ConflictError(`Key ${target.keyId} is revoked`, "key_revoked");
   const graceEnd = new Date(now.getTime() + graceSeconds * 1000).toISOString();
   const expiresAt = typeof entry.expiresAt === "string" && entry.expiresAt < graceEnd ? entry.expiresAt : graceEnd;
   const created = await createKey(
