@@ -1,15 +1,18 @@
 /**
  * Creates an API key in a deployed stack's table and prints it once (only its hash is stored).
  *
- *   npx tsx scripts/create-api-key.ts --table <TableName output> --tenant acme [--project proj_123] [--description "game server"] [--bot]
+ *   npx tsx scripts/create-api-key.ts --table <TableName output> --tenant acme [--project proj_123] [--description "game server"] [--bot] [--scopes read,write,admin]
  *
  * Without --project the key is a tenant key (valid for every project of the tenant). With --bot it is a
  * bot key: it may only use the bot API of sessions (for a transcription bot fleet). Uses your AWS
- * credentials and region from the standard AWS configuration.
+ * credentials and region from the standard AWS configuration — this is the bootstrap of a fresh deployment:
+ * the first tenant admin key needs AWS credentials (write access to the table), not a key. With --scopes
+ * the key holds only those scopes (read, write, admin, bot); without it, all of them.
  */
 import { parseArgs } from "node:util";
 import { DynamoDbStore } from "../shared/adapters/aws/dynamodb-store.js";
 import { generateApiKey, storeApiKey } from "../shared/domain/auth/api-keys.js";
+import { parseScopes } from "../shared/domain/auth/scopes.js";
 
 const { values } = parseArgs({
   options: {
@@ -18,12 +21,20 @@ const { values } = parseArgs({
     project: { type: "string" },
     description: { type: "string", default: "created with scripts/create-api-key.ts" },
     bot: { type: "boolean", default: false },
+    scopes: { type: "string" },
   },
 });
 if (!values.table || !values.tenant) {
   process.stderr.write(
-    "usage: npx tsx scripts/create-api-key.ts --table <TableName> --tenant <tenantId> [--project <projectId>] [--bot]\n",
+    "usage: npx tsx scripts/create-api-key.ts --table <TableName> --tenant <tenantId> [--project <projectId>] [--bot] [--scopes read,write,admin,bot]\n",
   );
+  process.exit(2);
+}
+let scopes: ReturnType<typeof parseScopes> | undefined;
+try {
+  scopes = values.scopes === undefined ? undefined : parseScopes(values.scopes);
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);
 }
 const secret = generateApiKey();
@@ -33,8 +44,9 @@ const keyId = await storeApiKey(new DynamoDbStore({ tableName: values.table }), 
   description: values.description!,
   createdAt: new Date().toISOString(),
   credential: values.bot ? "bot" : "api",
+  ...(scopes && { scopes }),
 });
 process.stdout.write(`${secret}\n`);
 process.stderr.write(
-  `created ${values.bot ? "bot key" : "API key"} ${keyId} for tenant ${values.tenant}, ${values.project ? `project ${values.project}` : "every project"}; store it now, it is not shown again\n`,
+  `created ${values.bot ? "bot key" : "API key"} ${keyId} for tenant ${values.tenant}, ${values.project ? `project ${values.project}` : "every project"}, scopes ${scopes?.join(",") ?? "all"}; store it now, it is not shown again\n`,
 );

@@ -178,7 +178,9 @@ export class Transport {
           text === "" ? undefined : parseJson(text),
           response.headers.get("x-amzn-requestid") ?? undefined,
         );
-        if (!canRetry || !isRetriableStatus(response.status)) throw error;
+        // A 429 was refused before any work (rate limit or throttle), so even a PATCH may be sent again.
+        const mayRetry = canRetry || (response.status === 429 && attempt < this.#maxRetries);
+        if (!mayRetry || !isRetriableStatus(response.status)) throw error;
         await sleep(
           retryAfterMs(response.headers) ?? backoffDelay(attempt, this.#retryBaseMs, RETRY_CAP_MS),
           call.signal,

@@ -141,7 +141,22 @@ export class ServiceUnavailableError extends DomainError {
   }
 }
 
+/** The caller's key sent more requests than its rate limit allows: a 429 with `Retry-After`. */
+export class TooManyRequestsError extends DomainError {
+  readonly status = 429;
+  readonly code = "rate_limited";
+  readonly title = "Too many requests";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}
+
 /** The `Retry-After` header an error's response carries, if any. */
 export function retryAfterHeader(error: unknown): Record<string, string> {
-  return error instanceof ServiceUnavailableError ? { "Retry-After": String(error.retryAfterSeconds) } : {};
+  return error instanceof ServiceUnavailableError || error instanceof TooManyRequestsError
+    ? { "Retry-After": String(error.retryAfterSeconds) }
+    : {};
 }

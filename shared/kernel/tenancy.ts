@@ -27,7 +27,16 @@ export interface Principal {
   gatherings?: string[];
   /** When a participant token expires (ISO 8601). */
   expiresAt?: string;
+  /**
+   * What this key may do on the API (see `requiredScope` in shared/domain/auth/scopes.ts); absent = every
+   * scope, so keys minted before scopes existed keep their full power.
+   */
+  scopes?: readonly KeyScope[];
 }
+
+/** A key's scopes: `read` (GET), `write` (other changes), `admin` (keys and settings), `bot` (the bot API). */
+export const KEY_SCOPES = ["read", "write", "admin", "bot"] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
 
 export const CREDENTIALS = ["api", "bot", "participant"] as const;
 export type Credential = (typeof CREDENTIALS)[number];

@@ -190,9 +190,10 @@ describe("cursors are opaque and authenticated (item 5)", () => {
     "/webhooks/whk_01aaaaaaaaaaaaaaaaaaaaaaaa/attempts",
     "/events/evt_01aaaaaaaaaaaaaaaaaaaaaaaa/attempts",
     "/activity",
+    "/keys",
   ];
 
-  it("answers 400 with the cursor's field path for a made-up cursor on all 11 list routes", async () => {
+  it("answers 400 with the cursor's field path for a made-up cursor on all 12 list routes", async () => {
     const api = client();
     const g = await api.create({ name: "C", type: "lobby" });
     const session = await api.post("/sessions", { title: "C", externalRoomId: "r", autoStart: false });

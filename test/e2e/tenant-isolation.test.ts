@@ -80,6 +80,10 @@ const PROBES: Record<string, Probe> = {
   listEventAttempts: {},
   replayWebhookEvent: { body: { eventId: "{eventId}" } },
   listActivity: {},
+  listProjectKeys: {},
+  createProjectKey: { body: { scopes: ["read"] } },
+  revokeProjectKey: {},
+  rotateProjectKey: {},
 };
 
 /** Routes that need no key; each is addressed by something other than a key's scope (see its own tests). */
@@ -156,6 +160,8 @@ async function buildWorld(projectId: string): Promise<World> {
       ? true
       : undefined;
   });
+  const key = await api.post("/keys", { scopes: ["read"], description: "victim key" });
+  expect(key.status).toBe(201);
   const [firstEvent] = await committedEvents(rt, projectId, lobby.id);
   const fresh = await api.get(`/gatherings/${lobby.id}`);
   return {
@@ -166,6 +172,7 @@ async function buildWorld(projectId: string): Promise<World> {
       participantId: "p1",
       invitationId,
       webhookId: webhook.body.id,
+      keyId: key.body.key.keyId,
       sessionId: transcribed.body.id,
       commandId,
       messageId: message.body.id,

@@ -5,6 +5,7 @@ import { PayloadTooLargeError, retryAfterHeader, UnsupportedMediaTypeError } fro
 import type { ApiRequest, ApiResponse } from "../../app/http/request.js";
 import type { Principal } from "../../kernel/tenancy.js";
 import { participantFromContext } from "../../domain/auth/participant-tokens.js";
+import { parseScopes } from "../../domain/auth/scopes.js";
 import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
 import { parseJsonBody } from "../../app/http/json-body.js";
 import { allowedOriginsFromEnv, corsHeaders, type CorsRequest } from "../../app/http/cors.js";
@@ -58,6 +59,7 @@ function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
     keyId: String(ctx.keyId ?? ctx.principalId),
     credential,
     ...(credential === "bot" && { actorType: "bot" as const }),
+    ...(typeof ctx.scopes === "string" && ctx.scopes !== "*" && { scopes: parseScopes(ctx.scopes) }),
   };
 }
 

@@ -61,6 +61,7 @@ import {
   type DeliveryQueue,
   type WebhookConfig,
 } from "../../consumers/webhooks/service.js";
+import { createKey, listKeys, revokeKey, rotateKey } from "../../domain/auth/key-management.js";
 import { dispatch, type Commit, type Operations } from "./dispatch.js";
 import type { ApiRequest, ApiResponse } from "./request.js";
 
@@ -220,6 +221,37 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
     body: await createWebhook({ ...deps, config: deps.webhooks.config }, scope, body),
   }),
   listWebhooks: { list: ({ scope }, deps, page) => listWebhooks(deps.store, scope, page) },
+  // Keys of this project: a project admin manages only keys scoped to it (a tenant key's are at /v1/keys).
+  listProjectKeys: {
+    list: ({ scope }, deps, page) => listKeys(deps.store, scope.tenantId, { ...page, projectScope: scope.projectId }),
+  },
+  createProjectKey: async ({ scope, body }, deps) => {
+    const created = await createKey(
+      deps.store,
+      {
+        tenantId: scope.tenantId,
+        projectScope: scope.projectId,
+        scopes: body.scopes,
+        description: body.description,
+        ...(body.expiresAt !== undefined && { expiresAt: body.expiresAt }),
+      },
+      deps.clock.now(),
+    );
+    return { status: 201, body: created };
+  },
+  revokeProjectKey: async ({ scope, params }, deps) =>
+    ok(
+      await revokeKey(
+        deps.store,
+        { tenantId: scope.tenantId, keyId: params.keyId, projectScope: scope.projectId },
+        deps.clock.now(),
+      ),
+    ),
+  rotateProjectKey: async ({ scope, params }, deps) => {
+    const target = { tenantId: scope.tenantId, keyId: params.keyId, projectScope: scope.projectId };
+    const { secret, key } = await rotateKey(deps.store, target, deps.clock.now());
+    return ok({ secret, key });
+  },
   getWebhook: async ({ scope, params }, deps) => ok(await getWebhook(deps.store, scope, params.webhookId)),
   updateWebhook: async ({ scope, params, body }, deps) =>
     ok(await updateWebhook({ ...deps, config: deps.webhooks.config }, scope, params.webhookId, body)),

@@ -1,14 +1,29 @@
 import type { z } from "zod";
 import { systemClock, type Clock } from "../../kernel/clock.js";
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../../kernel/errors.js";
-import type { Credential } from "../../kernel/tenancy.js";
+import {
+  ForbiddenError,
+  NotFoundError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  ValidationError,
+} from "../../kernel/errors.js";
+import type { Credential, Principal } from "../../kernel/tenancy.js";
+import { hasScope } from "../../domain/auth/scopes.js";
+import { RateLimiter, rateLimitFromEnv } from "../../domain/auth/rate-limit.js";
 import type { Store, WriteOp } from "../../store/store.js";
 import { signingKey } from "../../domain/auth/signing-key.js";
 import type { CommandOptions, Outcome } from "../../domain/gatherings/service.js";
 import { openCursor, sealCursor } from "./cursor.js";
 import { fingerprint, idempotently, validateIdempotencyKey, type IdempotencyScope } from "./idempotency.js";
 import { scopeOf, type ApiRequest, type ApiResponse, type RequestScope } from "./request.js";
-import { routeOf, type OperationId, type PathParamsOf, type RouteDefinition, type RouteOf } from "./routes.js";
+import {
+  requiredScope,
+  routeOf,
+  type OperationId,
+  type PathParamsOf,
+  type RouteDefinition,
+  type RouteOf,
+} from "./routes.js";
 import { parsePathParams, parseWith } from "./validation.js";
 
 /**
@@ -114,7 +129,9 @@ export function parseRequest<Id extends OperationId>(
   // After the scope: a key of another project sees a 404 whatever its kind.
   if (request.principal && request.principal.credential !== "participant") {
     checkCredential(route, request.principal.credential ?? "api");
+    checkScope(route, request.principal);
   }
+  if (request.principal) checkRate(request.principal);
   if (route.participant === "join" && scope?.participant) {
     const own = (body as { participantId?: unknown } | undefined)?.participantId;
     if (own !== scope.participant.participantId) {
@@ -167,6 +184,25 @@ function checkParticipantRoute(route: RouteDefinition, request: ApiRequest): voi
   const gatheringId = request.params.gatheringId;
   if (gatheringId !== undefined && principal.gatherings && !principal.gatherings.includes(gatheringId)) {
     throw new NotFoundError(`gathering ${gatheringId} not found`);
+  }
+}
+
+/** A key lacking the route's scope (routes.ts `requiredScope`) gets a 403 that names the scope. */
+export function checkScope(route: RouteDefinition, principal: Principal): void {
+  const wanted = requiredScope(route, principal.credential === "bot" ? "bot" : "api");
+  if (hasScope(principal.scopes, wanted)) return;
+  throw new ForbiddenError(`This key lacks the "${wanted}" scope that ${route.method} ${route.path} needs`, {
+    missingScope: wanted,
+  });
+}
+
+/** Per key (`rateKey`: the key id), the instance's token bucket; an empty bucket is a 429 with Retry-After. */
+const limiter = new RateLimiter(rateLimitFromEnv());
+
+function checkRate(principal: Principal): void {
+  const retryAfter = limiter.take(principal.keyId);
+  if (retryAfter !== undefined) {
+    throw new TooManyRequestsError(`This key is over its rate limit; retry after ${retryAfter} s`, retryAfter);
   }
 }
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { EventEnvelopeSchema } from "../../kernel/envelope.js";
+import { ApiKeySchema, ApiKeyWithSecretSchema, CreateKeyBodySchema } from "../../domain/auth/model.js";
+import type { KeyScope } from "../../kernel/tenancy.js";
 import {
   AttendanceBodySchema,
   AttendeeSchema,
@@ -98,6 +100,11 @@ export interface RouteDefinition {
    * `member`: read or watch a gathering it is a member of. A token listing gatherings reaches only those.
    */
   participant?: "join" | "self" | "member";
+  /**
+   * The key scope the route needs, when it is not the one its method implies (see `requiredScope`): `admin`
+   * for settings, plugins' configuration and webhook endpoints (which hold secrets).
+   */
+  scope?: "admin";
   query?: z.ZodObject;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
@@ -141,6 +148,7 @@ export const PATH_PARAMS = {
   messageId: ResourceIdSchema.describe("Message id (the bot's id for the utterance, or msg_…)"),
   webhookId: ResourceIdSchema.describe("Webhook endpoint id (whk_…)"),
   eventId: ResourceIdSchema.describe("Event id (evt_…)"),
+  keyId: ResourceIdSchema.describe("API key id (key_…)"),
   pluginId: z
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be a plugin id (e.g. profanity, summary)")
@@ -219,6 +227,7 @@ const pageOf = (id: string, item: z.ZodType) =>
 export const ActivityPageSchema = pageOf("ActivityPage", EventEnvelopeSchema);
 export const InvitationPageSchema = pageOf("InvitationPage", InvitationSchema);
 export const WebhookPageSchema = pageOf("WebhookPage", WebhookEndpointSchema);
+export const ApiKeyPageSchema = pageOf("ApiKeyPage", ApiKeySchema);
 export const DeliveryAttemptPageSchema = pageOf("DeliveryAttemptPage", DeliveryAttemptSchema);
 export const ListInvitationsQuerySchema = z.object({ ...page, status: z.enum(INVITATION_STATUSES).optional() });
 export const GatheringPageSchema = pageOf("GatheringPage", GatheringSchema);
@@ -665,6 +674,7 @@ export const ROUTES = [
   },
   {
     operationId: "updateProjectSettings",
+    scope: "admin",
     method: "PATCH",
     path: `${P}/settings`,
     summary: "Change the project's settings (debugAudioEnabled, summaryEmailEnabled)",
@@ -683,6 +693,7 @@ export const ROUTES = [
   },
   {
     operationId: "updatePlugin",
+    scope: "admin",
     method: "PUT",
     path: `${P}/plugins/{pluginId}`,
     summary: "Enable, disable or configure this project's instance of a plugin",
@@ -897,6 +908,7 @@ export const ROUTES = [
   },
   {
     operationId: "createWebhook",
+    scope: "admin",
     method: "POST",
     path: `${P}/webhooks`,
     summary: "Register a webhook endpoint (Standard Webhooks); the response holds its secret, shown once",
@@ -928,6 +940,7 @@ export const ROUTES = [
   },
   {
     operationId: "updateWebhook",
+    scope: "admin",
     method: "PATCH",
     path: `${P}/webhooks/{webhookId}`,
     summary: "Change an endpoint's URL, filters, description or enabled state",
@@ -937,6 +950,7 @@ export const ROUTES = [
   },
   {
     operationId: "deleteWebhook",
+    scope: "admin",
     method: "DELETE",
     path: `${P}/webhooks/{webhookId}`,
     summary: "Delete a webhook endpoint",
@@ -945,6 +959,7 @@ export const ROUTES = [
   },
   {
     operationId: "rotateWebhookSecret",
+    scope: "admin",
     method: "POST",
     path: `${P}/webhooks/{webhookId}/rotate-secret`,
     summary: "Issue a new secret; the old one keeps signing for the grace period",
@@ -995,6 +1010,44 @@ export const ROUTES = [
     query: PageQuerySchema,
     responses: { 200: { description: "A page of events", schema: ActivityPageSchema }, 400: badRequest },
   },
+  {
+    operationId: "listProjectKeys",
+    scope: "admin",
+    method: "GET",
+    path: `${P}/keys`,
+    summary: "List this project's API keys (never their secrets)",
+    handler: "api",
+    query: PageQuerySchema,
+    responses: { 200: { description: "A page of keys", schema: ApiKeyPageSchema }, 400: badRequest },
+  },
+  {
+    operationId: "createProjectKey",
+    scope: "admin",
+    method: "POST",
+    path: `${P}/keys`,
+    summary: "Create an API key for this project; its secret is shown once",
+    handler: "api",
+    body: CreateKeyBodySchema,
+    responses: { 201: { description: "The key and its secret", schema: ApiKeyWithSecretSchema }, 400: badRequest },
+  },
+  {
+    operationId: "revokeProjectKey",
+    scope: "admin",
+    method: "DELETE",
+    path: `${P}/keys/{keyId}`,
+    summary: "Revoke a key (refused once the authorizer's cached answer expires)",
+    handler: "api",
+    responses: { 200: { description: "The revoked key", schema: ApiKeySchema }, 404: notFound },
+  },
+  {
+    operationId: "rotateProjectKey",
+    scope: "admin",
+    method: "POST",
+    path: `${P}/keys/{keyId}/rotate`,
+    summary: "Issue a new secret; the old one keeps working for a day, then expires",
+    handler: "api",
+    responses: { 200: { description: "The new key and its secret", schema: ApiKeyWithSecretSchema }, 404: notFound },
+  },
 ] as const satisfies readonly RouteDefinition[];
 
 export type OperationId = (typeof ROUTES)[number]["operationId"];
@@ -1014,6 +1067,20 @@ export type RouteOf<Id extends OperationId> = (typeof ROUTES)[number] extends in
 export type PathParamsOf<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}`
   ? Name | PathParamsOf<Rest>
   : never;
+
+/**
+ * The scope a key needs for a route, derived from the table so no route is forgotten: the bot API needs
+ * `bot`; a route marked `scope: "admin"` needs `admin`; any other GET (or HEAD) needs `read`; every other
+ * method needs `write`. A bot key reading its session (`credential: "any"`) is let through by its `bot`.
+ */
+export function requiredScope(
+  route: Pick<RouteDefinition, "method" | "credential" | "scope">,
+  credential: "api" | "bot" = "api",
+): KeyScope {
+  if (route.credential === "bot" || (route.credential === "any" && credential === "bot")) return "bot";
+  if (route.scope) return route.scope;
+  return route.method === "GET" || route.method === "HEAD" ? "read" : "write";
+}
 
 const routeById = new Map((ROUTES as readonly RouteDefinition[]).map((route) => [route.operationId, route]));
 

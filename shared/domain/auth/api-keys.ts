@@ -4,6 +4,9 @@ import type { Store } from "../../store/store.js";
 import type { Principal } from "../../kernel/tenancy.js";
 import { TENANT_ID_PATTERN, type Credential } from "../../kernel/tenancy.js";
 import { participantContext } from "./participant-tokens.js";
+import { formatScopes, parseScopes } from "./scopes.js";
+import { keyListEntry } from "./key-management.js";
+import type { KeyScope } from "../../kernel/tenancy.js";
 
 /**
  * API keys: `ck_` + 32 random bytes (base64url). Only the SHA-256 of the secret is stored; the key id
@@ -40,6 +43,10 @@ export interface ApiKeyRecord {
   createdAt: string;
   /** `api` (default) or `bot`: a bot key may only use the bot API of sessions. */
   credential?: Credential;
+  /** Absent on keys minted before scopes: they keep every scope. */
+  scopes?: readonly KeyScope[];
+  /** After this instant (ISO) the key is refused: an optional expiry, or the end of a rotation's grace. */
+  expiresAt?: string;
 }
 
 export async function storeApiKey(store: Store, secret: string, record: ApiKeyRecord): Promise<string> {
@@ -47,15 +54,23 @@ export async function storeApiKey(store: Store, secret: string, record: ApiKeyRe
     throw new Error(`tenant id "${record.tenantId}" must match ${TENANT_ID_PATTERN.source}`);
   }
   const hash = hashApiKey(secret);
-  await store.transact([{ op: "put", item: { ...apiKeyKey(hash), kind: "apiKey", hash, ...record } }]);
+  await store.transact([
+    { op: "put", item: { ...apiKeyKey(hash), kind: "apiKey", hash, ...record } },
+    { op: "put", item: keyListEntry(secret, record) },
+  ]);
   return keyIdOf(hash);
 }
 
 /** Resolves a bearer secret to its principal; undefined for an unknown, revoked or malformed key. */
-export async function resolveApiKey(store: Store, secret: string): Promise<Principal | undefined> {
+export async function resolveApiKey(
+  store: Store,
+  secret: string,
+  now: Date = new Date(),
+): Promise<Principal | undefined> {
   const hash = hashApiKey(secret);
   const item = await store.get(apiKeyKey(hash), { consistent: false });
   if (!item || item.revokedAt !== undefined || typeof item.hash !== "string") return undefined;
+  if (typeof item.expiresAt === "string" && item.expiresAt <= now.toISOString()) return undefined;
   // Defence in depth: the key lookup already matched on the hash.
   if (!timingSafeEqual(Buffer.from(item.hash), Buffer.from(hash))) return undefined;
   const credential: Credential = item.credential === "bot" ? "bot" : "api";
@@ -65,6 +80,7 @@ export async function resolveApiKey(store: Store, secret: string): Promise<Princ
     keyId: keyIdOf(hash),
     credential,
     ...(credential === "bot" && { actorType: "bot" as const }),
+    ...(Array.isArray(item.scopes) && { scopes: parseScopes(item.scopes.map(String).join(",")) }),
   };
 }
 
@@ -88,6 +104,7 @@ export function keyPolicy(principal: Principal, methodArn: string) {
       keyId: principal.keyId,
       credential: principal.credential ?? "api",
       ...(principal.credential === "participant" && participantContext(principal)),
+      scopes: formatScopes(principal.scopes),
     },
   };
 }
