@@ -15,6 +15,7 @@ import { Webhooks } from "./constructs/webhooks.js";
 import { Sessions } from "./constructs/sessions.js";
 import { AWS_ENGINES, DEFAULT_BEDROCK_MODEL_ID, Plugins, type AnnotationEngines } from "./constructs/plugins.js";
 import { routeQueueRules } from "./constructs/queue-rules.js";
+import { Monitoring, monitoredResources } from "./constructs/monitoring.js";
 
 /**
  * The sender used when none is configured: example.com is reserved (RFC 2606), so SES refuses to send
@@ -57,6 +58,8 @@ export interface CortexStackProps extends StackProps {
    * @default Amazon Comprehend and Amazon Bedrock (DEFAULT_BEDROCK_MODEL_ID)
    */
   annotationEngines?: AnnotationEngines;
+  /** An address subscribed to the alert topic (context `alarmEmail`). @default none: subscribe yourself */
+  alarmEmail?: string;
 }
 
 /** The whole backend in one stack; see DESIGN.md §2 for the shape and infra/constructs/ per concern. */
@@ -73,6 +76,8 @@ export class CortexStack extends Stack {
   readonly plugins: Plugins;
   /** The rule of each `QUEUE_RULES` entry, by its id. */
   readonly queueRules: Readonly<Record<string, events.Rule>>;
+  /** Alarms, alert topic and dashboard (a nested stack); watches every function and failure queue. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CortexStackProps = {}) {
     super(scope, id, props);
@@ -170,6 +175,17 @@ export class CortexStack extends Stack {
         },
       });
     }
+
+    // Last, so it sees every function and failure queue above.
+    const alarmEmail = props.alarmEmail ?? (this.node.tryGetContext("alarmEmail") as string | undefined);
+    this.monitoring = new Monitoring(this, "Monitoring", {
+      resources: monitoredResources(
+        this,
+        { restApi: this.api.restApi, handler: this.api.handler },
+        this.webhooks.deliverer.logGroup,
+      ),
+      ...(alarmEmail && { alarmEmail }),
+    });
 
     new CfnOutput(this, "ApiUrl", { description: "Base URL of the API (routes start with v1/)", value: this.api.url });
     new CfnOutput(this, "TableName", { value: this.data.table.tableName });
