@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { BASE_ENV, ENV, FUNCTION_ENV, type EnvName } from "../../shared/kernel/config.js";
-import { LAMBDA_BUNDLING } from "../../infra/constructs/bundling.js";
+import { LAMBDA_BUNDLING, localEngineAliases } from "../../infra/constructs/bundling.js";
 import { fmt, median, percentile, round } from "../lib/stats.js";
 import { progress, type Report } from "../lib/report.js";
 
@@ -48,14 +48,21 @@ const DUMMY: Partial<Record<string, string>> = {
   pluginRetryScale: "1",
 };
 
+/** The variables of `entry` by their ENV name, as the stack gives them (the default AWS engines). */
+function settingsOf(entry: string): Record<string, string> {
+  return Object.fromEntries(namesOf(entry).map((name) => [name, DUMMY[name] ?? "bench"]));
+}
+
+function namesOf(entry: string): readonly EnvName[] {
+  return entry in FUNCTION_ENV
+    ? [...BASE_ENV, ...FUNCTION_ENV[entry as keyof typeof FUNCTION_ENV]]
+    : // An entry FUNCTION_ENV does not declare: give it everything.
+      (Object.keys(ENV) as EnvName[]);
+}
+
 function functionEnv(entry: string): Record<string, string> {
-  const names: readonly EnvName[] =
-    entry in FUNCTION_ENV
-      ? [...BASE_ENV, ...FUNCTION_ENV[entry as keyof typeof FUNCTION_ENV]]
-      : // An entry FUNCTION_ENV does not declare: give it everything.
-        (Object.keys(ENV) as EnvName[]);
   return {
-    ...Object.fromEntries(names.map((name) => [ENV[name], DUMMY[name] ?? "bench"])),
+    ...Object.fromEntries(namesOf(entry).map((name) => [ENV[name], DUMMY[name] ?? "bench"])),
     // What the Lambda runtime and the stack set.
     AWS_REGION: "us-east-1",
     AWS_DEFAULT_REGION: "us-east-1",
@@ -145,6 +152,7 @@ export async function coldStartSuite(report: Report, options: ColdStartOptions):
         external: [...LAMBDA_BUNDLING.external],
         alias: {
           ...LAMBDA_BUNDLING.alias,
+          ...localEngineAliases(settingsOf(entry)),
           ...(entry === "user-function" && { "cortex-user-functions": "./user-functions/index.ts" }),
         },
         logLevel: "warning",

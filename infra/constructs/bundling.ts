@@ -27,3 +27,17 @@ export const LAMBDA_BUNDLING = {
   external: ["@aws-sdk/*"],
   alias: { zod: fileURLToPath(new URL("./zod-without-locales.js", import.meta.url)) },
 } as const;
+
+const NOT_BUNDLED = fileURLToPath(new URL("./not-bundled.js", import.meta.url));
+
+/**
+ * The local annotation engines' NLP packages (wink-nlp and its 3.4 MB English model) are imported only when
+ * a plugin function runs a local engine (shared/adapters/aws/engines.ts imports them on first use). A
+ * function configured with the AWS engines alone gets a stand-in instead: its bundle drops from 3.8 MB.
+ * `environment`: the function's variables by their ENV name (what createNodeFunction is given).
+ */
+export function localEngineAliases(environment: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const usesWink = environment.sentimentEngine === "wink" || environment.minutesEngine === "local";
+  const isPlugin = ["profanityEngine", "sentimentEngine", "minutesEngine"].some((name) => name in environment);
+  return isPlugin && !usesWink ? { "wink-nlp": NOT_BUNDLED, "wink-eng-lite-web-model": NOT_BUNDLED } : {};
+}

@@ -15,7 +15,7 @@ import {
   type EnvName,
   type FunctionEntry,
 } from "../../shared/kernel/config.js";
-import { LAMBDA_BUNDLING } from "./bundling.js";
+import { LAMBDA_BUNDLING, localEngineAliases } from "./bundling.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FUNCTIONS_DIR = fileURLToPath(new URL("../../functions/", import.meta.url));
@@ -110,7 +110,11 @@ export function createNodeFunction<E extends FunctionEntry>(
       externalModules: [...LAMBDA_BUNDLING.external],
       logLevel: LogLevel.WARNING,
       esbuildArgs: Object.fromEntries(
-        Object.entries({ ...LAMBDA_BUNDLING.alias, ...props.aliases }).map(([from, to]) => [`--alias:${from}`, to]),
+        Object.entries({
+          ...LAMBDA_BUNDLING.alias,
+          ...localEngineAliases(ownSettings(props.entry, props.environment)),
+          ...props.aliases,
+        }).map(([from, to]) => [`--alias:${from}`, to]),
       ),
     },
   });
@@ -157,5 +161,13 @@ function environmentVariables<E extends FunctionEntry>(
       if (value === undefined) throw new Error(`${entry}: no value for ${name} (${ENV[name]})`);
       return [ENV[name], value] as const;
     }),
+  );
+}
+
+/** The settings of `entry` only (BASE_ENV and its FUNCTION_ENV entry), by name, from what it was given. */
+function ownSettings<E extends FunctionEntry>(entry: E, environment: FunctionEnvironment<E>): Record<string, string> {
+  const values: Partial<Record<EnvName, string>> = environment;
+  return Object.fromEntries(
+    [...BASE_ENV, ...FUNCTION_ENV[entry]].flatMap((name) => (values[name] === undefined ? [] : [[name, values[name]]])),
   );
 }
