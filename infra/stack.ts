@@ -16,6 +16,7 @@ import { Sessions } from "./constructs/sessions.js";
 import { AWS_ENGINES, DEFAULT_BEDROCK_MODEL_ID, Plugins, type AnnotationEngines } from "./constructs/plugins.js";
 import { routeQueueRules } from "./constructs/queue-rules.js";
 import { Live } from "./constructs/live.js";
+import { Monitoring, monitoredResources } from "./constructs/monitoring.js";
 
 /**
  * The sender used when none is configured: example.com is reserved (RFC 2606), so SES refuses to send
@@ -62,11 +63,13 @@ export interface CortexStackProps extends StackProps {
   annotationEngines?: AnnotationEngines;
   /**
    * Who holds SSE connections (context `liveHost`): "fargate" serves the SSE routes from the live host
-   * (infra/constructs/live.ts: ECS Fargate behind a VPC link, fed by the bus; ~$0.0000023 per idle
-   * watcher-hour, ~$25/month floor), "lambda" from one streaming Lambda invocation per connection (no floor,
+   * (infra/constructs/live.ts: ECS Fargate behind a VPC link, fed by the bus; ~$0.000047 per idle
+   * watcher-hour, ~$58/month floor), "lambda" from one streaming Lambda invocation per connection (no floor,
    * ~$0.021 per watcher-hour). @default "lambda"
    */
   liveHost?: "fargate" | "lambda";
+  /** An address subscribed to the alert topic (context `alarmEmail`). @default none: subscribe yourself */
+  alarmEmail?: string;
 }
 
 /** The whole backend in one stack; see DESIGN.md §2 for the shape and infra/constructs/ per concern. */
@@ -85,6 +88,8 @@ export class CortexStack extends Stack {
   readonly live?: Live;
   /** The rule of each `QUEUE_RULES` entry, by its id. */
   readonly queueRules: Readonly<Record<string, events.Rule>>;
+  /** Alarms, alert topic and dashboard (a nested stack); watches every function and failure queue. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CortexStackProps = {}) {
     super(scope, id, props);
@@ -194,6 +199,17 @@ export class CortexStack extends Stack {
         },
       });
     }
+
+    // Last, so it sees every function and failure queue above.
+    const alarmEmail = props.alarmEmail ?? (this.node.tryGetContext("alarmEmail") as string | undefined);
+    this.monitoring = new Monitoring(this, "Monitoring", {
+      resources: monitoredResources(
+        this,
+        { restApi: this.api.restApi, handler: this.api.handler },
+        this.webhooks.deliverer.logGroup,
+      ),
+      ...(alarmEmail && { alarmEmail }),
+    });
 
     new CfnOutput(this, "ApiUrl", { description: "Base URL of the API (routes start with v1/)", value: this.api.url });
     new CfnOutput(this, "TableName", { value: this.data.table.tableName });

@@ -1,16 +1,19 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { BASE_ENV, ENV, FUNCTION_ENV, type EnvName } from "../../shared/kernel/config.js";
+import { LAMBDA_BUNDLING, localEngineAliases } from "../../infra/constructs/bundling.js";
 import { fmt, median, percentile, round } from "../lib/stats.js";
 import { progress, type Report } from "../lib/report.js";
 
 /**
- * Cold start: every Lambda entry bundled the way the stack bundles it (infra/constructs/node-function.ts:
- * esbuild, ESM, minified, platform node, target node24, the createRequire banner, module/main fields,
- * external source map), then imported in fresh Node processes with the environment it is deployed with.
+ * Cold start: every Lambda entry bundled with the stack's own options (LAMBDA_BUNDLING, which
+ * infra/constructs/node-function.ts gives NodejsFunction: ESM, minified, node24, the createRequire banner,
+ * the AWS SDK external, zod without locales), then imported in fresh Node processes with the environment
+ * it is deployed with. The bundles are written inside the repository, so the external AWS SDK resolves to
+ * node_modules, unbundled as the runtime's copy is.
  */
 export interface ColdStartOptions {
   root: string;
@@ -20,14 +23,6 @@ export interface ColdStartOptions {
 
 const SIZE_GOAL_BYTES = 300 * 1024;
 const LOAD_GOAL_MS = 100;
-
-/** The banner of the stack, read from its source so the two cannot drift. */
-function stackBanner(root: string): string {
-  const source = readFileSync(join(root, "infra/constructs/node-function.ts"), "utf8");
-  const match = /const ESM_REQUIRE_BANNER =\s*"([^"]+)"/.exec(source);
-  if (!match) throw new Error("ESM_REQUIRE_BANNER not found in infra/constructs/node-function.ts");
-  return match[1]!;
-}
 
 /** Dummy values of the right shape for the variables functions are deployed with (others get "bench"). */
 const DUMMY: Partial<Record<string, string>> = {
@@ -47,16 +42,27 @@ const DUMMY: Partial<Record<string, string>> = {
   schedulerRoleArn: "arn:aws:iam::000000000000:role/scheduler",
   schedulerTargetArn: "arn:aws:lambda:us-east-1:000000000000:function:scheduler-target",
   userFunctionExport: "onGatheringMemberReady",
+  profanityEngine: "comprehend",
+  sentimentEngine: "comprehend",
+  minutesEngine: "bedrock",
+  pluginRetryScale: "1",
 };
 
+/** The variables of `entry` by their ENV name, as the stack gives them (the default AWS engines). */
+function settingsOf(entry: string): Record<string, string> {
+  return Object.fromEntries(namesOf(entry).map((name) => [name, DUMMY[name] ?? "bench"]));
+}
+
+function namesOf(entry: string): readonly EnvName[] {
+  return entry in FUNCTION_ENV
+    ? [...BASE_ENV, ...FUNCTION_ENV[entry as keyof typeof FUNCTION_ENV]]
+    : // An entry FUNCTION_ENV does not declare: give it everything.
+      (Object.keys(ENV) as EnvName[]);
+}
+
 function functionEnv(entry: string): Record<string, string> {
-  const names: readonly EnvName[] =
-    entry in FUNCTION_ENV
-      ? [...BASE_ENV, ...FUNCTION_ENV[entry as keyof typeof FUNCTION_ENV]]
-      : // An entry FUNCTION_ENV does not declare: give it everything.
-        (Object.keys(ENV) as EnvName[]);
   return {
-    ...Object.fromEntries(names.map((name) => [ENV[name], DUMMY[name] ?? "bench"])),
+    ...Object.fromEntries(namesOf(entry).map((name) => [ENV[name], DUMMY[name] ?? "bench"])),
     // What the Lambda runtime and the stack set.
     AWS_REGION: "us-east-1",
     AWS_DEFAULT_REGION: "us-east-1",
@@ -121,7 +127,6 @@ function loadOnce(bundle: string, preload: string, env: Record<string, string>):
 }
 
 export async function coldStartSuite(report: Report, options: ColdStartOptions): Promise<void> {
-  const banner = stackBanner(options.root);
   const entries = readdirSync(join(options.root, "functions"))
     .filter((f) => f.endsWith(".ts"))
     .map((f) => f.replace(/\.ts$/, ""))
@@ -141,19 +146,17 @@ export async function coldStartSuite(report: Report, options: ColdStartOptions):
         entryPoints: [join(options.root, "functions", `${entry}.ts`)],
         outfile,
         bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node24",
-        mainFields: ["module", "main"],
-        banner: { js: banner },
-        minify: true,
-        sourcemap: true,
-        sourcesContent: false,
+        ...LAMBDA_BUNDLING,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        banner: { js: LAMBDA_BUNDLING.banner },
+        external: [...LAMBDA_BUNDLING.external],
+        alias: {
+          ...LAMBDA_BUNDLING.alias,
+          ...localEngineAliases(settingsOf(entry)),
+          ...(entry === "user-function" && { "cortex-user-functions": "./user-functions/index.ts" }),
+        },
         logLevel: "warning",
         metafile: true,
-        ...(entry === "user-function" && {
-          alias: { "cortex-user-functions": "./user-functions/index.ts" },
-        }),
       });
       const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint);
       composition = compositionOf(output?.inputs ?? {});
@@ -222,7 +225,7 @@ export async function coldStartSuite(report: Report, options: ColdStartOptions):
     ],
     rows,
     notes: [
-      "Bundled like infra/constructs/node-function.ts (esbuild ESM, minify, node24, same banner, AWS SDK bundled); " +
+      "Bundled with the stack's LAMBDA_BUNDLING (infra/constructs/bundling.ts: esbuild ESM, minify, node24, AWS SDK external, zod without locales); the external SDK loads from node_modules as from the runtime; " +
         "composition from esbuild's metafile (AWS SDK = @aws-sdk, @smithy, @aws-crypto and their helpers); " +
         "`import` timed inside the process with NODE_OPTIONS=--enable-source-maps as deployed; process = spawn to exit.",
     ],

@@ -15,6 +15,7 @@ import {
   type EnvName,
   type FunctionEntry,
 } from "../../shared/kernel/config.js";
+import { LAMBDA_BUNDLING, localEngineAliases } from "./bundling.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FUNCTIONS_DIR = fileURLToPath(new URL("../../functions/", import.meta.url));
@@ -52,20 +53,12 @@ export interface NodeFunctionProps<E extends FunctionEntry> {
 }
 
 /**
- * ESM output still meets CommonJS dependencies that call `require` for Node built-ins; esbuild's shim
- * needs a real `require` in scope. The alias keeps the banner's names clear of the bundle's.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __cortexCreateRequire } from 'node:module'; const require = __cortexCreateRequire(import.meta.url);";
-
-/**
  * Every Lambda of the stack, with one set of defaults: Node 24 on arm64, minified ESM with source maps,
  * active tracing, its own log group with retention, and a role that holds only what is granted to it
  * (no AWS managed policy: the log-writing permission is scoped to the function's own log group).
  *
- * The AWS SDK v3 is bundled rather than taken from the runtime: the bundle then runs the exact client
- * versions the tests ran against (the runtime's copy moves on its own schedule), and esbuild tree-shakes
- * the ESM clients, which keeps cold starts short.
+ * Bundled with LAMBDA_BUNDLING (./bundling.ts), which the cold-start bench shares: the AWS SDK v3 comes
+ * from the runtime, and zod without its locales.
  */
 export function createNodeFunction<E extends FunctionEntry>(
   scope: Construct,
@@ -105,18 +98,24 @@ export function createNodeFunction<E extends FunctionEntry>(
     },
     bundling: {
       format: OutputFormat.ESM,
-      target: "node24",
-      mainFields: ["module", "main"],
-      banner: ESM_REQUIRE_BANNER,
-      minify: true,
-      sourceMap: true,
+      target: LAMBDA_BUNDLING.target,
+      mainFields: [...LAMBDA_BUNDLING.mainFields],
+      banner: LAMBDA_BUNDLING.banner,
+      minify: LAMBDA_BUNDLING.minify,
+      sourceMap: LAMBDA_BUNDLING.sourcemap,
       sourceMapMode: SourceMapMode.DEFAULT,
-      sourcesContent: false,
-      bundleAwsSDK: true,
+      sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+      // The runtime's SDK: CDK marks @aws-sdk/* external (LAMBDA_BUNDLING.external).
+      bundleAwsSDK: false,
+      externalModules: [...LAMBDA_BUNDLING.external],
       logLevel: LogLevel.WARNING,
-      ...(props.aliases && {
-        esbuildArgs: Object.fromEntries(Object.entries(props.aliases).map(([from, to]) => [`--alias:${from}`, to])),
-      }),
+      esbuildArgs: Object.fromEntries(
+        Object.entries({
+          ...LAMBDA_BUNDLING.alias,
+          ...localEngineAliases(ownSettings(props.entry, props.environment)),
+          ...props.aliases,
+        }).map(([from, to]) => [`--alias:${from}`, to]),
+      ),
     },
   });
 
@@ -162,5 +161,13 @@ function environmentVariables<E extends FunctionEntry>(
       if (value === undefined) throw new Error(`${entry}: no value for ${name} (${ENV[name]})`);
       return [ENV[name], value] as const;
     }),
+  );
+}
+
+/** The settings of `entry` only (BASE_ENV and its FUNCTION_ENV entry), by name, from what it was given. */
+function ownSettings<E extends FunctionEntry>(entry: E, environment: FunctionEnvironment<E>): Record<string, string> {
+  const values: Partial<Record<EnvName, string>> = environment;
+  return Object.fromEntries(
+    [...BASE_ENV, ...FUNCTION_ENV[entry]].flatMap((name) => (values[name] === undefined ? [] : [[name, values[name]]])),
   );
 }
