@@ -1,3 +1,4 @@
+import { onEventStreamBlocks, parseEventStreamBlock } from "../../test/support/sse-blocks.js";
 import { request } from "node:http";
 
 /**
@@ -30,29 +31,22 @@ export function watchSse(url: string, apiKey: string, onEvent: (event: SseEvent)
         headers: { Accept: "text/event-stream", Authorization: `Bearer ${apiKey}` },
       },
       (res) => {
-        let buffer = "";
         let endResolve!: () => void;
         const ended = new Promise<void>((r) => (endResolve = r));
         res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          buffer += chunk;
-          let boundary: number;
-          while ((boundary = buffer.indexOf("\n\n")) >= 0) {
-            const block = buffer.slice(0, boundary);
-            buffer = buffer.slice(boundary + 2);
-            const message: SseEvent = { event: "message", data: "", at: Date.now() };
-            let hasData = false;
-            for (const line of block.split("\n")) {
-              if (line.startsWith("id: ")) message.id = line.slice(4);
-              else if (line.startsWith("event: ")) message.event = line.slice(7);
-              else if (line.startsWith("data: ")) {
-                message.data += (hasData ? "\n" : "") + line.slice(6);
-                hasData = true;
-              }
-            }
-            if (hasData) onEvent(message);
-          }
-        });
+        res.on(
+          "data",
+          onEventStreamBlocks((block) => {
+            const parsed = parseEventStreamBlock(block);
+            if (parsed.data === undefined) return;
+            onEvent({
+              event: parsed.event,
+              data: parsed.data,
+              at: Date.now(),
+              ...(parsed.id !== undefined && { id: parsed.id }),
+            });
+          }),
+        );
         res.on("end", endResolve);
         res.on("error", endResolve);
         res.on("close", endResolve);

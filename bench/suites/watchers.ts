@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { request, type ClientRequest } from "node:http";
+import { onEventStreamBlocks, parseEventStreamBlock } from "../../test/support/sse-blocks.js";
 import { startRuntime, type RunningRuntime } from "../../test/support/runtime.js";
 import { runWorkers, sleep } from "../lib/pool.js";
 import { progress, type Report } from "../lib/report.js";
@@ -121,22 +122,18 @@ export async function watchersSuite(report: Report, options: WatchersOptions): P
           (res) => {
             if (res.statusCode !== 200) return reject(new Error(`watch answered ${res.statusCode}`));
             w.opened = true;
-            let buffer = "";
             res.setEncoding("utf8");
-            res.on("data", (chunk: string) => {
-              buffer += chunk;
-              let boundary: number;
-              while ((boundary = buffer.indexOf("\n\n")) >= 0) {
-                const block = buffer.slice(0, boundary);
-                buffer = buffer.slice(boundary + 2);
+            res.on(
+              "data",
+              onEventStreamBlocks((block) => {
                 const at = Date.now();
-                const id = /^id: (\d+)$/m.exec(block)?.[1];
-                if (!id) continue;
-                const occurredAt = /"occurredAt":"([^"]+)"/.exec(block)?.[1];
+                const { id, data } = parseEventStreamBlock(block);
+                if (!id) return;
+                const occurredAt = data && /"occurredAt":"([^"]+)"/.exec(data)?.[1];
                 w.versions.push(Number(id));
                 if (occurredAt) w.latencies.push(at - Date.parse(occurredAt));
-              }
-            });
+              }),
+            );
             resolve();
           },
         );

@@ -1,3 +1,4 @@
+import { onEventStreamBlocks, parseEventStreamBlock } from "./sse-blocks.js";
 import { request, type ClientRequest } from "node:http";
 
 /**
@@ -87,29 +88,18 @@ export function liveWatcher(options: {
       },
       (res) => {
         if (res.statusCode === 200) watcher.opened++;
-        let buffer = "";
         res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          buffer += chunk;
-          let boundary: number;
-          while ((boundary = buffer.indexOf("\n\n")) >= 0) {
-            const block = buffer.slice(0, boundary);
-            buffer = buffer.slice(boundary + 2);
-            let id: string | undefined;
-            let event = "message";
-            let data: string | undefined;
-            for (const line of block.split("\n")) {
-              if (line.startsWith(": heartbeat")) watcher.heartbeats++;
-              else if (line.startsWith("id: ")) id = line.slice(4);
-              else if (line.startsWith("event: ")) event = line.slice(7);
-              else if (line.startsWith("data: ")) data = line.slice(6);
-            }
-            if (data === undefined) continue;
+        res.on(
+          "data",
+          onEventStreamBlocks((block) => {
+            const { id, event, data, comments } = parseEventStreamBlock(block);
+            watcher.heartbeats += comments.filter((c) => c.startsWith("heartbeat")).length;
+            if (data === undefined) return;
             if (id !== undefined) received(Number(id));
             else watcher.controls.push({ event, data: JSON.parse(data) });
             if (event === "reset") closed = true;
-          }
-        });
+          }),
+        );
         res.on("close", reconnect);
         res.on("error", reconnect);
       },
