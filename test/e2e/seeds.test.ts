@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { describeSeedSamples } from "../support/seeds/sample-tests.js";
+import { describeSeedSamples } from "../support/seed-sample-tests.js";
 
 /**
  * The seeds' SDK samples, run unchanged but for their import line (test/support/seeds/), against the
  * local runtime: each runs in its own `node` with CORTEX_API_KEY set, its hosted origin redirected to
- * the runtime by a preload, and what it prints is asserted (test/support/seeds/sample-tests.ts; the packed
+ * the runtime by a preload, and what it prints is asserted (test/support/seed-sample-tests.ts; the packed
  * SDK runs the same tests in sdk-package.test.ts).
  */
 describeSeedSamples();

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiClient } from "../http.js";
-import { eventually, startRuntime, type RunningRuntime } from "../runtime.js";
-import { runSample as runSampleIn } from "./run-sample.js";
+import { ApiClient } from "./http.js";
+import { eventually, startRuntime, type RunningRuntime } from "./runtime.js";
+import { runSample as runSampleIn } from "./seeds/run-sample.js";
 
 /**
  * The seeds' SDK samples run against the local runtime, with what each prints asserted. `samplesDir()` says
