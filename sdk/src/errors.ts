@@ -115,6 +115,7 @@ export const ERROR_CLASSES_BY_CODE: Readonly<Record<string, ErrorClass>> = {
   not_present: ConflictError,
   owner_exists: ConflictError,
   stale_command: ConflictError,
+  key_revoked: ConflictError,
   gathering_full: GatheringFullError,
   gathering_closed: GatheringClosedError,
   invalid_transition: InvalidTransitionError,
@@ -134,6 +135,7 @@ export const ERROR_CLASSES_BY_CODE: Readonly<Record<string, ErrorClass>> = {
   unsupported_media_type: UnsupportedMediaTypeError,
   throttled: RateLimitedError,
   rate_limited: RateLimitedError,
+  too_many_streams: RateLimitedError,
   service_unavailable: ServiceUnavailableError,
 };
 
