@@ -628,6 +628,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         await liveFunction<LambdaHandler<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>>("authorizer"),
       sseHandler: await liveFunction<LocalApiOptions["sseHandler"]>("sse"),
       liveHandler: live.serve,
+      // API Gateway's authorizer cache TTL (the stack's `authorizerCacheTtl`); shorter here to see a revocation sooner.
+      ...(process.env.CORTEX_AUTHORIZER_CACHE_SECONDS && {
+        authorizerCacheSeconds: Number(process.env.CORTEX_AUTHORIZER_CACHE_SECONDS),
+      }),
       extra: async (req, res) =>
         !!counter?.route(req, res, apiKey) || (await admin(req, res)) || (await demo(req, res)) || site(req, res),
       log: options.log,

@@ -43,6 +43,8 @@ export interface LocalApiOptions {
   /** Extra non-API routes (e.g. the demo page); return true when handled. */
   extra?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   stage?: string;
+  /** How long an authorizer answer is reused per credential, as API Gateway does. @default AUTHORIZER_CACHE_SECONDS */
+  authorizerCacheSeconds?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
   /** One log line per request when it ends: method, path, status, milliseconds, request id. */
   logRequests?: boolean;
@@ -50,7 +52,6 @@ export interface LocalApiOptions {
 
 /** API Gateway's hard limit on a request payload. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-const AUTHORIZER_TTL_MS = AUTHORIZER_CACHE_SECONDS * 1000;
 const API_ID = "local";
 
 function sendGatewayResponse(
@@ -92,6 +93,7 @@ export async function startLocalApi(
 ): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
   const stage = options.stage ?? API_STAGE_NAME;
   const log = options.log ?? (() => undefined);
+  const authorizerTtlMs = (options.authorizerCacheSeconds ?? AUTHORIZER_CACHE_SECONDS) * 1000;
   const authorizerCache = new Map<string, { result: APIGatewayAuthorizerResult; expires: number }>();
 
   async function authorize(
@@ -106,7 +108,7 @@ export async function startLocalApi(
         { type: "TOKEN", authorizationToken: token, methodArn },
         functionConfig("authorizer"),
       );
-      authorizerCache.set(token, { result, expires: Date.now() + AUTHORIZER_TTL_MS });
+      authorizerCache.set(token, { result, expires: Date.now() + authorizerTtlMs });
       return result;
     } catch (error) {
       if ((error as Error).message === "Unauthorized") return "unauthorized";

@@ -62,6 +62,7 @@ import {
   type WebhookConfig,
 } from "../../consumers/webhooks/service.js";
 import { createKey, listKeys, revokeKey, rotateKey } from "../../domain/auth/key-management.js";
+import { requireScopesHeld } from "../../domain/auth/scopes.js";
 import { dispatch, type Commit, type Operations } from "./dispatch.js";
 import type { ApiRequest, ApiResponse } from "./request.js";
 
@@ -226,6 +227,7 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
     list: ({ scope }, deps, page) => listKeys(deps.store, scope.tenantId, { ...page, projectScope: scope.projectId }),
   },
   createProjectKey: async ({ scope, body }, deps) => {
+    requireScopesHeld(scope.scopes, body.scopes);
     const created = await createKey(
       deps.store,
       {
@@ -249,7 +251,9 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
     ),
   rotateProjectKey: async ({ scope, params }, deps) => {
     const target = { tenantId: scope.tenantId, keyId: params.keyId, projectScope: scope.projectId };
-    const { secret, key } = await rotateKey(deps.store, target, deps.clock.now());
+    const { secret, key } = await rotateKey(deps.store, target, deps.clock.now(), undefined, (rotated) =>
+      requireScopesHeld(scope.scopes, rotated.scopes === "all" ? undefined : rotated.scopes),
+    );
     return ok({ secret, key });
   },
   getWebhook: async ({ scope, params }, deps) => ok(await getWebhook(deps.store, scope, params.webhookId)),

@@ -1,6 +1,6 @@
 import type { Actor } from "../../kernel/envelope.js";
 import { NotFoundError } from "../../kernel/errors.js";
-import type { Principal, Scope } from "../../kernel/tenancy.js";
+import type { KeyScope, Principal, Scope } from "../../kernel/tenancy.js";
 import type { OperationId } from "./routes.js";
 
 /**
@@ -31,6 +31,8 @@ export interface RequestScope extends Scope {
   actor: Actor;
   /** Set for a participant token: the handler checks membership (it reads the gathering anyway). */
   participant?: { participantId: string; gatherings?: string[] };
+  /** The caller's key scopes (absent: a key that predates scopes, holding every one). */
+  scopes?: readonly KeyScope[];
 }
 
 /** The tenant/project scope of a request. A key for another project sees nothing: 404, not 403. */
@@ -54,5 +56,6 @@ export function scopeOf(request: ApiRequest): RequestScope {
     tenantId: principal.tenantId,
     projectId,
     actor: { type: principal.actorType ?? "apiKey", id: principal.keyId },
+    ...(principal.scopes && { scopes: principal.scopes }),
   };
 }

@@ -129,9 +129,12 @@ export async function rotateKey(
   target: { tenantId: string; keyId: string; projectScope?: string },
   now: Date,
   graceSeconds = ROTATION_GRACE_SECONDS,
+  /** Checks the key before anything changes (e.g. that the caller holds its scopes); throws to refuse. */
+  check?: (key: KeyView) => void,
 ): Promise<{ secret: string; key: KeyView; previous: KeyView }> {
   const entry = await entryOf(store, target.tenantId, target.keyId, target.projectScope);
   if (typeof entry.revokedAt === "string") throw new ConflictError(`Key ${target.keyId} is revoked`, "key_revoked");
+  check?.(viewOf(entry));
   const graceEnd = new Date(now.getTime() + graceSeconds * 1000).toISOString();
   const expiresAt = typeof entry.expiresAt === "string" && entry.expiresAt < graceEnd ? entry.expiresAt : graceEnd;
   const created = await createKey(

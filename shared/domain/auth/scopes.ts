@@ -1,4 +1,4 @@
-import { ValidationError } from "../../kernel/errors.js";
+import { ForbiddenError, ValidationError } from "../../kernel/errors.js";
 import { KEY_SCOPES, type KeyScope } from "../../kernel/tenancy.js";
 
 /** `"read,write"` → `["read", "write"]`; an unknown or empty list is a 400 naming the scopes there are. */
@@ -24,4 +24,17 @@ export function formatScopes(scopes: readonly KeyScope[] | undefined): string {
 /** A key without a `scopes` field predates scopes and holds all of them. */
 export function hasScope(scopes: readonly KeyScope[] | undefined, wanted: KeyScope): boolean {
   return scopes === undefined || scopes.includes(wanted);
+}
+
+/** A key hands out only what it holds: creating or rotating a key with a scope the caller lacks is a 403. */
+export function requireScopesHeld(
+  held: readonly KeyScope[] | undefined,
+  wanted: readonly KeyScope[] | undefined,
+): void {
+  const missing = (wanted ?? KEY_SCOPES).filter((scope) => !hasScope(held, scope));
+  if (missing.length > 0) {
+    throw new ForbiddenError(`This key cannot hand out scopes it does not hold: ${missing.join(", ")}`, {
+      missingScope: missing[0],
+    });
+  }
 }
