@@ -1,11 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { apiKeyKey } from "../../store/keys.js";
-import type { Store } from "../../store/store.js";
+import type { Item, Store } from "../../store/store.js";
 import type { Principal } from "../../kernel/tenancy.js";
 import { TENANT_ID_PATTERN, type Credential } from "../../kernel/tenancy.js";
 import { participantContext } from "./participant-tokens.js";
 import { formatScopes, parseScopes } from "./scopes.js";
-import { keyListEntry } from "./key-management.js";
 import type { KeyScope } from "../../kernel/tenancy.js";
 
 /**
@@ -106,5 +105,20 @@ export function keyPolicy(principal: Principal, methodArn: string) {
       ...(principal.credential === "participant" && participantContext(principal)),
       scopes: formatScopes(principal.scopes),
     },
+  };
+}
+
+export const keyListKey = (tenantId: string, keyId: string) => ({ PK: `KEYS#${tenantId}`, SK: keyId });
+
+/** The list entry written beside a key record (storeApiKey writes both in one transaction). */
+export function keyListEntry(secret: string, record: ApiKeyRecord & { expiresAt?: string }): Item {
+  const hash = hashApiKey(secret);
+  return {
+    ...keyListKey(record.tenantId, keyIdOf(hash)),
+    kind: "apiKeyEntry",
+    hash,
+    // Only generated keys show a prefix: an operator-chosen key (CORTEX_API_KEY) may be short.
+    prefix: secret.startsWith("ck_") ? secret.slice(0, 7) : "",
+    ...record,
   };
 }

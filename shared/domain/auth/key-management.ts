@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError } from "../../kernel/errors.js";
 import type { Credential, KeyScope } from "../../kernel/tenancy.js";
 import { apiKeyKey } from "../../store/keys.js";
 import type { Item, Store } from "../../store/store.js";
-import { generateApiKey, hashApiKey, keyIdOf, type ApiKeyRecord } from "./api-keys.js";
+import { generateApiKey, keyListEntry, keyListKey } from "./api-keys.js";
 
 /**
  * Managing keys: every key has, beside its record under its secret's hash (what the authorizer reads), an
@@ -23,21 +23,6 @@ export interface KeyView {
   expiresAt?: string;
   revokedAt?: string;
   lastUsedAt?: string;
-}
-
-export const keyListKey = (tenantId: string, keyId: string) => ({ PK: `KEYS#${tenantId}`, SK: keyId });
-
-/** The list entry written beside a key record (storeApiKey writes both in one transaction). */
-export function keyListEntry(secret: string, record: ApiKeyRecord & { expiresAt?: string }): Item {
-  const hash = hashApiKey(secret);
-  return {
-    ...keyListKey(record.tenantId, keyIdOf(hash)),
-    kind: "apiKeyEntry",
-    hash,
-    // Only generated keys show a prefix: an operator-chosen key (CORTEX_API_KEY) may be short.
-    prefix: secret.startsWith("ck_") ? secret.slice(0, 7) : "",
-    ...record,
-  };
 }
 
 export function viewOf(entry: Item): KeyView {
