@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import { startDynamoDbLocal } from "../../local/dynamodb/server.js";
 import { startRuntime, type RuntimeEndpoints } from "./runtime.js";
@@ -27,5 +28,9 @@ export default async function setup(project: TestProject) {
   return async () => {
     runtime.process.kill("SIGINT");
     await Promise.all([runtime.exited, dynamodb.stop()]);
+    // What the shared runtime printed (warnings and errors, with their stacks and request ids): where a 500
+    // a test saw is explained. test-results/ is ignored by git.
+    mkdirSync("test-results", { recursive: true });
+    writeFileSync("test-results/shared-runtime.log", runtime.output());
   };
 }
