@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allOpened, liveWatcher, type LiveWatcher } from "../support/live-watchers.js";
+import { ApiClient } from "../support/http.js";
 import { startRuntime, type RunningRuntime } from "../support/runtime.js";
 
 /**
@@ -29,21 +30,13 @@ async function tableReads(): Promise<number> {
   return READS.reduce((sum, op) => sum + (counts[op] ?? 0), 0);
 }
 
-async function call(method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${rt.apiUrl}/v1/projects/${projectId}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${rt.apiKey}`, "Content-Type": "application/json" },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 describe("500 idle SSE watchers", () => {
   it("cause no per-watcher reads of DynamoDB Local over 10 s (at most one safety read per watched gathering), and all still get the next event", async () => {
     const gatherings: Array<{ id: string; version: number }> = [];
-    for (let g = 0; g < 5; g++) gatherings.push(await call("POST", "/gatherings", { name: `idle ${g}`, type: "open" }));
+    for (let g = 0; g < 5; g++)
+      gatherings.push(
+        await new ApiClient(rt, projectId).ok("POST", "/gatherings", { name: `idle ${g}`, type: "open" }),
+      );
     for (let i = 0; i < 500; i++) {
       const g = gatherings[i % 5]!;
       watchers.push(
@@ -69,7 +62,8 @@ describe("500 idle SSE watchers", () => {
     expect(idleReads).toBeLessThanOrEqual(gatherings.length);
 
     // Still live: one change per gathering reaches every watcher.
-    for (const g of gatherings) await call("POST", `/gatherings/${g.id}/members`, { participantId: "late" });
+    for (const g of gatherings)
+      await new ApiClient(rt, projectId).ok("POST", `/gatherings/${g.id}/members`, { participantId: "late" });
     await Promise.all(watchers.map((w, i) => w.reached(gatherings[i % 5]!.version + 1)));
     expect(watchers.every((w) => w.controls.length === 0)).toBe(true);
   });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { liveWatcher, type LiveWatcher } from "../support/live-watchers.js";
+import { ApiClient } from "../support/http.js";
 import { startRuntime, type RunningRuntime } from "../support/runtime.js";
 
 /** Live delivery across a crash of the serving process: every watcher resumes from the log, no gap. */
@@ -21,17 +22,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function call(rt: RunningRuntime, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${rt.apiUrl}/v1/projects/${projectId}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${rt.apiKey}`, "Content-Type": "application/json" },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 describe("live delivery when the serving process is killed mid-stream", () => {
   it("every watcher of two gatherings resumes on the restarted process and receives every version exactly once", async () => {
     const first = await startRuntime(["--data-dir", dataDir]);
@@ -41,7 +31,7 @@ describe("live delivery when the serving process is killed mid-stream", () => {
 
     const gatherings: Array<{ id: string; from: number }> = [];
     for (const name of ["one", "two"]) {
-      const g = await call(first, "POST", "/gatherings", { name, type: "open" });
+      const g = await new ApiClient(first, projectId).ok("POST", "/gatherings", { name, type: "open" });
       gatherings.push({ id: g.id, from: g.version });
     }
     for (const g of gatherings) {
@@ -59,7 +49,7 @@ describe("live delivery when the serving process is killed mid-stream", () => {
       Promise.all(
         gatherings.flatMap((g) =>
           Array.from({ length: n }, (_, i) =>
-            call(rt, "POST", `/gatherings/${g.id}/members`, { participantId: `${prefix}${i}` }),
+            new ApiClient(rt, projectId).ok("POST", `/gatherings/${g.id}/members`, { participantId: `${prefix}${i}` }),
           ),
         ),
       );
@@ -78,7 +68,7 @@ describe("live delivery when the serving process is killed mid-stream", () => {
     await join(second, "c", 5);
 
     for (const [g, gathering] of gatherings.entries()) {
-      const final = (await call(second, "GET", `/gatherings/${gathering.id}`)).version as number;
+      const final = (await new ApiClient(second, projectId).ok("GET", `/gatherings/${gathering.id}`)).version as number;
       expect(final).toBeGreaterThanOrEqual(gathering.from + 15);
       for (const w of watchers.slice(g * 3, g * 3 + 3)) {
         await w.reached(final);

@@ -53,6 +53,13 @@ export class ApiClient {
   delete = <T = any>(path: string, headers?: Record<string, string>) =>
     this.request<T>("DELETE", path, undefined, headers);
 
+  /** A request that must succeed: its body, or an error naming the method, path, status and body. */
+  async ok<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const result = await this.request<T>(method, path, body);
+    if (result.status >= 300) throw new Error(`${method} ${path}: ${result.status} ${JSON.stringify(result.body)}`);
+    return result.body;
+  }
+
   /** Creates a gathering and returns its body (throws unless 201). */
   async create(body: Record<string, unknown>) {
     const result = await this.post("/gatherings", body);
