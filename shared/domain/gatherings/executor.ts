@@ -259,14 +259,16 @@ export async function execute(
   options: CommandOptions = {},
 ): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
-    // The root and the member are read together (one round trip); a read straddling another commit is
-    // caught below (item newer than root) or by the commit's conditions (root newer than item).
-    const [gathering, member] = await Promise.all([
-      loadGathering(deps.store, ctx, target.gatheringId),
+    // The root first, then every other item: an item read after the root is at least as new as it, so a
+    // read straddling another commit shows up as an item newer than the root (caught below). Read in
+    // parallel, a root newer than its member (a stale "ready" beside a root whose readyCount already
+    // dropped) could be decided into an impossible state before the commit's conditions get to refuse it.
+    // The price is one more round trip (a few ms); a TransactGetItems would cost none but twice the reads.
+    const gathering = await loadGathering(deps.store, ctx, target.gatheringId);
+    const member =
       target.participantId !== undefined
-        ? loadMember(deps.store, ctx, target.gatheringId, target.participantId)
-        : Promise.resolve(undefined),
-    ]);
+        ? await loadMember(deps.store, ctx, target.gatheringId, target.participantId)
+        : undefined;
     if (options.ifMatch !== undefined && gathering.version !== options.ifMatch) {
       throw new PreconditionFailedError(
         `The gathering is at version ${gathering.version}, not ${options.ifMatch}; reload and retry`,
