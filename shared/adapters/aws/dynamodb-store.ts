@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   QueryCommand,
   TransactionCanceledException,
+  TransactionConflictException,
   TransactWriteItemsCommand,
   type TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
@@ -24,6 +25,8 @@ import {
 import { TABLE } from "../../store/table.js";
 
 const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
+/** Attempts of a single put that meets a transaction in flight on its item (see putRetryingConflicts). */
+const PUT_CONFLICT_ATTEMPTS = 4;
 const CONTENTION_CODES = new Set(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"]);
 
 /** Socket-level failures: nothing answered (refused, reset, unreachable, timed out). */
@@ -172,7 +175,7 @@ export class DynamoDbStore implements Store {
     try {
       if (items.length === 1 && items[0]!.Put) {
         // A single put needs no transaction; the condition semantics are the same.
-        await this.client.send(new PutItemCommand(items[0]!.Put));
+        await this.putRetryingConflicts(new PutItemCommand(items[0]!.Put));
         return;
       }
       await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
@@ -185,6 +188,25 @@ export class DynamoDbStore implements Store {
         throw new TransactionCancelledError(failed, contention);
       }
       throw isStoreUnavailable(error) ? unavailable(error) : error;
+    }
+  }
+
+  /**
+   * DynamoDB refuses a plain write to an item that a transaction in flight is writing
+   * (TransactionConflictException) — e.g. an idempotency record being committed with its effect. The
+   * transaction finishes within milliseconds, so the put is retried briefly; if it still conflicts it is
+   * reported as contention, as a cancelled transaction's would be. (DynamoDB Local serializes instead.)
+   */
+  private async putRetryingConflicts(command: PutItemCommand): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(command);
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionConflictException)) throw error;
+        if (attempt >= PUT_CONFLICT_ATTEMPTS) throw new TransactionCancelledError([], true);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+      }
     }
   }
 

@@ -89,18 +89,37 @@ export async function idempotently(
   ];
   try {
     const { response, committed } = await operation(record);
-    if (!committed && response.status < 300) {
-      try {
-        await scope.store.transact(record(response));
-      } catch (error) {
-        if (!(error instanceof TransactionCancelledError)) throw error;
-        return replay((await existing(scope))!, scope);
-      }
-    }
+    if (!committed && response.status < 300) return await recordAlone(scope, record(response), response);
     return response;
   } catch (error) {
     // Another request with this key committed first: answer as it did.
-    if (error instanceof ExtraOpFailedError) return replay((await existing(scope))!, scope);
+    if (error instanceof ExtraOpFailedError) return replay(await committedRecord(scope), scope);
     throw error;
+  }
+}
+
+/** The record whose "must not exist" just failed: it is there (a consistent read sees it). */
+async function committedRecord(scope: IdempotencyScope): Promise<Record<string, unknown>> {
+  const found = await existing(scope);
+  if (!found) throw new Error("the Idempotency-Key record failed its condition yet cannot be read");
+  return found;
+}
+
+/**
+ * A no-op's record, written on its own. If another request with the key got in first, answer as it did;
+ * if that request's transaction is still in flight (contention, and nothing to read yet), try again.
+ */
+async function recordAlone(scope: IdempotencyScope, ops: WriteOp[], response: ApiResponse): Promise<ApiResponse> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await scope.store.transact(ops);
+      return response;
+    } catch (error) {
+      if (!(error instanceof TransactionCancelledError)) throw error;
+      const found = await existing(scope);
+      if (found) return replay(found, scope);
+      if (!error.contention || attempt >= 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+    }
   }
 }
