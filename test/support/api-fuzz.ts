@@ -242,8 +242,9 @@ async function snapshot(client: DynamoDBClient): Promise<Map<string, Json>> {
   return items;
 }
 
-// Plugins annotate messages and sessions on their own queues, after the request that made them.
-const ASYNC_KINDS = new Set(["activity", "fanout", "webhookAttempt", "signingKey", "annotation"]);
+// Plugins annotate messages and sessions on their own queues, after the request that made them; the summary
+// mailer claims and records each recipient's delivery (summaryDelivery) whenever a session's summary lands.
+const ASYNC_KINDS = new Set(["activity", "fanout", "webhookAttempt", "signingKey", "annotation", "summaryDelivery"]);
 const ASYNC_ACTORS = new Set(["system", "schedule"]);
 
 /**
