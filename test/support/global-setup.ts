@@ -32,5 +32,16 @@ export default async function setup(project: TestProject) {
     // a test saw is explained. test-results/ is ignored by git.
     mkdirSync("test-results", { recursive: true });
     writeFileSync("test-results/shared-runtime.log", runtime.output());
+    // A 5xx is never expected of the API: print each one's log line (with its stack) where CI shows it, so
+    // a red run on a clean machine carries its own cause.
+    const serverErrors = runtime
+      .output()
+      .split("\n")
+      .filter((line) => /"status":5\d\d/.test(line) && !/"code":"service_unavailable"/.test(line));
+    if (serverErrors.length > 0) {
+      console.error(
+        `\nThe shared runtime answered ${serverErrors.length} server error(s):\n${serverErrors.map((l) => l.slice(0, 4000)).join("\n")}`,
+      );
+    }
   };
 }
