@@ -142,11 +142,13 @@ export class Api extends Construct {
       }),
     });
 
+    // One invoke permission per function for this API (its execute-api ARN), not one per method: per-method
+    // permissions were 2 resources per route (~105 with CORS) and pushed the stack past CloudFormation's 500.
     const integrations = {
-      api: new apigw.LambdaIntegration(this.handler, { proxy: true, allowTestInvoke: false }),
+      api: new apigw.LambdaIntegration(this.handler, { proxy: true, scopePermissionToMethod: false }),
       sse: new apigw.LambdaIntegration(this.streamHandler, {
         proxy: true,
-        allowTestInvoke: false,
+        scopePermissionToMethod: false,
         responseTransferMode: apigw.ResponseTransferMode.STREAM,
         timeout: Duration.minutes(15),
       }),

@@ -69,3 +69,24 @@ describe("CORS on API Gateway", () => {
     expect(unacknowledgedFindings(cors.stack)).toEqual([]);
   });
 });
+
+describe("the root stack's size", () => {
+  it("stays well under CloudFormation's 500 resources with CORS on (each new route adds 2–3)", () => {
+    const count = Object.keys((cors.template.toJSON() as { Resources: Resources }).Resources).length;
+    expect(count).toBeLessThanOrEqual(450);
+  });
+
+  it("API Gateway may invoke each API function through one permission scoped to this API, not one per method", () => {
+    const permissions = Object.values((cors.template.toJSON() as { Resources: Resources }).Resources).filter(
+      (r) => r.Type === "AWS::Lambda::Permission" && r.Properties.Principal === "apigateway.amazonaws.com",
+    );
+    // The API function, the stream function, the authorizer.
+    expect(permissions).toHaveLength(3);
+    for (const permission of permissions) {
+      // arn:…:execute-api:<region>:<account>:<this API>/*/*/* (the authorizer's: <this API>/authorizers/<id>)
+      expect(JSON.stringify(permission.Properties.SourceArn)).toMatch(
+        /"Ref":"ApiRestApi\w+"\},"\/(\*\/\*\/\*|authorizers\/)/,
+      );
+    }
+  });
+});
