@@ -12,7 +12,9 @@ const unauthorized = (error: unknown) => !(error instanceof Error && error.messa
 export const handler = onTrigger<APIGatewayTokenAuthorizerEvent, APIGatewayAuthorizerResult>(
   "authorizer",
   async (event, { logger }) => {
-    const resolved = await resolveCredential(store, event.authorizationToken, systemClock.now());
+    const resolved = await resolveCredential(store, event.authorizationToken, systemClock.now(), (error) =>
+      logger.warn("last use of a key not recorded", { error }),
+    );
     if ("rejected" in resolved) {
       logger.info("key rejected", { reason: resolved.rejected });
       throw new Error("Unauthorized");

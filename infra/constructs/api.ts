@@ -1,6 +1,7 @@
 import { API_STAGE_NAME, AUTHORIZER_CACHE_SECONDS } from "../../shared/kernel/config.js";
 import { Duration, Validations } from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigateway";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -103,6 +104,15 @@ export class Api extends Construct {
       environment: props.environment,
     });
     props.data.grantRead(this.authorizerFunction);
+    // A key's "last used" (one conditional put per key every few minutes, api-keys.ts touchLastUsed): only
+    // on the keys' lookup items, whose partition keys all start APIKEY#.
+    this.authorizerFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["dynamodb:PutItem"],
+        resources: [props.data.table.tableArn],
+        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["APIKEY#*"] } },
+      }),
+    );
 
     this.authorizer = new apigw.TokenAuthorizer(this, "Authorizer", {
       handler: this.authorizerFunction,

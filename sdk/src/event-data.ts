@@ -174,6 +174,52 @@ export interface EventDataMap {
       requestId: string;
     };
   };
+  /** `onKeyCreated` */
+  "key.created": {
+    key: {
+      keyId: string;
+      prefix: string;
+      projectScope: string;
+      scopes: Array<"read" | "write" | "admin" | "bot"> | "all";
+      credential: "api" | "bot";
+      description: string;
+      createdAt: string;
+      expiresAt?: string | undefined;
+      revokedAt?: string | undefined;
+      lastUsedAt?: string | undefined;
+    };
+  };
+  /** `onKeyRevoked` */
+  "key.revoked": {
+    key: {
+      keyId: string;
+      prefix: string;
+      projectScope: string;
+      scopes: Array<"read" | "write" | "admin" | "bot"> | "all";
+      credential: "api" | "bot";
+      description: string;
+      createdAt: string;
+      expiresAt?: string | undefined;
+      revokedAt?: string | undefined;
+      lastUsedAt?: string | undefined;
+    };
+  };
+  /** `onKeyRotated` */
+  "key.rotated": {
+    key: {
+      keyId: string;
+      prefix: string;
+      projectScope: string;
+      scopes: Array<"read" | "write" | "admin" | "bot"> | "all";
+      credential: "api" | "bot";
+      description: string;
+      createdAt: string;
+      expiresAt?: string | undefined;
+      revokedAt?: string | undefined;
+      lastUsedAt?: string | undefined;
+    };
+    replacedBy: string;
+  };
 }
 
 /** Every event name of the catalog. */

@@ -2,13 +2,14 @@ import type { z } from "zod";
 import { GATHERING_EVENTS } from "../domain/gatherings/events.js";
 import { SESSION_EVENTS } from "../domain/sessions/events.js";
 import { PLUGIN_EVENTS } from "../domain/plugins/events.js";
+import { KEY_EVENTS } from "../domain/auth/events.js";
 
 /**
  * The event catalog: every event name, which aggregate emits it and the schema of its `data`, assembled
  * from the events each domain module declares beside its model. Commits validate against their module's
  * events; subscribers (rules, webhooks, SSE filters, user functions) are derived from this catalog.
  */
-export const EVENT_CATALOG = { ...GATHERING_EVENTS, ...SESSION_EVENTS, ...PLUGIN_EVENTS } as const;
+export const EVENT_CATALOG = { ...GATHERING_EVENTS, ...SESSION_EVENTS, ...PLUGIN_EVENTS, ...KEY_EVENTS } as const;
 
 export type EventType = keyof typeof EVENT_CATALOG;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_CATALOG)[T]["data"]>;

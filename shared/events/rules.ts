@@ -202,10 +202,10 @@ export const RULES: readonly RuleDefinition[] = [
   {
     id: "activity",
     consumer: "activityRecorder",
-    description: "Every gathering, session and message event, into the project activity log.",
+    description: "Every gathering, session, message and key event, into the project activity log.",
     pattern: {
       source: [EVENT_SOURCE],
-      "detail-type": [{ prefix: "gathering." }, { prefix: "session." }, { prefix: "message." }],
+      "detail-type": [{ prefix: "gathering." }, { prefix: "session." }, { prefix: "message." }, { prefix: "key." }],
     },
   },
   {
@@ -266,10 +266,10 @@ export const RULES: readonly RuleDefinition[] = [
   {
     id: "webhooks",
     consumer: "webhookFanout",
-    description: "Every gathering, session and message event, to the project's webhook endpoints.",
+    description: "Every gathering, session, message and key event, to the project's webhook endpoints.",
     pattern: {
       source: [EVENT_SOURCE],
-      "detail-type": [{ prefix: "gathering." }, { prefix: "session." }, { prefix: "message." }],
+      "detail-type": [{ prefix: "gathering." }, { prefix: "session." }, { prefix: "message." }, { prefix: "key." }],
     },
   },
 ];

@@ -17,9 +17,10 @@ export interface ItemKey {
   SK: string;
 }
 
-export type AggregateType = "gathering" | "session";
+/** `apiKey`: a key's audit log (its management events), in the key's project (`*` for a tenant-wide key). */
+export type AggregateType = "gathering" | "session" | "apiKey";
 
-const AGGREGATE_TAG: Record<AggregateType, string> = { gathering: "G", session: "S" };
+const AGGREGATE_TAG: Record<AggregateType, string> = { gathering: "G", session: "S", apiKey: "K" };
 const VERSION_DIGITS = 12;
 export const ROOT_SK = "#ROOT";
 

@@ -99,6 +99,8 @@ function tampered(token: string): string {
 /** What the table expects: from the route's policy, and what it names. */
 function expected(route: RouteDefinition, c: Case): number | "2xx" {
   if (c === "expired" || c === "tampered") return 401;
+  // A tenant-level route (/v1/keys) belongs to no project: a token is refused there whatever it names.
+  if (route.tenant) return 403;
   if (c === "other project") return 404;
   if (!route.participant) return 403;
   const params = names(route);

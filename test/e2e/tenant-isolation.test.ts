@@ -6,7 +6,8 @@ import { makeWav } from "../support/wav.js";
 
 /**
  * Tenant isolation, generated from the route table: every authenticated route is called with
- *   - a key of another project of the same tenant → 404 (a key sees nothing outside its project),
+ *   - a key of another project of the same tenant → 404 (a key sees nothing outside its project); on a
+ *     tenant-level route (/v1/keys) → 403 (only a tenant-wide key may use them),
  *   - a tenant key of another tenant that uses the *same project id* → the victim's resources are unknown
  *     (404), collection routes act on the caller's own, empty project, and nothing of the victim is
  *     changed or shown,
@@ -84,6 +85,11 @@ const PROBES: Record<string, Probe> = {
   createProjectKey: { body: { scopes: ["read"] } },
   revokeProjectKey: {},
   rotateProjectKey: {},
+  // The tenant's keys (/v1/keys): only a tenant-wide key may call them; another tenant's acts on its own.
+  listKeys: {},
+  createKey: { body: { projectScope: "{projectId}", scopes: ["read"] } },
+  revokeKey: {},
+  rotateKey: {},
 };
 
 /** Routes that need no key; each is addressed by something other than a key's scope (see its own tests). */
@@ -250,7 +256,9 @@ describe("tenant isolation across every route", () => {
     const wrong: string[] = [];
     for (const route of authenticated) {
       const { status, text } = await call(route, victim, otherProject);
-      if (status !== 404 || !text.includes('"not_found"')) wrong.push(`${route.operationId}: ${status} ${text}`);
+      // A tenant-level route (/v1/keys) is not in any project: a project key is refused outright.
+      const [expected, code] = route.tenant ? [403, '"forbidden"'] : [404, '"not_found"'];
+      if (status !== expected || !text.includes(code)) wrong.push(`${route.operationId}: ${status} ${text}`);
     }
     expect(wrong).toEqual([]);
     expect(await projectItems(rt, victim.projectId)).toEqual(before);

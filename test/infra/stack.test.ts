@@ -368,9 +368,17 @@ describe("REST API", () => {
     template.resourceCountIs("AWS::ApiGateway::Account", 0);
   });
 
-  it("lets the authorizer read the table and nothing more", () => {
+  it("lets the authorizer read the table and put only key lookup items (a key's last use)", () => {
     const fnId = logicalId(stack.api.authorizerFunction);
-    const dynamo = statementsOfRole(roleOf(fnId))
+    const statements = statementsOfRole(roleOf(fnId));
+    const puts = statements.filter((s) => actions(s).includes("dynamodb:PutItem"));
+    expect(puts).toHaveLength(1);
+    expect(actions(puts[0]!)).toEqual(["dynamodb:PutItem"]);
+    expect(puts[0]).toMatchObject({
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["APIKEY#*"] } },
+    });
+    const dynamo = statements
+      .filter((s) => !puts.includes(s))
       .flatMap((s) => actions(s))
       .filter((a) => a.startsWith("dynamodb:"));
     expect(dynamo.length).toBeGreaterThan(0);

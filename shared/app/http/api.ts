@@ -61,10 +61,11 @@ import {
   type DeliveryQueue,
   type WebhookConfig,
 } from "../../consumers/webhooks/service.js";
-import { createKey, listKeys, revokeKey, rotateKey } from "../../domain/auth/key-management.js";
+import { createKey, listKeys, revokeKey, rotateKey, type KeyTarget } from "../../domain/auth/key-management.js";
 import { requireScopesHeld } from "../../domain/auth/scopes.js";
 import { dispatch, type Commit, type Operations } from "./dispatch.js";
-import type { ApiRequest, ApiResponse } from "./request.js";
+import type { KeyScope } from "../../kernel/tenancy.js";
+import type { ApiRequest, ApiResponse, RequestScope } from "./request.js";
 
 /**
  * The HTTP API, independent of any transport: the Lambda entry (functions/http-api.ts) turns an
@@ -88,6 +89,35 @@ const BOT_START_SENT = "Bot start command sent";
 const BOT_STOP_SENT = "Bot stop command sent";
 
 const etag = (g: Gathering) => ({ ETag: `"${g.version}"` });
+
+/** A key created by `scope`'s key: it may only hand out scopes it holds itself. */
+async function createKeyAs(
+  deps: ApiDeps,
+  scope: RequestScope,
+  body: { projectScope: string; scopes: KeyScope[]; description: string; expiresAt?: string | undefined },
+): Promise<ApiResponse> {
+  requireScopesHeld(scope.scopes, body.scopes);
+  const created = await createKey(
+    deps,
+    {
+      tenantId: scope.tenantId,
+      projectScope: body.projectScope,
+      scopes: body.scopes,
+      description: body.description,
+      ...(body.expiresAt !== undefined && { expiresAt: body.expiresAt }),
+    },
+    scope.actor,
+  );
+  return { status: 201, body: created };
+}
+
+/** A rotation by `scope`'s key, which must hold every scope of the key it rotates. */
+async function rotateKeyAs(deps: ApiDeps, scope: RequestScope, target: KeyTarget): Promise<ApiResponse> {
+  const { secret, key } = await rotateKey(deps, target, scope.actor, undefined, (rotated) =>
+    requireScopesHeld(scope.scopes, rotated.scopes === "all" ? undefined : rotated.scopes),
+  );
+  return ok({ secret, key });
+}
 
 const gatheringResponse = (o: Outcome): ApiResponse => ({ status: 200, body: o.gathering, headers: etag(o.gathering) });
 
@@ -226,36 +256,31 @@ const OPERATIONS: Operations<ApiOperationId, ApiDeps> = {
   listProjectKeys: {
     list: ({ scope }, deps, page) => listKeys(deps.store, scope.tenantId, { ...page, projectScope: scope.projectId }),
   },
-  createProjectKey: async ({ scope, body }, deps) => {
-    requireScopesHeld(scope.scopes, body.scopes);
-    const created = await createKey(
-      deps.store,
-      {
-        tenantId: scope.tenantId,
-        projectScope: scope.projectId,
-        scopes: body.scopes,
-        description: body.description,
-        ...(body.expiresAt !== undefined && { expiresAt: body.expiresAt }),
-      },
-      deps.clock.now(),
-    );
-    return { status: 201, body: created };
-  },
+  createProjectKey: async ({ scope, body }, deps) =>
+    createKeyAs(deps, scope, { ...body, projectScope: scope.projectId }),
   revokeProjectKey: async ({ scope, params }, deps) =>
     ok(
       await revokeKey(
-        deps.store,
+        deps,
         { tenantId: scope.tenantId, keyId: params.keyId, projectScope: scope.projectId },
-        deps.clock.now(),
+        scope.actor,
       ),
     ),
-  rotateProjectKey: async ({ scope, params }, deps) => {
-    const target = { tenantId: scope.tenantId, keyId: params.keyId, projectScope: scope.projectId };
-    const { secret, key } = await rotateKey(deps.store, target, deps.clock.now(), undefined, (rotated) =>
-      requireScopesHeld(scope.scopes, rotated.scopes === "all" ? undefined : rotated.scopes),
-    );
-    return ok({ secret, key });
+  rotateProjectKey: async ({ scope, params }, deps) =>
+    rotateKeyAs(deps, scope, { tenantId: scope.tenantId, keyId: params.keyId, projectScope: scope.projectId }),
+  // The tenant's keys (a tenant-wide admin key: dispatch's tenantScopeOf): of any project, or tenant-wide.
+  listKeys: {
+    list: ({ scope, query }, deps, page) =>
+      listKeys(deps.store, scope.tenantId, {
+        ...page,
+        ...(query.projectScope !== undefined && { projectScope: query.projectScope }),
+      }),
   },
+  createKey: async ({ scope, body }, deps) => createKeyAs(deps, scope, body),
+  revokeKey: async ({ scope, params }, deps) =>
+    ok(await revokeKey(deps, { tenantId: scope.tenantId, keyId: params.keyId }, scope.actor)),
+  rotateKey: async ({ scope, params }, deps) =>
+    rotateKeyAs(deps, scope, { tenantId: scope.tenantId, keyId: params.keyId }),
   getWebhook: async ({ scope, params }, deps) => ok(await getWebhook(deps.store, scope, params.webhookId)),
   updateWebhook: async ({ scope, params, body }, deps) =>
     ok(await updateWebhook({ ...deps, config: deps.webhooks.config }, scope, params.webhookId, body)),

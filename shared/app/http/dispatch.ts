@@ -15,7 +15,7 @@ import { signingKey } from "../../domain/auth/signing-key.js";
 import type { CommandOptions, Outcome } from "../../domain/gatherings/service.js";
 import { openCursor, sealCursor } from "./cursor.js";
 import { fingerprint, idempotently, validateIdempotencyKey, type IdempotencyScope } from "./idempotency.js";
-import { scopeOf, type ApiRequest, type ApiResponse, type RequestScope } from "./request.js";
+import { scopeOf, tenantScopeOf, type ApiRequest, type ApiResponse, type RequestScope } from "./request.js";
 import {
   requiredScope,
   routeOf,
@@ -40,8 +40,15 @@ export type Input<R> = R extends { path: infer Path extends string }
       params: { [Name in PathParamsOf<Path>]: string };
       query: QueryOf<R>;
       body: R extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
-      /** Every route under /v1/projects/{projectId} acts in one project; a key for another project is a 404. */
-      scope: "projectId" extends PathParamsOf<Path> ? RequestScope : undefined;
+      /**
+       * Every route under /v1/projects/{projectId} acts in one project; a key for another project is a 404.
+       * A tenant-level route (`tenant: true`) acts in the whole tenant (projectId `*`).
+       */
+      scope: "projectId" extends PathParamsOf<Path>
+        ? RequestScope
+        : R extends { tenant: true }
+          ? RequestScope
+          : undefined;
       /** `If-Match` on a route that honours it (`ifMatch: true`). */
       ifMatch?: number;
       /** The API's base URL as the caller reached it, when the transport knows it. */
@@ -125,7 +132,11 @@ export function parseRequest<Id extends OperationId>(
   const ifMatch = route.mutation === "aggregate" || route.ifMatch ? ifMatchOf(request) : undefined;
   const idempotencyKey = route.mutation ? request.headers["idempotency-key"] : undefined;
   if (idempotencyKey !== undefined) validateIdempotencyKey(idempotencyKey);
-  const scope = route.path.includes("{projectId}") ? scopeOf(request) : undefined;
+  const scope = route.path.includes("{projectId}")
+    ? scopeOf(request)
+    : "tenant" in route && route.tenant
+      ? tenantScopeOf(request)
+      : undefined;
   // After the scope: a key of another project sees a 404 whatever its kind.
   if (request.principal && request.principal.credential !== "participant") {
     checkCredential(route, request.principal.credential ?? "api");

@@ -1,5 +1,5 @@
 import type { Actor } from "../../kernel/envelope.js";
-import { NotFoundError } from "../../kernel/errors.js";
+import { ForbiddenError, NotFoundError } from "../../kernel/errors.js";
 import type { KeyScope, Principal, Scope } from "../../kernel/tenancy.js";
 import type { OperationId } from "./routes.js";
 
@@ -33,6 +33,24 @@ export interface RequestScope extends Scope {
   participant?: { participantId: string; gatherings?: string[] };
   /** The caller's key scopes (absent: a key that predates scopes, holding every one). */
   scopes?: readonly KeyScope[];
+}
+
+/**
+ * The scope of a tenant-level route (`/v1/keys`): the whole tenant, so only a tenant-wide key (projectScope
+ * `*`) may act there; a project key, a bot key or a participant token gets 403.
+ */
+export function tenantScopeOf(request: ApiRequest): RequestScope {
+  const principal = request.principal;
+  if (!principal) throw new Error("tenant operation without principal");
+  if (principal.projectScope !== "*" || principal.credential === "participant" || principal.credential === "bot") {
+    throw new ForbiddenError('Only a tenant-wide key (projectScope "*") may manage the tenant\'s keys here');
+  }
+  return {
+    tenantId: principal.tenantId,
+    projectId: "*",
+    actor: { type: principal.actorType ?? "apiKey", id: principal.keyId },
+    ...(principal.scopes && { scopes: principal.scopes }),
+  };
 }
 
 /** The tenant/project scope of a request. A key for another project sees nothing: 404, not 403. */

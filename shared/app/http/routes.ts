@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { EventEnvelopeSchema } from "../../kernel/envelope.js";
-import { ApiKeySchema, ApiKeyWithSecretSchema, CreateKeyBodySchema } from "../../domain/auth/model.js";
+import {
+  ApiKeySchema,
+  ApiKeyWithSecretSchema,
+  CreateKeyBodySchema,
+  CreateTenantKeyBodySchema,
+  ListTenantKeysQuerySchema,
+} from "../../domain/auth/model.js";
 import type { KeyScope } from "../../kernel/tenancy.js";
 import {
   AttendanceBodySchema,
@@ -105,6 +111,11 @@ export interface RouteDefinition {
    * for settings, plugins' configuration and webhook endpoints (which hold secrets).
    */
   scope?: "admin";
+  /**
+   * A tenant-level route (`/v1/keys`): only a tenant-wide key (projectScope `*`) may call it, and the
+   * request's scope is the tenant (projectId `*`). A project key gets 403.
+   */
+  tenant?: boolean;
   query?: z.ZodObject;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
@@ -1047,6 +1058,65 @@ export const ROUTES = [
     summary: "Issue a new secret; the old one keeps working for a day, then expires",
     handler: "api",
     responses: { 200: { description: "The new key and its secret", schema: ApiKeyWithSecretSchema }, 404: notFound },
+  },
+  {
+    operationId: "listKeys",
+    scope: "admin",
+    tenant: true,
+    method: "GET",
+    path: "/v1/keys",
+    summary: "List the tenant's API keys, of every project and tenant-wide (never their secrets)",
+    handler: "api",
+    query: PageQuerySchema.extend(ListTenantKeysQuerySchema.shape),
+    responses: {
+      200: { description: "A page of keys", schema: ApiKeyPageSchema },
+      400: badRequest,
+      403: problem("Not a tenant-wide admin key"),
+    },
+  },
+  {
+    operationId: "createKey",
+    scope: "admin",
+    tenant: true,
+    method: "POST",
+    path: "/v1/keys",
+    summary: 'Create an API key for one project of the tenant or tenant-wide ("*"); its secret is shown once',
+    handler: "api",
+    body: CreateTenantKeyBodySchema,
+    responses: {
+      201: { description: "The key and its secret", schema: ApiKeyWithSecretSchema },
+      400: badRequest,
+      403: problem("Not a tenant-wide admin key, or a scope the caller does not hold"),
+    },
+  },
+  {
+    operationId: "revokeKey",
+    scope: "admin",
+    tenant: true,
+    method: "DELETE",
+    path: "/v1/keys/{keyId}",
+    summary: "Revoke any key of the tenant (refused once the authorizer's cached answer expires)",
+    handler: "api",
+    responses: {
+      200: { description: "The revoked key", schema: ApiKeySchema },
+      403: problem("Not a tenant-wide admin key"),
+      404: notFound,
+    },
+  },
+  {
+    operationId: "rotateKey",
+    scope: "admin",
+    tenant: true,
+    method: "POST",
+    path: "/v1/keys/{keyId}/rotate",
+    summary: "Issue a new secret for any key of the tenant; the old one keeps working for a day, then expires",
+    handler: "api",
+    responses: {
+      200: { description: "The new key and its secret", schema: ApiKeyWithSecretSchema },
+      403: problem("Not a tenant-wide admin key, or a scope the caller does not hold"),
+      404: notFound,
+      409: conflict,
+    },
   },
 ] as const satisfies readonly RouteDefinition[];
 

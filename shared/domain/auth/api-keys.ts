@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { apiKeyKey } from "../../store/keys.js";
-import type { Item, Store } from "../../store/store.js";
+import { TransactionCancelledError, type Item, type Store } from "../../store/store.js";
 import type { Principal } from "../../kernel/tenancy.js";
 import { TENANT_ID_PATTERN, type Credential } from "../../kernel/tenancy.js";
 import { participantContext } from "./participant-tokens.js";
@@ -54,7 +54,7 @@ export async function storeApiKey(store: Store, secret: string, record: ApiKeyRe
   }
   const hash = hashApiKey(secret);
   await store.transact([
-    { op: "put", item: { ...apiKeyKey(hash), kind: "apiKey", hash, ...record } },
+    { op: "put", item: { ...apiKeyKey(hash), kind: "apiKey", hash, ...record, revision: 1 } },
     { op: "put", item: keyListEntry(secret, record) },
   ]);
   return keyIdOf(hash);
@@ -66,6 +66,15 @@ export async function resolveApiKey(
   secret: string,
   now: Date = new Date(),
 ): Promise<Principal | undefined> {
+  return (await lookupApiKey(store, secret, now))?.principal;
+}
+
+/** The principal of a bearer secret and the key's record (for `touchLastUsed`); undefined if refused. */
+export async function lookupApiKey(
+  store: Store,
+  secret: string,
+  now: Date = new Date(),
+): Promise<{ principal: Principal; record: Item } | undefined> {
   const hash = hashApiKey(secret);
   const item = await store.get(apiKeyKey(hash), { consistent: false });
   if (!item || item.revokedAt !== undefined || typeof item.hash !== "string") return undefined;
@@ -73,7 +82,7 @@ export async function resolveApiKey(
   // Defence in depth: the key lookup already matched on the hash.
   if (!timingSafeEqual(Buffer.from(item.hash), Buffer.from(hash))) return undefined;
   const credential: Credential = item.credential === "bot" ? "bot" : "api";
-  return {
+  const principal: Principal = {
     tenantId: String(item.tenantId),
     projectScope: String(item.projectScope),
     keyId: keyIdOf(hash),
@@ -81,6 +90,40 @@ export async function resolveApiKey(
     ...(credential === "bot" && { actorType: "bot" as const }),
     ...(Array.isArray(item.scopes) && { scopes: parseScopes(item.scopes.map(String).join(",")) }),
   };
+  return { principal, record: item };
+}
+
+/** A key's "last used" is written at most this often (the authorizer's answers are cached as long anyway). */
+export const LAST_USED_EVERY_SECONDS = 300;
+
+/**
+ * Records that a key was used, at most every LAST_USED_EVERY_SECONDS: a put of the record read, conditioned
+ * on its `revision` being unchanged — a revocation or rotation since the read bumped it, so this write can
+ * never undo one (it is refused: "superseded"). The authorizer calls it and never fails a request on it.
+ */
+export async function touchLastUsed(
+  store: Store,
+  record: Item,
+  now: Date,
+): Promise<"written" | "recent" | "superseded"> {
+  const last = typeof record.lastUsedAt === "string" ? Date.parse(record.lastUsedAt) : Number.NaN;
+  if (now.getTime() - last < LAST_USED_EVERY_SECONDS * 1000) return "recent";
+  try {
+    await store.transact([
+      {
+        op: "put",
+        item: { ...record, lastUsedAt: now.toISOString() },
+        condition:
+          typeof record.revision === "number"
+            ? { kind: "equals", attribute: "revision", value: record.revision }
+            : { kind: "existsWithout", attribute: "revision" },
+      },
+    ]);
+    return "written";
+  } catch (error) {
+    if (error instanceof TransactionCancelledError) return "superseded";
+    throw error;
+  }
 }
 
 /** `arn:…:apiId/stage/VERB/resource` → `arn:…:apiId/stage/*`: an authorizer result is cached per key, not per route. */

@@ -1,6 +1,6 @@
 import type { Principal } from "../../kernel/tenancy.js";
 import type { Store } from "../../store/store.js";
-import { bearerSecret, resolveApiKey } from "./api-keys.js";
+import { bearerSecret, lookupApiKey, touchLastUsed } from "./api-keys.js";
 import {
   bearerToken,
   isParticipantToken,
@@ -13,12 +13,14 @@ import { signingKey } from "./signing-key.js";
 /**
  * What the authorizer does with an `Authorization` header: a participant token (`Bearer cpt_…`) is
  * verified with the signing key (no table read once the key is cached in the container); anything else
- * is looked up as an API key (one read). The reason of a rejection is for the log, never the caller.
+ * is looked up as an API key (one read, and every few minutes a "last used" write). The reason of a rejection is for the log, never the caller.
  */
 export async function resolveCredential(
   store: Store,
   header: string | undefined,
   now: Date,
+  /** A key's "last used" could not be written (touchLastUsed): logged, never a failed request. */
+  onTouchFailed: (error: unknown) => void = () => {},
 ): Promise<{ principal: Principal } | { rejected: string }> {
   const presented = /^Bearer\s+(\S*)/i.exec(header ?? "")?.[1] ?? "";
   if (isParticipantToken(presented)) {
@@ -29,6 +31,8 @@ export async function resolveCredential(
     return { principal: participantPrincipal(verified.claim) };
   }
   const secret = bearerSecret(header);
-  const principal = secret ? await resolveApiKey(store, secret) : undefined;
-  return principal ? { principal } : { rejected: secret ? "unknown key" : "malformed header" };
+  const found = secret ? await lookupApiKey(store, secret, now) : undefined;
+  if (!found) return { rejected: secret ? "unknown, revoked or expired key" : "malformed header" };
+  await touchLastUsed(store, found.record, now).catch(onTouchFailed);
+  return { principal: found.principal };
 }

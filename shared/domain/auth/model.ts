@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { KEY_SCOPES } from "../../kernel/tenancy.js";
+import { KEY_SCOPES, TENANT_ID_PATTERN } from "../../kernel/tenancy.js";
 
 /** The API's view of a key: never its secret or hash. */
 export const ApiKeySchema = z
@@ -28,3 +28,20 @@ export const CreateKeyBodySchema = z
     expiresAt: z.iso.datetime().optional().describe("After this instant the key is refused"),
   })
   .meta({ id: "CreateKeyBody" });
+
+/** A tenant admin's key: for one project of the tenant, or tenant-wide (`*`). */
+export const CreateTenantKeyBodySchema = CreateKeyBodySchema.extend({
+  projectScope: z
+    .union([
+      z.literal("*"),
+      z.string().regex(TENANT_ID_PATTERN, "must be a project id (1–64 letters, digits, '.', '_' or '-') or \"*\""),
+    ])
+    .describe('The project the key may use, or "*" for every project of the tenant'),
+}).meta({ id: "CreateTenantKeyBody" });
+
+export const ListTenantKeysQuerySchema = z.object({
+  projectScope: z
+    .union([z.literal("*"), z.string().regex(TENANT_ID_PATTERN, 'must be a project id or "*"')])
+    .optional()
+    .describe('Only keys of this project ("*": only tenant-wide keys)'),
+});
