@@ -17,6 +17,7 @@ import { AWS_ENGINES, DEFAULT_BEDROCK_MODEL_ID, Plugins, type AnnotationEngines 
 import { routeQueueRules } from "./constructs/queue-rules.js";
 import { Live } from "./constructs/live.js";
 import { Monitoring, monitoredResources } from "./constructs/monitoring.js";
+import { Docs } from "./constructs/docs.js";
 
 /**
  * The sender used when none is configured: example.com is reserved (RFC 2606), so SES refuses to send
@@ -77,6 +78,8 @@ export class CortexStack extends Stack {
   readonly data: Data;
   readonly events: Events;
   readonly api: Api;
+  /** The API reference page at `<stage URL>/docs` (no API key). */
+  readonly docs: Docs;
   readonly scheduling: Scheduling;
   readonly scheduleTarget: ScheduleTarget;
   readonly mail: Mail;
@@ -148,6 +151,8 @@ export class CortexStack extends Stack {
       ...(props.corsAllowedOrigins && { corsAllowedOrigins: props.corsAllowedOrigins }),
     });
 
+    this.docs = new Docs(this, "Docs", { restApi: this.api.restApi, environment });
+
     this.events = new Events(this, "Events", {
       environment,
       consumerEnvironments: {
@@ -212,6 +217,10 @@ export class CortexStack extends Stack {
     });
 
     new CfnOutput(this, "ApiUrl", { description: "Base URL of the API (routes start with v1/)", value: this.api.url });
+    new CfnOutput(this, "DocsUrl", {
+      description: "The API reference (Swagger UI, no API key needed)",
+      value: `${this.api.url}docs/`,
+    });
     new CfnOutput(this, "TableName", { value: this.data.table.tableName });
     new CfnOutput(this, "EventBusName", { value: this.events.bus.eventBusName });
     new CfnOutput(this, "ScheduleGroupName", { value: this.scheduling.group.scheduleGroupName });

@@ -1,8 +1,8 @@
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { openApiDocument } from "../shared/app/http/openapi.js";
-import { DOCS_FILES } from "../local/dev/site.js";
+import { DOCS_SOURCES } from "../local/dev/docs-sources.js";
 
 /**
  * `npm run docs:build -- --server-url https://<api>.execute-api.<region>.amazonaws.com/prod --out DIR`:
@@ -18,15 +18,7 @@ if (!serverUrl || !/^https?:\/\/[^/\s]+/.test(serverUrl) || !values.out) {
 }
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
-for (const [name, file] of Object.entries(DOCS_FILES)) {
-  if (name === "") {
-    const page = readFileSync(file.path, "utf8").replace(
-      '<meta name="openapi-url" content="/v1/openapi.json" />',
-      '<meta name="openapi-url" content="./openapi.json" />',
-    );
-    if (!page.includes('content="./openapi.json"')) throw new Error("the docs page has no openapi-url meta to point");
-    writeFileSync(join(out, "index.html"), page);
-  } else copyFileSync(file.path, join(out, name));
-}
+// The page loads ./openapi.json beside it, as the deployed docs function serves it.
+for (const [name, source] of Object.entries(DOCS_SOURCES)) copyFileSync(source, join(out, name));
 writeFileSync(join(out, "openapi.json"), JSON.stringify(openApiDocument(serverUrl), null, 2));
 process.stdout.write(`API reference written to ${values.out}/ (open index.html through a web server)\n`);

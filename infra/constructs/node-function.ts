@@ -50,6 +50,11 @@ export interface NodeFunctionProps<E extends FunctionEntry> {
   aliases?: Record<string, string>;
   /** A fixed name, when the function must know its own ARN without referencing itself. @default generated */
   functionName?: string;
+  /**
+   * Files copied next to the bundle (`index.mjs`) after bundling, by their name there: absolute source
+   * paths on the machine that synthesizes. The asset's hash covers them. @default none
+   */
+  assetFiles?: Record<string, string>;
 }
 
 /**
@@ -116,6 +121,7 @@ export function createNodeFunction<E extends FunctionEntry>(
           ...props.aliases,
         }).map(([from, to]) => [`--alias:${from}`, to]),
       ),
+      ...(props.assetFiles && { commandHooks: copyAfterBundling(props.assetFiles) }),
     },
   });
 
@@ -139,6 +145,20 @@ export function createNodeFunction<E extends FunctionEntry>(
     });
   }
   return fn;
+}
+
+/** NodejsFunction's hooks that copy `files` (name in the asset → source path) into the bundle's folder. */
+function copyAfterBundling(files: Record<string, string>) {
+  for (const name of Object.keys(files)) {
+    if (!/^[\w.-]+$/.test(name) || name === "index.mjs") throw new Error(`not a file name for the asset: ${name}`);
+  }
+  const quote = (path: string) => `'${path.replace(/'/g, `'\\''`)}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) =>
+      Object.entries(files).map(([name, source]) => `cp ${quote(source)} ${quote(`${outputDir}/${name}`)}`),
+  };
 }
 
 /** EventBridge's delivery retries for a rule target (FUNCTIONS), over a day. */

@@ -1,42 +1,24 @@
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { docsHandler } from "../../functions/docs.js";
+import { DOCS_OPENAPI, DOCS_SECURITY_HEADERS } from "../../shared/app/http/docs-page.js";
+import { openApiDocument } from "../../shared/app/http/openapi.js";
+import { API_STAGE_NAME } from "../../shared/kernel/config.js";
+import { functionConfig, invokeLambda } from "../lambda.js";
+import { DOCS_SOURCES } from "./docs-sources.js";
 
 /**
  * The local runtime's own pages, outside the API (the `extra` hook of local/api/server.ts): a landing page
  * at `/` linking the demo pages, the API reference, the OpenAPI document, the email inbox and the health
- * report; and the API reference at `/docs`, Swagger UI from the swagger-ui-dist package (no CDN) rendering
- * `/v1/openapi.json`. `npm run docs:build` writes the same page as static files for a deployment.
+ * report; and the API reference at `/docs`, served by the deployed function (functions/docs.ts) from the
+ * repository's files (./docs-sources.ts) instead of its bundle's folder.
  */
 export interface SiteOptions {
   inboxUrl: string;
   /** Bound user functions, listed on the landing page. */
   userFunctions: Array<{ exportName: string; eventType: string }>;
 }
-
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const swaggerDir = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-
-/** The files of the API reference, by name under /docs/: from this folder or the swagger-ui-dist package. */
-export const DOCS_FILES: Record<string, { path: string; type: string }> = {
-  "": { path: here("./docs/index.html"), type: "text/html; charset=utf-8" },
-  "docs.js": { path: here("./docs/docs.js"), type: "text/javascript; charset=utf-8" },
-  "docs.css": { path: here("./docs/docs.css"), type: "text/css; charset=utf-8" },
-  "swagger-ui-bundle.js": { path: join(swaggerDir, "swagger-ui-bundle.js"), type: "text/javascript; charset=utf-8" },
-  "swagger-ui.css": { path: join(swaggerDir, "swagger-ui.css"), type: "text/css; charset=utf-8" },
-  "favicon-32x32.png": { path: join(swaggerDir, "favicon-32x32.png"), type: "image/png" },
-};
-
-const HEADERS = {
-  "Referrer-Policy": "no-referrer",
-  "X-Content-Type-Options": "nosniff",
-  // Swagger UI sets style attributes; nothing else is inline, and nothing is fetched from elsewhere.
-  "Content-Security-Policy":
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; " +
-    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-};
 
 const escape = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -53,7 +35,7 @@ function landingPage(options: SiteOptions): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Cortex — local</title><link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
+<title>Cortex — local</title><link rel="icon" type="image/svg+xml" href="/docs/favicon.svg">
 <link rel="stylesheet" href="/docs/docs.css"></head>
 <body><main class="loading">
 <h1>Cortex gatherings backend — local</h1>
@@ -71,37 +53,66 @@ ${functions}
 `;
 }
 
+/** The docs function, reading the files where they are in the repository (and the document as it is now). */
+const readDocsFile = async (name: keyof typeof DOCS_SOURCES | typeof DOCS_OPENAPI): Promise<Buffer> =>
+  name === DOCS_OPENAPI ? Buffer.from(JSON.stringify(openApiDocument())) : readFile(DOCS_SOURCES[name]);
+
+/** The proxy event API Gateway sends for `GET /docs` and `GET /docs/{file}` (one path segment). */
+function docsEvent(req: IncomingMessage, path: string): APIGatewayProxyEvent {
+  const rest = path.slice("/docs/".length);
+  let file: string | undefined;
+  try {
+    file = path.startsWith("/docs/") && rest !== "" ? decodeURIComponent(rest) : undefined;
+  } catch {
+    file = rest;
+  }
+  const headers: Record<string, string> = { "X-Forwarded-Proto": "http" };
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i]!] = req.rawHeaders[i + 1]!;
+  return {
+    resource: file === undefined ? "/docs" : "/docs/{file}",
+    path,
+    httpMethod: req.method ?? "GET",
+    headers,
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: file === undefined ? null : { file },
+    stageVariables: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: {
+      domainName: req.headers.host,
+      path,
+      httpMethod: req.method ?? "GET",
+      stage: API_STAGE_NAME,
+    } as APIGatewayProxyEvent["requestContext"],
+  };
+}
+
 export function siteRoutes(options: SiteOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     const docs = path === "/docs" || path.startsWith("/docs/");
     if (path !== "/" && !docs) return false;
+    if (docs) {
+      // A handler per request: the files and the document as they are now (npm run dev edits them).
+      const result = await invokeLambda(docsHandler(readDocsFile), docsEvent(req, path), functionConfig("docs"));
+      res.writeHead(result.statusCode, result.headers as Record<string, string>);
+      res.end(result.body);
+      return true;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res
         .writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" })
         .end("Method not allowed\n");
       return true;
     }
-    // /docs/ would resolve the page's relative links under /docs/, /docs under /: one canonical address.
-    if (path === "/docs") {
-      res.writeHead(302, { Location: "/docs/" }).end();
-      return true;
-    }
-    let body: Buffer | string;
-    let type: string;
-    if (path === "/") {
-      body = landingPage(options);
-      type = "text/html; charset=utf-8";
-    } else {
-      const file = DOCS_FILES[path.slice("/docs/".length)];
-      if (!file) {
-        res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found\n");
-        return true;
-      }
-      body = await readFile(file.path);
-      type = file.type;
-    }
-    res.writeHead(200, { ...HEADERS, "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+    const body = landingPage(options);
+    res.writeHead(200, {
+      ...DOCS_SECURITY_HEADERS,
+      "Content-Type": "text/html; charset=utf-8",
+      "Content-Length": Buffer.byteLength(body),
+    });
     res.end(req.method === "HEAD" ? undefined : body);
     return true;
   };

@@ -105,6 +105,7 @@ export const FUNCTION_ENV = {
     "debugAudioBucket",
     "s3ForcePathStyle",
   ],
+  docs: [],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 /** A function entry under functions/ (without extension). */
@@ -183,6 +184,8 @@ export const FUNCTIONS = {
     asyncInvoke: { retryAttempts: 2, maxEventAgeHours: 6 },
     deliveryRetryAttempts: 8,
   },
+  // The API reference's static files (a 1.7 MB script the largest), read once per container.
+  docs: { timeoutSeconds: 10, memoryMb: 256 },
 } as const satisfies Record<FunctionEntry, FunctionSettings>;
 
 /**

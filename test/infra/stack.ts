@@ -60,6 +60,7 @@ export function functionsOf(stack: CortexStack): Array<[FunctionEntry, IConstruc
     ["http-api", stack.api.handler],
     ["sse", stack.api.streamHandler],
     ["authorizer", stack.api.authorizerFunction],
+    ["docs", stack.docs.handler],
     ["stream-publisher", stack.events.publisher],
     ["message-sequencer", stack.sessions.sequencer],
     ...(Object.keys(CONSUMERS) as Array<keyof typeof CONSUMERS>).map((name): [FunctionEntry, IConstruct] => [

@@ -12,6 +12,10 @@ import { allowedOriginsFromEnv, corsHeaders, type CorsRequest } from "../../app/
 import { toProblem } from "../../app/http/problem.js";
 import { ROUTES, type OperationId, type RouteDefinition } from "../../app/http/routes.js";
 import type { Logger } from "../../kernel/logger.js";
+import { baseUrlOf } from "./base-url.js";
+
+// Lives apart so a function that needs only this (functions/docs.ts) does not bundle the HTTP adapter.
+export { baseUrlOf };
 
 /** API Gateway REST (v1 proxy) events ↔ transport-neutral ApiRequest/ApiResponse. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -61,19 +65,6 @@ function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
     ...(credential === "bot" && { actorType: "bot" as const }),
     ...(typeof ctx.scopes === "string" && ctx.scopes !== "*" && { scopes: parseScopes(ctx.scopes) }),
   };
-}
-
-/**
- * The API's base URL as the caller reached it: scheme, host, and what precedes the route's path (the stage on
- * the execute-api domain, a base path on a custom domain). Undefined without a host.
- */
-export function baseUrlOf(event: APIGatewayProxyEvent, headers: Record<string, string>): string | undefined {
-  const host = event.requestContext.domainName ?? headers.host;
-  if (!host || !/^[\w.-]+(:\d+)?$/.test(host)) return undefined;
-  const scheme = headers["x-forwarded-proto"] === "http" ? "http" : "https";
-  const full = event.requestContext.path ?? event.path;
-  const prefix = full.endsWith(event.path) ? full.slice(0, full.length - event.path.length) : "";
-  return `${scheme}://${host}${prefix}`;
 }
 
 export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
