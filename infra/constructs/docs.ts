@@ -40,7 +40,8 @@ export class Docs extends Construct {
       assetFiles: { ...DOCS_SOURCES, [DOCS_OPENAPI]: generated },
     });
 
-    const integration = new apigw.LambdaIntegration(this.handler, { proxy: true, allowTestInvoke: false });
+    // One invoke permission for this API, as the API functions have (infra/constructs/api.ts).
+    const integration = new apigw.LambdaIntegration(this.handler, { proxy: true, scopePermissionToMethod: false });
     const page = props.restApi.root.addResource("docs");
     const file = page.addResource("{file}");
     this.methods = [

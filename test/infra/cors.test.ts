@@ -80,8 +80,8 @@ describe("the root stack's size", () => {
     const permissions = Object.values((cors.template.toJSON() as { Resources: Resources }).Resources).filter(
       (r) => r.Type === "AWS::Lambda::Permission" && r.Properties.Principal === "apigateway.amazonaws.com",
     );
-    // The API function, the stream function, the authorizer.
-    expect(permissions).toHaveLength(3);
+    // The API function, the stream function, the docs function, the authorizer.
+    expect(permissions).toHaveLength(4);
     for (const permission of permissions) {
       // arn:…:execute-api:<region>:<account>:<this API>/*/*/* (the authorizer's: <this API>/authorizers/<id>)
       expect(JSON.stringify(permission.Properties.SourceArn)).toMatch(
