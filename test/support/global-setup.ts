@@ -37,7 +37,12 @@ export default async function setup(project: TestProject) {
     const serverErrors = runtime
       .output()
       .split("\n")
-      .filter((line) => /"status":5\d\d/.test(line) && !/"code":"service_unavailable"/.test(line));
+      .filter(
+        (line) =>
+          line.includes('"message":"request failed"') &&
+          /"status":5\d\d/.test(line) &&
+          !/"code":"service_unavailable"/.test(line),
+      );
     if (serverErrors.length > 0) {
       console.error(
         `\nThe shared runtime answered ${serverErrors.length} server error(s):\n${serverErrors.map((l) => l.slice(0, 4000)).join("\n")}`,
