@@ -1,7 +1,12 @@
 import type { MiddlewareObj } from "@middy/core";
 import { domainLogger, measured, stack, toolsFor } from "./kit.js";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { PayloadTooLargeError, retryAfterHeader, UnsupportedMediaTypeError } from "../../kernel/errors.js";
+import {
+  PayloadTooLargeError,
+  retryAfterHeader,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+} from "../../kernel/errors.js";
 import type { ApiRequest, ApiResponse } from "../../app/http/request.js";
 import type { Principal } from "../../kernel/tenancy.js";
 import { participantFromContext } from "../../domain/auth/participant-tokens.js";
@@ -107,11 +112,25 @@ export function toProxyResult(response: ApiResponse): APIGatewayProxyResult {
   };
 }
 
+/** middy's early timeout (`timeoutEarlyResponse`): a TimeoutError whose cause names @middy/core. */
+function ranOutOfTime(error: unknown): boolean {
+  const e = error as { name?: unknown; cause?: { package?: unknown } } | null;
+  return e?.name === "TimeoutError" && e.cause?.package === "@middy/core";
+}
+
 /** Every error leaves as problem+json; a 5xx is logged with its cause, a 4xx is not an error. */
 export function problemResponses(logger: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
     name: "problemResponses",
     onError: (request) => {
+      // A handler that ran out of its function's time (middy aborts it just before Lambda would) was slowed
+      // down, not wrong: 503 with Retry-After, so the caller retries (a change with its Idempotency-Key once).
+      if (ranOutOfTime(request.error)) {
+        const cause = request.error;
+        request.error = Object.assign(new ServiceUnavailableError("The request ran out of time; retry shortly", 1), {
+          cause,
+        });
+      }
       const problem = toProblem(request.error, request.event.path);
       const fields = { requestId: request.event.requestContext.requestId, status: problem.status, code: problem.code };
       if (problem.status >= 500) logger.error("request failed", { ...fields, error: request.error });
