@@ -1,5 +1,6 @@
 import { enginesFromEnv } from "../shared/adapters/aws/engines.js";
-import { pluginBackoffFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
+import { pluginBackoffFromEnv } from "../shared/adapters/aws/sqs-backoff.js";
 import { onPluginBatch } from "../shared/adapters/lambda/plugin.js";
 import { systemClock } from "../shared/kernel/clock.js";
 
