@@ -5,7 +5,7 @@ import { ENV, optionalEnv, requiredEnv } from "../../kernel/config.js";
 /**
  * The S3 client and the presigner are imported on first use, not at module load: debug audio is a debug
  * feature of a few routes (a message posted with debug audio, its download link, a session's deletion), and
- * the S3 SDK is the heaviest the HTTP API would load (~30–40 ms of its cold start). The first such request
+ * the S3 SDK is the heaviest the HTTP API would load (~30 ms of CPU at its cold start, after DynamoDB). The first such request
  * of an instance pays that import instead.
  */
 async function loadSdk() {
