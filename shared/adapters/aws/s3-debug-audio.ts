@@ -5,8 +5,9 @@ import { ENV, optionalEnv, requiredEnv } from "../../kernel/config.js";
 /**
  * The S3 client and the presigner are imported on first use, not at module load: debug audio is a debug
  * feature of a few routes (a message posted with debug audio, its download link, a session's deletion), and
- * the S3 SDK is the heaviest the HTTP API would load (~30 ms of CPU at its cold start, after DynamoDB). The first such request
- * of an instance pays that import instead.
+ * the S3 SDK is the heaviest the HTTP API would load (~30 ms of CPU at its cold start, after DynamoDB). The
+ * first such request of an instance pays that import instead. (A dynamic import of the package itself: the
+ * bundle keeps it dynamic, while a static SDK import anywhere in the bundle is loaded at module load.)
  */
 async function loadSdk() {
   const [s3, presigner] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/s3-request-presigner")]);
