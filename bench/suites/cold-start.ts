@@ -239,6 +239,7 @@ export async function coldStartSuite(report: Report, options: ColdStartOptions):
       "Bundled with the stack's LAMBDA_BUNDLING (infra/constructs/bundling.ts: esbuild ESM, minify, node24, AWS SDK external, zod without locales); the external SDK loads from node_modules as from the runtime; " +
         "composition from esbuild's metafile (AWS SDK = @aws-sdk, @smithy, @aws-crypto and their helpers); " +
         "`import` timed inside the process with NODE_OPTIONS=--enable-source-maps as deployed (wall, and CPU = user + system time of the same import); process = spawn to exit.",
+      "Not in these figures: http-api and user-function import the S3 client (debug audio) on the first request that needs it, ~30 ms of CPU then (shared/adapters/aws/s3-debug-audio.ts).",
     ],
   });
 }
