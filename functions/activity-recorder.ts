@@ -1,4 +1,5 @@
-import { eventRetentionSecondsFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
+import { eventRetentionSecondsFromEnv } from "../shared/adapters/aws/settings.js";
 import { onDomainEvent } from "../shared/adapters/lambda/domain-event.js";
 import { recordActivity } from "../shared/consumers/activity.js";
 

@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from "aws-lambda";
-import { storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
 import { onTrigger } from "../shared/adapters/lambda/kit.js";
 import { keyPolicy } from "../shared/domain/auth/api-keys.js";
 import { resolveCredential } from "../shared/domain/auth/credentials.js";

@@ -1,4 +1,4 @@
-import { apiDepsFromEnv } from "../shared/adapters/aws/environment.js";
+import { apiDepsFromEnv } from "../shared/adapters/aws/api-deps.js";
 import { onHttp, toApiRequest, toProxyResult } from "../shared/adapters/lambda/http.js";
 import { handleApiRequest } from "../shared/app/http/api.js";
 import { originsWithProjectSettings } from "../shared/app/http/cors.js";

@@ -1,9 +1,6 @@
-import {
-  eventRetentionSecondsFromEnv,
-  mailerFromEnv,
-  mailingConfigFromEnv,
-  storeFromEnv,
-} from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
+import { mailerFromEnv } from "../shared/adapters/aws/ses-mailer.js";
+import { eventRetentionSecondsFromEnv, mailingConfigFromEnv } from "../shared/adapters/aws/settings.js";
 import { onDomainEvent } from "../shared/adapters/lambda/domain-event.js";
 import { mailForEvent, type MailingDeps } from "../shared/consumers/mailing.js";
 import { systemClock } from "../shared/kernel/clock.js";

@@ -1,5 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
-import { eventRetentionSecondsFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
+import { eventRetentionSecondsFromEnv } from "../shared/adapters/aws/settings.js";
 import { onTrigger } from "../shared/adapters/lambda/kit.js";
 import { messagesOfStreamRecords } from "../shared/adapters/lambda/stream-records.js";
 import { sequenceMessages } from "../shared/domain/sessions/sequencer.js";

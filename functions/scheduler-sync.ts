@@ -1,4 +1,5 @@
-import { schedulerFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
+import { schedulerFromEnv } from "../shared/adapters/aws/eventbridge-scheduler.js";
 import { onDomainEvent } from "../shared/adapters/lambda/domain-event.js";
 import { syncSchedules } from "../shared/domain/scheduling/schedules.js";
 import { currentSession, syncSessionSchedules } from "../shared/domain/scheduling/session-deadlines.js";

@@ -1,4 +1,6 @@
-import { eventRetentionSecondsFromEnv, schedulerFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
+import { schedulerFromEnv } from "../shared/adapters/aws/eventbridge-scheduler.js";
+import { eventRetentionSecondsFromEnv } from "../shared/adapters/aws/settings.js";
 import { onInvoke } from "../shared/adapters/lambda/kit.js";
 import { isSessionScheduleInput, type ScheduleInput } from "../shared/domain/scheduling/schedules.js";
 import { runSessionDeadline } from "../shared/domain/scheduling/session-deadlines.js";

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
 import { toolsFor } from "../shared/adapters/lambda/kit.js";
 import { serveEventStream } from "../shared/adapters/lambda/sse.js";
 import { numberEnv } from "../shared/kernel/config.js";

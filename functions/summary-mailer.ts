@@ -1,9 +1,6 @@
-import {
-  eventRetentionSecondsFromEnv,
-  mailerFromEnv,
-  storeFromEnv,
-  summaryMailingConfigFromEnv,
-} from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
+import { mailerFromEnv } from "../shared/adapters/aws/ses-mailer.js";
+import { eventRetentionSecondsFromEnv, summaryMailingConfigFromEnv } from "../shared/adapters/aws/settings.js";
 import { onDomainEvent } from "../shared/adapters/lambda/domain-event.js";
 import { mailSummaryForEvent, type SummaryMailingDeps } from "../shared/consumers/summary-mailing.js";
 import { systemClock } from "../shared/kernel/clock.js";

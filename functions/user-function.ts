@@ -1,6 +1,6 @@
 import * as userModule from "cortex-user-functions";
 import { inProcessProject, type Project } from "../sdk/src/index.js";
-import { apiDepsFromEnv } from "../shared/adapters/aws/environment.js";
+import { apiDepsFromEnv } from "../shared/adapters/aws/api-deps.js";
 import { onDomainEvent } from "../shared/adapters/lambda/domain-event.js";
 import { domainLogger } from "../shared/adapters/lambda/kit.js";
 import { bindUserFunctions, userFunctionRunner, userModuleExports } from "../shared/app/user-function-host.js";

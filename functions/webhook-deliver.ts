@@ -1,4 +1,6 @@
-import { deliveryQueueFromEnv, storeFromEnv, webhookConfigFromEnv } from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
+import { webhookConfigFromEnv } from "../shared/adapters/aws/settings.js";
+import { deliveryQueueFromEnv } from "../shared/adapters/aws/sqs-delivery-queue.js";
 import { onSqsBatch } from "../shared/adapters/lambda/kit.js";
 import { attemptDelivery, DeliveryMessageSchema } from "../shared/consumers/webhooks/service.js";
 import { systemClock } from "../shared/kernel/clock.js";

@@ -1,4 +1,5 @@
-import { deliveryQueueFromEnv, storeFromEnv } from "../shared/adapters/aws/environment.js";
+import { storeFromEnv } from "../shared/adapters/aws/dynamodb-store.js";
+import { deliveryQueueFromEnv } from "../shared/adapters/aws/sqs-delivery-queue.js";
 import { onDomainEvent } from "../shared/adapters/lambda/domain-event.js";
 import { fanOut } from "../shared/consumers/webhooks/service.js";
 import { systemClock } from "../shared/kernel/clock.js";

@@ -23,6 +23,7 @@ import {
   type WriteOp,
 } from "../../store/store.js";
 import { TABLE } from "../../store/table.js";
+import { ENV, requiredEnv } from "../../kernel/config.js";
 
 const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 /** Attempts of a single put that meets a transaction in flight on its item (see putRetryingConflicts). */
@@ -297,4 +298,9 @@ export class DynamoDbStore implements Store {
     const expiresAt = item[TABLE.ttlAttribute];
     return typeof expiresAt === "number" && expiresAt <= this.nowSeconds();
   }
+}
+
+/** The table of the deployment (fail-fast at cold start). */
+export function storeFromEnv(): DynamoDbStore {
+  return new DynamoDbStore({ tableName: requiredEnv(ENV.tableName) });
 }

@@ -8,6 +8,7 @@ import {
   type CreateScheduleCommandInput,
 } from "@aws-sdk/client-scheduler";
 import { atExpression, type DesiredSchedule, type SchedulerPort } from "../../domain/scheduling/schedules.js";
+import { ENV, requiredEnv } from "../../kernel/config.js";
 
 export interface EventBridgeSchedulerOptions {
   groupName: string;
@@ -58,4 +59,12 @@ export class EventBridgeScheduler implements SchedulerPort {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
   }
+}
+
+export function schedulerFromEnv(): EventBridgeScheduler {
+  return new EventBridgeScheduler({
+    groupName: requiredEnv(ENV.scheduleGroupName),
+    roleArn: requiredEnv(ENV.schedulerRoleArn),
+    targetArn: requiredEnv(ENV.schedulerTargetArn),
+  });
 }

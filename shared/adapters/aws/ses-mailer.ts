@@ -61,3 +61,7 @@ function classify(error: unknown): MailRejectedError | MailThrottledError | unde
   if (status === 400) return new MailRejectedError(name === "Unknown" ? "BadRequest" : name);
   return undefined;
 }
+
+export function mailerFromEnv(): SesMailer {
+  return new SesMailer();
+}

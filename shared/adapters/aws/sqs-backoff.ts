@@ -1,5 +1,7 @@
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
+import { ENV, numberEnv } from "../../kernel/config.js";
+import { PLUGIN_RETRY_DELAYS_SECONDS } from "../../events/rules.js";
 
 /**
  * Backoff for a queue consumer's failed records: instead of waiting out the whole visibility timeout
@@ -53,4 +55,9 @@ export class SqsBackoff {
     }
     return url;
   }
+}
+
+/** Backoff for a plugin's failed records (its queue's retry delays, scaled). */
+export function pluginBackoffFromEnv(): SqsBackoff {
+  return new SqsBackoff(PLUGIN_RETRY_DELAYS_SECONDS, numberEnv(ENV.pluginRetryScale, 1));
 }

@@ -1,5 +1,6 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { DeliveryMessage, DeliveryQueue } from "../../consumers/webhooks/service.js";
+import { ENV, requiredEnv } from "../../kernel/config.js";
 
 /** The webhook delivery queue on SQS (a delay of up to 15 minutes per message). */
 export class SqsDeliveryQueue implements DeliveryQueue {
@@ -17,4 +18,8 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       }),
     );
   }
+}
+
+export function deliveryQueueFromEnv(): SqsDeliveryQueue {
+  return new SqsDeliveryQueue(requiredEnv(ENV.webhookQueueUrl));
 }
