@@ -10,10 +10,8 @@ import { aggregateIdOf } from "../shared/kernel/envelope.js";
 const store = storeFromEnv();
 const scheduler = schedulerFromEnv();
 
-/**
- * Rule target for gathering and session lifecycle events: makes the one-time schedules match the
- * aggregate as it is now (re-read, so reordered or repeated events converge).
- */
+/** Rule target for lifecycle events: the one-time schedules made to match the aggregate as it is now
+ * (re-read, so reordered or repeated events converge). */
 export const handler = onDomainEvent("scheduler-sync", async (envelope) => {
   if (envelope.resource.startsWith("session:")) {
     const sessionId = aggregateIdOf(envelope, "session");

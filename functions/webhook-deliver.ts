@@ -12,10 +12,8 @@ const deps = {
   config: webhookConfigFromEnv(),
 };
 
-/**
- * The delivery queue's consumer: one attempt per message, recorded; retries are new (delayed) messages.
- * Only infrastructure failures fail a record (it is retried by the queue and, past its limit, dead-lettered).
- */
+/** The delivery queue's consumer: one attempt per message, recorded; retries are new (delayed) messages. Only
+ * infrastructure failures fail a record (it is retried by the queue and, past its limit, dead-lettered). */
 export const handler = onSqsBatch("webhook-deliver", async (record, { logger }) => {
   const message = DeliveryMessageSchema.parse(JSON.parse(record.body));
   const result = await attemptDelivery(deps, message);

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { docsHandler } from "../../functions/docs.js";
+import { docsHandler } from "../../shared/adapters/lambda/docs.js";
 import { DOCS_OPENAPI, DOCS_SECURITY_HEADERS } from "../../shared/app/http/docs-page.js";
 import { openApiDocument } from "../../shared/app/http/openapi.js";
 import { API_STAGE_NAME } from "../../shared/kernel/config.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { docsHandler, type ReadDocsFile } from "../../functions/docs.js";
+import { docsHandler, type ReadDocsFile } from "../../shared/adapters/lambda/docs.js";
 import { lambdaContext } from "../../local/lambda.js";
 import { DOCS_SOURCES } from "../../local/dev/docs-sources.js";
 import { DOCS_PAGE, type DocsFileName } from "../../shared/app/http/docs-page.js";
