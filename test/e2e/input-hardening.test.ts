@@ -191,9 +191,12 @@ describe("cursors are opaque and authenticated (item 5)", () => {
     "/events/evt_01aaaaaaaaaaaaaaaaaaaaaaaa/attempts",
     "/activity",
     "/keys",
+    "/v1/keys", // the tenant's keys: not under the project
   ];
+  const urlOf = (projectId: string, list: string) =>
+    list.startsWith("/v1/") ? list : `/v1/projects/${projectId}${list}`;
 
-  it("answers 400 with the cursor's field path for a made-up cursor on all 12 list routes", async () => {
+  it("answers 400 with the cursor's field path for a made-up cursor on all 13 list routes", async () => {
     const api = client();
     const g = await api.create({ name: "C", type: "lobby" });
     const session = await api.post("/sessions", { title: "C", externalRoomId: "r", autoStart: false });
@@ -205,7 +208,7 @@ describe("cursors are opaque and authenticated (item 5)", () => {
         const problem = await rejects(
           api.projectId,
           400,
-          () => raw("GET", `/v1/projects/${api.projectId}${list}?cursor=${cursor}`),
+          () => raw("GET", `${urlOf(api.projectId, list)}?cursor=${cursor}`),
           { compare: false },
         );
         expect(paths(problem), `${list} ${cursor}`).toEqual(["cursor"]);
