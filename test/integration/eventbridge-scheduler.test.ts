@@ -1,4 +1,4 @@
-import { GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
+import { DeleteScheduleCommand, GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startLocalScheduler, type LocalScheduler } from "../../local/scheduler/server.js";
@@ -97,6 +97,40 @@ describe("EventBridgeScheduler adapter", () => {
     });
     expect(sent[0]!.input.ActionAfterCompletion).toBe("NONE");
     await adapter().delete("sess_test-idle");
+  });
+
+  it("a schedule that vanishes between the create's conflict and the update is created again", async () => {
+    const name = "gth_vanish-start";
+    const first = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    await adapter().put({ ...schedule(first), name });
+    // The schedule runs and deletes itself (or another sync deletes it) just before our update reaches it.
+    let vanished = false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "UpdateScheduleCommand" && !vanished) {
+          vanished = true;
+          await client.send(new DeleteScheduleCommand({ Name: name, GroupName: "default" }));
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "vanish", priority: "low" },
+    );
+    try {
+      sent.length = 0;
+      const later = new Date(Date.now() + 7_200_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      await adapter().put({ ...schedule(later), name });
+      expect(sent.map((s) => s.command)).toEqual([
+        "CreateScheduleCommand",
+        "UpdateScheduleCommand",
+        "DeleteScheduleCommand",
+        "CreateScheduleCommand",
+      ]);
+      const stored = await client.send(new GetScheduleCommand({ Name: name, GroupName: "default" }));
+      expect(stored.ScheduleExpression).toBe(`at(${later.slice(0, 19)})`);
+    } finally {
+      client.middlewareStack.remove("vanish");
+      await adapter().delete(name);
+    }
   });
 
   it("deleting a schedule that does not exist is success", async () => {

@@ -44,11 +44,21 @@ export class EventBridgeScheduler implements SchedulerPort {
         RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
       },
     };
-    try {
-      await this.client.send(new CreateScheduleCommand(input));
-    } catch (error) {
-      if (!(error instanceof ConflictException)) throw error;
-      await this.client.send(new UpdateScheduleCommand(input));
+    // Create, else update. A schedule can vanish between the two (it ran and deleted itself, or a concurrent
+    // sync deleted it): the update's ResourceNotFound then means "create it again", not a failed sync.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new CreateScheduleCommand(input));
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictException)) throw error;
+      }
+      try {
+        await this.client.send(new UpdateScheduleCommand(input));
+        return;
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException) || attempt >= 3) throw error;
+      }
     }
   }
 
