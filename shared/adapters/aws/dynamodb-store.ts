@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ServiceUnavailableError, ValidationError } from "../../kernel/errors.js";
+import { fullJitter } from "../../kernel/backoff.js";
 import { systemClock } from "../../kernel/clock.js";
 import type { ItemKey } from "../../store/keys.js";
 import {
@@ -206,7 +207,7 @@ export class DynamoDbStore implements Store {
       } catch (error) {
         if (!(error instanceof TransactionConflictException)) throw error;
         if (attempt >= PUT_CONFLICT_ATTEMPTS) throw new TransactionCancelledError([], true);
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+        await fullJitter(attempt, 20);
       }
     }
   }

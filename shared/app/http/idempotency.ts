@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { IdempotencyKeyReusedError, ValidationError } from "../../kernel/errors.js";
+import { fullJitter } from "../../kernel/backoff.js";
 import { ExtraOpFailedError } from "../../store/commit.js";
 import { idempotencyKey } from "../../store/keys.js";
 import { TransactionCancelledError, type Store, type WriteOp } from "../../store/store.js";
@@ -119,7 +120,7 @@ async function recordAlone(scope: IdempotencyScope, ops: WriteOp[], response: Ap
       const found = await existing(scope);
       if (found) return replay(found, scope);
       if (!error.contention || attempt >= 4) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+      await fullJitter(attempt, 20);
     }
   }
 }

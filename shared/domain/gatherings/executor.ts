@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, PreconditionFailedError, VersionConflictError } from "../../kernel/errors.js";
+import { fullJitter } from "../../kernel/backoff.js";
 import type { Actor } from "../../kernel/envelope.js";
 import { GATHERING_COMMIT_EVENTS } from "./events.js";
 import { isId } from "../../kernel/ids.js";
@@ -237,14 +238,8 @@ export function stampVersions(decision: Decision, readVersion: number): Decision
   };
 }
 
-/**
- * "Full jitter" exponential backoff: losers of a race spread out quickly, so a hot gathering spends its
- * time committing rather than colliding.
- */
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(10 * 2 ** attempt, 1_000);
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** Losers of a race spread out quickly, so a hot gathering spends its time committing rather than colliding. */
+const backoff = (attempt: number) => fullJitter(attempt, 10, 1_000);
 
 /**
  * Load → decide (pure) → commit under the version condition. A lost race reloads and decides again,
