@@ -45,12 +45,7 @@ export function tenantScopeOf(request: ApiRequest): RequestScope {
   if (principal.projectScope !== "*" || principal.credential === "participant" || principal.credential === "bot") {
     throw new ForbiddenError('Only a tenant-wide key (projectScope "*") may manage the tenant\'s keys here');
   }
-  return {
-    tenantId: principal.tenantId,
-    projectId: "*",
-    actor: { type: principal.actorType ?? "apiKey", id: principal.keyId },
-    ...(principal.scopes && { scopes: principal.scopes }),
-  };
+  return keyScope(principal, "*");
 }
 
 /** The tenant/project scope of a request. A key for another project sees nothing: 404, not 403. */
@@ -70,6 +65,11 @@ export function scopeOf(request: ApiRequest): RequestScope {
       participant: { participantId, ...(gatherings && { gatherings }) },
     };
   }
+  return keyScope(principal, projectId);
+}
+
+/** A key's scope in `projectId` (`*`: the tenant): it acts as itself, with the scopes it holds. */
+function keyScope(principal: Principal, projectId: string): RequestScope {
   return {
     tenantId: principal.tenantId,
     projectId,
