@@ -29,19 +29,17 @@ export const CreateKeyBodySchema = z
   })
   .meta({ id: "CreateKeyBody" });
 
+/** Where a key may act: one project of the tenant, or every project (`*`). */
+const ProjectScopeSchema = z.union([
+  z.literal("*"),
+  z.string().regex(TENANT_ID_PATTERN, "must be a project id (1–64 letters, digits, '.', '_' or '-') or \"*\""),
+]);
+
 /** A tenant admin's key: for one project of the tenant, or tenant-wide (`*`). */
 export const CreateTenantKeyBodySchema = CreateKeyBodySchema.extend({
-  projectScope: z
-    .union([
-      z.literal("*"),
-      z.string().regex(TENANT_ID_PATTERN, "must be a project id (1–64 letters, digits, '.', '_' or '-') or \"*\""),
-    ])
-    .describe('The project the key may use, or "*" for every project of the tenant'),
+  projectScope: ProjectScopeSchema.describe('The project the key may use, or "*" for every project of the tenant'),
 }).meta({ id: "CreateTenantKeyBody" });
 
 export const ListTenantKeysQuerySchema = z.object({
-  projectScope: z
-    .union([z.literal("*"), z.string().regex(TENANT_ID_PATTERN, 'must be a project id or "*"')])
-    .optional()
-    .describe('Only keys of this project ("*": only tenant-wide keys)'),
+  projectScope: ProjectScopeSchema.optional().describe('Only keys of this project ("*": only tenant-wide keys)'),
 });
