@@ -12,14 +12,21 @@ import { signRequest, type SignableRequest } from "../../shared/adapters/aws/cli
  * and its protocol behaviour (requests, errors, retries, credentials) against a real HTTP server.
  */
 
+function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === "string") return data;
+  return ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data);
+}
+
 /** The SDK signer's hash: node's crypto behind the Checksum interface it expects. */
 class Sha256 {
   private readonly hash: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret ? createHmac("sha256", secret) : createHash("sha256");
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret ? createHmac("sha256", bytes(secret)) : createHash("sha256");
   }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(bytes(data));
   }
   async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.hash.digest());
@@ -42,7 +49,7 @@ async function sdkAuthorization(
     sha256: Sha256,
     applyChecksum: false,
   });
-  const signed = await signer.sign(
+  const signed = (await signer.sign(
     {
       method: request.method,
       protocol: "https:",
@@ -53,8 +60,8 @@ async function sdkAuthorization(
       body: request.body,
     } as never,
     { signingDate: WHEN },
-  );
-  return (signed.headers as Record<string, string>)["authorization"]!;
+  )) as unknown as { headers: Record<string, string> };
+  return signed.headers["authorization"]!;
 }
 
 describe("SigV4 signing", () => {
