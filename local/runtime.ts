@@ -472,7 +472,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     } catch (error) {
       if (!(error instanceof ConflictException)) throw error;
     }
-    const keys = new DynamoDbStore({ tableName: TABLE_NAME, client });
+    const keys = new DynamoDbStore({ tableName: TABLE_NAME });
     const apiKey = devKey(options, "dev-api-key", options.apiKey);
     await storeApiKey(keys, apiKey, {
       tenantId: "local",

@@ -3,6 +3,7 @@ import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { matchesPattern } from "../../local/eventbridge/pattern.js";
 import { recordActivity } from "../../shared/consumers/activity.js";
+import { sdkDynamoDbCalls } from "../../shared/adapters/aws/dynamodb-sdk-calls.js";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
 import { EventEnvelopeSchema, EVENT_SOURCE, type EventEnvelope } from "../../shared/kernel/envelope.js";
 import { CONSUMERS, RULES } from "../../shared/events/rules.js";
@@ -99,7 +100,7 @@ export async function capacitySuite(
 ): Promise<CapacityResult> {
   const client = localDynamo(options.endpoint);
   const meter = new Meter(client);
-  const store = new DynamoDbStore({ tableName: TABLE_NAME, client });
+  const store = new DynamoDbStore({ tableName: TABLE_NAME, client: sdkDynamoDbCalls(client) });
   const deps = inProcessApiDeps(store, "capacity");
   let requestCounter = 0;
   const samples = new Map<string, Array<{ calls: MeteredCall[]; ms: number }>>();

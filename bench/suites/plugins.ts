@@ -1,5 +1,6 @@
 import { ensureTable } from "../../local/dynamodb/table.js";
 import { matchesPattern } from "../../local/eventbridge/pattern.js";
+import { sdkDynamoDbCalls } from "../../shared/adapters/aws/dynamodb-sdk-calls.js";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
 import { recordActivity } from "../../shared/consumers/activity.js";
 import { fanOut } from "../../shared/consumers/webhooks/service.js";
@@ -540,7 +541,7 @@ async function inProcessCosts(report: Report, options: PluginsOptions): Promise<
   const client = localDynamo(options.dynamodbEndpoint);
   await ensureTable(client, SCRATCH_TABLE);
   const meter = new Meter(client);
-  const store = new DynamoDbStore({ tableName: SCRATCH_TABLE, client });
+  const store = new DynamoDbStore({ tableName: SCRATCH_TABLE, client: sdkDynamoDbCalls(client) });
   const deps = inProcessApiDeps(store, "plugins");
   const engines = localEngines();
   const pluginDeps: PluginDeps = { store, clock: systemClock, engines };

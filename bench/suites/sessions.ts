@@ -1,5 +1,6 @@
 import { matchesPattern } from "../../local/eventbridge/pattern.js";
 import { ensureTable } from "../../local/dynamodb/table.js";
+import { sdkDynamoDbCalls } from "../../shared/adapters/aws/dynamodb-sdk-calls.js";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
 import { recordActivity } from "../../shared/consumers/activity.js";
 import { fanOut } from "../../shared/consumers/webhooks/service.js";
@@ -584,7 +585,7 @@ async function inProcessCosts(
   const client = localDynamo(options.dynamodbEndpoint);
   await ensureTable(client, SCRATCH_TABLE);
   const meter = new Meter(client);
-  const store = new DynamoDbStore({ tableName: SCRATCH_TABLE, client });
+  const store = new DynamoDbStore({ tableName: SCRATCH_TABLE, client: sdkDynamoDbCalls(client) });
   const deps = inProcessApiDeps(store, "sessions");
   const projectId = `${options.projectId}-inproc`;
   const scope = devScope(projectId);

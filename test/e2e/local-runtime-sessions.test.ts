@@ -1,9 +1,9 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
+import { storeClient } from "../support/dynamodb.js";
 import { resolveApiKey } from "../../shared/domain/auth/api-keys.js";
 import { receiveBotCommands } from "../support/bot-commands.js";
 import { ApiClient, uniqueProject } from "../support/http.js";
@@ -17,12 +17,7 @@ import { eventually, scheduleWrites, sharedRuntime, startRuntime, type RuntimeEn
 const rt = sharedRuntime();
 
 function keyStore(endpoints: RuntimeEndpoints): DynamoDbStore {
-  const client = new DynamoDBClient({
-    endpoint: endpoints.dynamodbEndpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  return new DynamoDbStore({ tableName: "cortex", client });
+  return new DynamoDbStore({ tableName: "cortex", client: storeClient(endpoints.dynamodbEndpoint) });
 }
 
 describe("the local runtime for sessions", () => {

@@ -1,6 +1,6 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
+import { storeClient } from "../support/dynamodb.js";
 import { mintParticipantToken, SIGNING_PURPOSE } from "../../shared/domain/auth/participant-tokens.js";
 import { signingKey } from "../../shared/domain/auth/signing-key.js";
 import { ROUTES, type RouteDefinition } from "../../shared/app/http/routes.js";
@@ -74,11 +74,7 @@ async function tokenFor(projectId: string, participantId: string, gatherings?: s
 const tableStore = () =>
   new DynamoDbStore({
     tableName: "cortex",
-    client: new DynamoDBClient({
-      endpoint: rt.dynamodbEndpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    }),
+    client: storeClient(rt.dynamodbEndpoint),
   });
 
 /** A token the deployment really signed, that expired an hour ago. */

@@ -1,41 +1,70 @@
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { TransactionConflictException } from "@aws-sdk/client-dynamodb";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AwsClient, SERVICES } from "../../shared/adapters/aws/client/aws-client.js";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
 import { fingerprint, idempotently, type IdempotencyScope } from "../../shared/app/http/idempotency.js";
 import { TransactionCancelledError, type Store } from "../../shared/store/store.js";
-import { createTestTable, dynamodbClient, type TestTable } from "../support/dynamodb.js";
+import { createTestTable, dynamodbEndpoint, type TestTable } from "../support/dynamodb.js";
 
 /**
  * What AWS does and DynamoDB Local does not: a plain put on an item that a transaction in flight is writing
- * is refused with TransactionConflictException. The refusal is injected in front of DynamoDB Local (a
- * middleware answering the first N PutItem calls with it); everything else is the real local engine.
+ * is refused with TransactionConflictException. The refusal is injected in front of DynamoDB Local (an HTTP
+ * proxy answering the first N PutItem requests with DynamoDB's own error answer); everything else — the
+ * store's client, its error parsing, the engine — is real.
  */
 let table: TestTable;
+const proxies: http.Server[] = [];
 beforeAll(async () => {
   table = await createTestTable();
 });
-afterAll(() => table.drop());
+afterAll(async () => {
+  await Promise.all(proxies.map((p) => new Promise((r) => p.close(r))));
+  await table.drop();
+});
 
-function conflictingStore(conflicts: number): { store: DynamoDbStore; refused: () => number } {
-  const client: DynamoDBClient = dynamodbClient();
+async function conflictingStore(conflicts: number): Promise<{ store: DynamoDbStore; refused: () => number }> {
+  const upstream = new URL(dynamodbEndpoint());
   let refused = 0;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === "PutItemCommand" && refused < conflicts) {
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.headers["x-amz-target"] === "DynamoDB_20120810.PutItem" && refused < conflicts) {
         refused++;
-        throw new TransactionConflictException({ message: "Transaction is ongoing for the item", $metadata: {} });
+        res.writeHead(400, { "content-type": "application/x-amz-json-1.0" });
+        res.end(
+          JSON.stringify({
+            __type: "com.amazonaws.dynamodb.v20120810#TransactionConflictException",
+            message: "Transaction is ongoing for the item",
+          }),
+        );
+        return;
       }
-      return next(args);
-    },
-    { step: "initialize", name: "injectTransactionConflict" },
-  );
+      const forward = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 500, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on("error", () => res.destroy());
+      forward.end(Buffer.concat(chunks));
+    });
+  });
+  proxies.push(proxy);
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  const client = new AwsClient(SERVICES.dynamodb, {
+    endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
   return { store: new DynamoDbStore({ tableName: table.name, client }), refused: () => refused };
 }
 
 describe("a single put meeting a transaction in flight", () => {
   it("is retried until the transaction is done, and then applies its own condition", async () => {
-    const { store, refused } = conflictingStore(2);
+    const { store, refused } = await conflictingStore(2);
     const key = { PK: "CONFLICT#retried", SK: "#" };
     await store.transact([{ op: "put", item: { ...key, n: 1 }, condition: { kind: "notExists" } }]);
     expect(refused()).toBe(2);
@@ -50,7 +79,7 @@ describe("a single put meeting a transaction in flight", () => {
   });
 
   it("is reported as contention, not as a failed condition, when the conflict outlasts its retries", async () => {
-    const { store } = conflictingStore(100);
+    const { store } = await conflictingStore(100);
     const key = { PK: "CONFLICT#lasting", SK: "#" };
     const error = await store.transact([{ op: "put", item: { ...key, n: 1 } }]).then(
       () => undefined,

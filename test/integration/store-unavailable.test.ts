@@ -1,11 +1,10 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
 import { ServiceUnavailableError } from "../../shared/kernel/errors.js";
 import { problemResponses } from "../../shared/adapters/lambda/http.js";
 import { createLogger } from "../../shared/kernel/logger.js";
-import { dynamodbClient } from "../support/dynamodb.js";
+import { storeClient } from "../support/dynamodb.js";
 
 /** A 127.0.0.1 port with nothing listening on it (bound, then closed). */
 async function closedPort(): Promise<number> {
@@ -17,12 +16,7 @@ async function closedPort(): Promise<number> {
 }
 
 async function unreachableStore(): Promise<DynamoDbStore> {
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${await closedPort()}`,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
-  return new DynamoDbStore({ tableName: "cortex", client });
+  return new DynamoDbStore({ tableName: "cortex", client: storeClient(`http://127.0.0.1:${await closedPort()}`) });
 }
 
 describe("the DynamoDB store when DynamoDB cannot be reached", () => {
@@ -65,7 +59,7 @@ describe("the DynamoDB store when DynamoDB cannot be reached", () => {
   });
 
   it("leaves an error about the request itself (a table that does not exist) as it was", async () => {
-    const store = new DynamoDbStore({ tableName: "no-such-table", client: dynamodbClient() });
+    const store = new DynamoDbStore({ tableName: "no-such-table", client: storeClient() });
     const error = await store.get({ PK: "a", SK: "b" }).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(ServiceUnavailableError);
     expect((error as Error).name).toBe("ResourceNotFoundException");

@@ -4,9 +4,19 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import { ensureTable } from "../../local/dynamodb/table.js";
+import { AwsClient, SERVICES } from "../../shared/adapters/aws/client/aws-client.js";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
 
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+
+export function dynamodbEndpoint(): string {
+  return inject("dynamodbEndpoint");
+}
+
+/** The store's client (the lean one the functions use) on the run's DynamoDB Local. */
+export function storeClient(endpoint: string = inject("dynamodbEndpoint")): AwsClient {
+  return new AwsClient(SERVICES.dynamodb, { endpoint, region: "us-east-1", credentials });
+}
 
 export function dynamodbClient(): DynamoDBClient {
   return new DynamoDBClient({ endpoint: inject("dynamodbEndpoint"), region: "us-east-1", credentials });
@@ -35,7 +45,7 @@ export async function createTestTable(): Promise<TestTable> {
     name,
     client,
     streamArn,
-    store: new DynamoDbStore({ tableName: name, client }),
+    store: new DynamoDbStore({ tableName: name, client: storeClient() }),
     async scan() {
       const items: Array<Record<string, unknown>> = [];
       let start: Record<string, never> | undefined;

@@ -2,6 +2,7 @@ import { DynamoDBClient, QueryCommand, ScanCommand } from "@aws-sdk/client-dynam
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { EventEnvelope } from "../../shared/kernel/envelope.js";
 import { DynamoDbStore } from "../../shared/adapters/aws/dynamodb-store.js";
+import { storeClient } from "./dynamodb.js";
 import { generateApiKey, storeApiKey } from "../../shared/domain/auth/api-keys.js";
 import { aggregatePk, eventRangeAfter } from "../../shared/store/keys.js";
 import type { RuntimeEndpoints } from "./runtime.js";
@@ -84,7 +85,7 @@ export async function mintApiKey(
   credential: Credential = "api",
 ): Promise<string> {
   const secret = generateApiKey();
-  await storeApiKey(new DynamoDbStore({ tableName: "cortex", client: dynamo(rt) }), secret, {
+  await storeApiKey(new DynamoDbStore({ tableName: "cortex", client: storeClient(rt.dynamodbEndpoint) }), secret, {
     tenantId,
     projectScope: project ?? "*",
     description: "test key",

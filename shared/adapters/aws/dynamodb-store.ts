@@ -1,13 +1,9 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  TransactionCanceledException,
-  TransactionConflictException,
-  TransactWriteItemsCommand,
-  type TransactWriteItem,
+import type {
+  CancellationReason,
+  GetItemCommandOutput,
+  PutItemInput,
+  QueryCommandOutput,
+  TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ServiceUnavailableError, ValidationError } from "../../kernel/errors.js";
@@ -25,6 +21,23 @@ import {
 } from "../../store/store.js";
 import { TABLE } from "../../store/table.js";
 import { ENV, requiredEnv } from "../../kernel/config.js";
+import { AwsClient, SERVICES } from "./client/aws-client.js";
+
+/**
+ * The four DynamoDB operations the store makes, as JSON in and out (the wire shapes the AWS SDK's commands
+ * also take). The default is the lean AwsClient (./client/aws-client.ts: the functions' cold start does not
+ * load the AWS SDK); ./dynamodb-sdk-calls.ts answers them with an SDK DynamoDBClient instead (tests that use
+ * SDK middleware, the capacity bench's metered client).
+ */
+export type DynamoDbOperation = "GetItem" | "PutItem" | "Query" | "TransactWriteItems";
+export interface DynamoDbCalls {
+  call<T = Record<string, unknown>>(operation: DynamoDbOperation, input: object): Promise<T>;
+}
+
+/** A DynamoDB error by its code (the lean client's and the SDK's errors are both named by it). */
+function isNamed(error: unknown, name: string): error is Error & Record<string, unknown> {
+  return error instanceof Error && error.name === name;
+}
 
 const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 /** Attempts of a single put that meets a transaction in flight on its item (see putRetryingConflicts). */
@@ -62,6 +75,9 @@ export function isStoreUnavailable(error: unknown, depth = 0): boolean {
   const e = error as { code?: unknown; name?: unknown; errors?: unknown; cause?: unknown };
   if (typeof e.code === "string" && NETWORK_ERROR_CODES.has(e.code)) return true;
   if (typeof e.name === "string" && UNAVAILABLE_ERROR_NAMES.has(e.name)) return true;
+  // Any other 5xx left after the client's retries (DynamoDB's own errors are all 4xx).
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  if (typeof status === "number" && status >= 500) return true;
   if (Array.isArray(e.errors) && e.errors.some((inner) => isStoreUnavailable(inner, depth + 1))) return true;
   return isStoreUnavailable(e.cause, depth + 1);
 }
@@ -139,18 +155,19 @@ function decodeCursor(cursor: string, keyNames: string[], pk: { name: string; va
 
 export interface DynamoDbStoreOptions {
   tableName: string;
-  client?: DynamoDBClient;
+  /** Default: the lean client (region, endpoint and credentials from the standard AWS settings). */
+  client?: DynamoDbCalls;
   /** DynamoDB deletes expired items lazily (and DynamoDB Local never does): reads hide them. */
   nowSeconds?: () => number;
 }
 
 export class DynamoDbStore implements Store {
-  readonly client: DynamoDBClient;
+  readonly client: DynamoDbCalls;
   private readonly tableName: string;
   private readonly nowSeconds: () => number;
 
   constructor(options: DynamoDbStoreOptions) {
-    this.client = options.client ?? new DynamoDBClient({});
+    this.client = options.client ?? new AwsClient(SERVICES.dynamodb);
     this.tableName = options.tableName;
     this.nowSeconds = options.nowSeconds ?? (() => Math.floor(systemClock.now().getTime() / 1000));
   }
@@ -177,14 +194,14 @@ export class DynamoDbStore implements Store {
     try {
       if (items.length === 1 && items[0]!.Put) {
         // A single put needs no transaction; the condition semantics are the same.
-        await this.putRetryingConflicts(new PutItemCommand(items[0]!.Put));
+        await this.putRetryingConflicts(items[0]!.Put);
         return;
       }
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      await this.client.call("TransactWriteItems", { TransactItems: items });
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new TransactionCancelledError([0], false);
-      if (error instanceof TransactionCanceledException) {
-        const reasons = error.CancellationReasons ?? [];
+      if (isNamed(error, "ConditionalCheckFailedException")) throw new TransactionCancelledError([0], false);
+      if (isNamed(error, "TransactionCanceledException")) {
+        const reasons = (error.CancellationReasons as CancellationReason[] | undefined) ?? [];
         const failed = reasons.flatMap((r, i) => (r.Code === "ConditionalCheckFailed" ? [i] : []));
         const contention = reasons.some((r) => r.Code !== undefined && CONTENTION_CODES.has(r.Code));
         throw new TransactionCancelledError(failed, contention);
@@ -199,13 +216,13 @@ export class DynamoDbStore implements Store {
    * transaction finishes within milliseconds, so the put is retried briefly; if it still conflicts it is
    * reported as contention, as a cancelled transaction's would be. (DynamoDB Local serializes instead.)
    */
-  private async putRetryingConflicts(command: PutItemCommand): Promise<void> {
+  private async putRetryingConflicts(put: PutItemInput): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.send(command);
+        await this.client.call("PutItem", put);
         return;
       } catch (error) {
-        if (!(error instanceof TransactionConflictException)) throw error;
+        if (!isNamed(error, "TransactionConflictException")) throw error;
         if (attempt >= PUT_CONFLICT_ATTEMPTS) throw new TransactionCancelledError([], true);
         await fullJitter(attempt, 20);
       }
@@ -214,9 +231,11 @@ export class DynamoDbStore implements Store {
 
   async get(key: ItemKey, options: { consistent?: boolean } = {}): Promise<Item | undefined> {
     const result = await this.client
-      .send(
-        new GetItemCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: options.consistent ?? true }),
-      )
+      .call<GetItemCommandOutput>("GetItem", {
+        TableName: this.tableName,
+        Key: keyOf(key),
+        ConsistentRead: options.consistent ?? true,
+      })
       .catch(rethrow);
     if (!result.Item) return undefined;
     const item = unmarshall(result.Item) as Item;
@@ -260,23 +279,21 @@ export class DynamoDbStore implements Store {
     // enough matches or the end. The cursor is the last returned item's key, so nothing is skipped.
     do {
       const result = await this.client
-        .send(
-          new QueryCommand({
-            TableName: this.tableName,
-            ...(index && { IndexName: index.indexName }),
-            KeyConditionExpression: condition,
-            ...(filterEntries.length > 0 && {
-              FilterExpression: filterEntries.map((_, i) => `#f${i} = :f${i}`).join(" AND "),
-            }),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: marshall(values),
-            Limit: filterEntries.length > 0 ? Math.max(limit + 1, 50) : limit + 1 - items.length,
-            ...(start && { ExclusiveStartKey: start }),
-            ScanIndexForward: !options.descending,
-            // GSIs only support eventually consistent reads.
-            ConsistentRead: index ? false : (options.consistent ?? false),
+        .call<QueryCommandOutput>("Query", {
+          TableName: this.tableName,
+          ...(index && { IndexName: index.indexName }),
+          KeyConditionExpression: condition,
+          ...(filterEntries.length > 0 && {
+            FilterExpression: filterEntries.map((_, i) => `#f${i} = :f${i}`).join(" AND "),
           }),
-        )
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values),
+          Limit: filterEntries.length > 0 ? Math.max(limit + 1, 50) : limit + 1 - items.length,
+          ...(start && { ExclusiveStartKey: start }),
+          ScanIndexForward: !options.descending,
+          // GSIs only support eventually consistent reads.
+          ConsistentRead: index ? false : (options.consistent ?? false),
+        })
         .catch(rethrow);
       for (const raw of result.Items ?? []) {
         const item = unmarshall(raw) as Item;
