@@ -154,6 +154,8 @@ describe("buildCalendar", () => {
     expect(() => buildCalendar({ ...base, attendees: [{ email: "x@y.com\r\nATTENDEE:z" }] })).toThrow(
       /^calendar: an organizer or attendee email address is not valid$/,
     );
-    expect(() => buildCalendar({ ...base, url: "not a url" })).toThrow(/the ics package rejected the event: url/);
+    expect(() => buildCalendar({ ...base, url: "not a url" })).toThrow(/url must be an absolute http\(s\) URL/);
+    expect(() => buildCalendar({ ...base, url: "javascript:alert(1)" })).toThrow(/url/);
+    expect(() => buildCalendar({ ...base, url: "https://example.com/a b" })).toThrow(/url/);
   });
 });
