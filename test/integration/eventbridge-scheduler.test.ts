@@ -2,18 +2,45 @@ import { DeleteScheduleCommand, GetScheduleCommand, SchedulerClient } from "@aws
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startLocalScheduler, type LocalScheduler } from "../../local/scheduler/server.js";
+import { AwsClient, SERVICES } from "../../shared/adapters/aws/client/aws-client.js";
 import { EventBridgeScheduler } from "../../shared/adapters/aws/eventbridge-scheduler.js";
 import type { DesiredSchedule } from "../../shared/domain/scheduling/schedules.js";
 import { dynamodbClient } from "../support/dynamodb.js";
 
 /**
- * The Scheduler adapter: the exact calls it makes (captured from the real SDK client) and their effect on
- * the local Scheduler emulator — the control plane we cannot call from here.
+ * The Scheduler adapter: the exact calls it makes (captured at its client, as operation + input) and their
+ * effect on the local Scheduler emulator — the control plane we cannot call from here. The checks read the
+ * emulator back with the AWS SDK's own SchedulerClient.
  */
 let local: LocalScheduler;
 const fired: Array<{ arn: string; input?: string }> = [];
 const sent: Array<{ command: string; input: Record<string, unknown> }> = [];
 let client: SchedulerClient;
+const OPERATIONS: Record<string, string> = {
+  POST: "CreateScheduleCommand",
+  PUT: "UpdateScheduleCommand",
+  DELETE: "DeleteScheduleCommand",
+};
+
+/** The adapter's client, recording each call as the SDK command it is (ClientToken is random per call). */
+class CapturingClient extends AwsClient {
+  beforeSend?: (operation: string) => Promise<void>;
+  override async request<T>(
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    path: string,
+    options: { query?: Record<string, string>; body?: object } = {},
+  ): Promise<T> {
+    const operation = OPERATIONS[method]!;
+    const { ClientToken, ...body } = (options.body ?? {}) as Record<string, unknown>;
+    expect(ClientToken ?? options.query?.clientToken).toMatch(/^[0-9a-f-]{36}$/);
+    const name = decodeURIComponent(path.slice("/schedules/".length));
+    const group = options.query?.groupName;
+    sent.push({ command: operation, input: { Name: name, ...(group !== undefined && { GroupName: group }), ...body } });
+    await this.beforeSend?.(operation);
+    return super.request<T>(method, path, options);
+  }
+}
+let capturing: CapturingClient;
 
 beforeAll(async () => {
   local = await startLocalScheduler({
@@ -27,13 +54,11 @@ beforeAll(async () => {
     region: "us-east-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      sent.push({ command: String(context.commandName), input: args.input as Record<string, unknown> });
-      return next(args);
-    },
-    { step: "initialize", name: "capture" },
-  );
+  capturing = new CapturingClient(SERVICES.scheduler, {
+    endpoint: local.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
 });
 afterAll(() => local.stop());
 
@@ -42,7 +67,7 @@ const adapter = () =>
     groupName: "default",
     roleArn: "arn:aws:iam::000000000000:role/scheduler",
     targetArn: "arn:aws:lambda:us-east-1:000000000000:function:scheduler-target",
-    client,
+    client: capturing,
   });
 
 const schedule = (at: string): DesiredSchedule => ({
@@ -105,16 +130,13 @@ describe("EventBridgeScheduler adapter", () => {
     await adapter().put({ ...schedule(first), name });
     // The schedule runs and deletes itself (or another sync deletes it) just before our update reaches it.
     let vanished = false;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === "UpdateScheduleCommand" && !vanished) {
-          vanished = true;
-          await client.send(new DeleteScheduleCommand({ Name: name, GroupName: "default" }));
-        }
-        return next(args);
-      },
-      { step: "initialize", name: "vanish", priority: "low" },
-    );
+    capturing.beforeSend = async (operation) => {
+      if (operation === "UpdateScheduleCommand" && !vanished) {
+        vanished = true;
+        sent.push({ command: "DeleteScheduleCommand", input: { Name: name, GroupName: "default" } });
+        await client.send(new DeleteScheduleCommand({ Name: name, GroupName: "default" }));
+      }
+    };
     try {
       sent.length = 0;
       const later = new Date(Date.now() + 7_200_000).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -128,7 +150,7 @@ describe("EventBridgeScheduler adapter", () => {
       const stored = await client.send(new GetScheduleCommand({ Name: name, GroupName: "default" }));
       expect(stored.ScheduleExpression).toBe(`at(${later.slice(0, 19)})`);
     } finally {
-      client.middlewareStack.remove("vanish");
+      capturing.beforeSend = undefined;
       await adapter().delete(name);
     }
   });

@@ -3,11 +3,11 @@
  * local runtime uses) for delivery, and against a small HTTP server speaking SES's error wire format for the
  * failures the emulator cannot produce (throttling, account state, typed rejections).
  */
-import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../../local/ports.js";
+import { AwsClient, SERVICES } from "../../shared/adapters/aws/client/aws-client.js";
 import { SesMailer } from "../../shared/adapters/aws/ses-mailer.js";
 import { buildCalendar } from "../../shared/domain/mail/calendar.js";
 import { renderInvitationEmail } from "../../shared/domain/mail/email-content.js";
@@ -79,7 +79,7 @@ describe("SesMailer with aws-ses-v2-local", () => {
     const start = (mod.default.default ?? mod.default) as (config: { host: string; port: number }) => Promise<Server>;
     server = await start({ host: "127.0.0.1", port });
     endpoint = `http://127.0.0.1:${port}`;
-    mailer = new SesMailer(new SESv2Client({ endpoint, region: "us-east-1", credentials }));
+    mailer = new SesMailer(new AwsClient(SERVICES.sesv2, { endpoint, region: "us-east-1", credentials }));
   });
 
   afterAll(async () => {
@@ -169,8 +169,8 @@ describe("SesMailer maps SES error responses", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    // One attempt: the SDK's own retries of throttling would only slow the test down.
-    const client = new SESv2Client({
+    // One attempt: the client's own retries of throttling would only slow the test down.
+    const client = new AwsClient(SERVICES.sesv2, {
       endpoint: `http://127.0.0.1:${port}`,
       region: "us-east-1",
       credentials,

@@ -4,10 +4,10 @@
  * under redelivery and concurrency, a rejected address recorded while the others are sent, a crashed
  * sender's claim taken over after its lease, a sender that could not reach SES freeing its recipient.
  */
-import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../../local/ports.js";
 import { startLocalSes, type LocalSes } from "../../local/ses.js";
+import { AwsClient, SERVICES } from "../../shared/adapters/aws/client/aws-client.js";
 import { SesMailer } from "../../shared/adapters/aws/ses-mailer.js";
 import {
   DeliveryInProgressError,
@@ -35,7 +35,7 @@ beforeAll(async () => {
   table = await createTestTable();
   ses = await startLocalSes({ inboxPort: await freePort(), frontPort: await freePort() });
   sesMailer = new SesMailer(
-    new SESv2Client({
+    new AwsClient(SERVICES.sesv2, {
       endpoint: ses.endpoint,
       region: "us-east-1",
       credentials: { accessKeyId: "local", secretAccessKey: "local" },

@@ -1,21 +1,17 @@
-import {
-  ConflictException,
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  ResourceNotFoundException,
-  SchedulerClient,
-  UpdateScheduleCommand,
-  type CreateScheduleCommandInput,
-} from "@aws-sdk/client-scheduler";
+import { randomUUID } from "node:crypto";
+import type { CreateScheduleInput } from "@aws-sdk/client-scheduler";
 import { atExpression, type DesiredSchedule, type SchedulerPort } from "../../domain/scheduling/schedules.js";
 import { ENV, requiredEnv } from "../../kernel/config.js";
+import { AwsClient, SERVICES } from "./client/aws-client.js";
+
+const isNamed = (error: unknown, name: string) => error instanceof Error && error.name === name;
 
 export interface EventBridgeSchedulerOptions {
   groupName: string;
   /** The role EventBridge Scheduler assumes to invoke the target. */
   roleArn: string;
   targetArn: string;
-  client?: SchedulerClient;
+  client?: AwsClient;
 }
 
 /**
@@ -23,15 +19,17 @@ export interface EventBridgeSchedulerOptions {
  * the full definition.
  */
 export class EventBridgeScheduler implements SchedulerPort {
-  private readonly client: SchedulerClient;
+  private readonly client: AwsClient;
 
   constructor(private readonly options: EventBridgeSchedulerOptions) {
-    this.client = options.client ?? new SchedulerClient({});
+    this.client = options.client ?? new AwsClient(SERVICES.scheduler);
   }
 
   async put(schedule: DesiredSchedule): Promise<void> {
-    const input: CreateScheduleCommandInput = {
-      Name: schedule.name,
+    // REST-JSON: the name is the path; the rest is the body. ClientToken is the request's idempotency token,
+    // which the AWS SDK fills with a random UUID when it is not given; so does this adapter, per request.
+    const path = `/schedules/${encodeURIComponent(schedule.name)}`;
+    const input: Omit<CreateScheduleInput, "Name"> = {
       GroupName: this.options.groupName,
       ScheduleExpression: atExpression(schedule.at),
       ScheduleExpressionTimezone: "UTC",
@@ -48,25 +46,27 @@ export class EventBridgeScheduler implements SchedulerPort {
     // sync deleted it): the update's ResourceNotFound then means "create it again", not a failed sync.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.send(new CreateScheduleCommand(input));
+        await this.client.request("POST", path, { body: { ...input, ClientToken: randomUUID() } });
         return;
       } catch (error) {
-        if (!(error instanceof ConflictException)) throw error;
+        if (!isNamed(error, "ConflictException")) throw error;
       }
       try {
-        await this.client.send(new UpdateScheduleCommand(input));
+        await this.client.request("PUT", path, { body: { ...input, ClientToken: randomUUID() } });
         return;
       } catch (error) {
-        if (!(error instanceof ResourceNotFoundException) || attempt >= 3) throw error;
+        if (!isNamed(error, "ResourceNotFoundException") || attempt >= 3) throw error;
       }
     }
   }
 
   async delete(name: string): Promise<void> {
     try {
-      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.options.groupName }));
+      await this.client.request("DELETE", `/schedules/${encodeURIComponent(name)}`, {
+        query: { groupName: this.options.groupName, clientToken: randomUUID() },
+      });
     } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
+      if (!isNamed(error, "ResourceNotFoundException")) throw error;
     }
   }
 }

@@ -1,7 +1,8 @@
-import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { ChangeMessageVisibilityRequest, GetQueueUrlResult } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
 import { ENV, numberEnv } from "../../kernel/config.js";
 import { PLUGIN_RETRY_DELAYS_SECONDS } from "../../events/rules.js";
+import { AwsClient, SERVICES } from "./client/aws-client.js";
 
 /**
  * Backoff for a queue consumer's failed records: instead of waiting out the whole visibility timeout
@@ -14,7 +15,7 @@ export class SqsBackoff {
   constructor(
     private readonly delaysSeconds: readonly number[],
     private readonly scale = 1,
-    private readonly client: SQSClient = new SQSClient({}),
+    private readonly client: AwsClient = new AwsClient(SERVICES.sqs),
   ) {}
 
   /**
@@ -31,13 +32,12 @@ export class SqsBackoff {
     await Promise.allSettled(
       records.map(async (record) => {
         const queueUrl = await this.queueUrl(record.eventSourceARN);
-        await this.client.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: queueUrl,
-            ReceiptHandle: record.receiptHandle,
-            VisibilityTimeout: this.delayFor(Number(record.attributes.ApproximateReceiveCount)),
-          }),
-        );
+        const request: ChangeMessageVisibilityRequest = {
+          QueueUrl: queueUrl,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: this.delayFor(Number(record.attributes.ApproximateReceiveCount)),
+        };
+        await this.client.call("ChangeMessageVisibility", request);
       }),
     );
   }
@@ -48,7 +48,7 @@ export class SqsBackoff {
     if (!url) {
       const [, , , , account, name] = arn.split(":");
       url = this.client
-        .send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }))
+        .call<GetQueueUrlResult>("GetQueueUrl", { QueueName: name, QueueOwnerAWSAccountId: account })
         .then((r) => r.QueueUrl ?? Promise.reject(new Error(`no URL for queue ${name}`)));
       url.catch(() => this.urls.delete(arn));
       this.urls.set(arn, url);
