@@ -1,4 +1,5 @@
-import type { BedrockRuntimeClient, ConverseCommandInput } from "@aws-sdk/client-bedrock-runtime";
+import type { ConverseCommandInput } from "@aws-sdk/client-bedrock-runtime";
+import type { AwsClient } from "../../shared/adapters/aws/client/aws-client.js";
 import { BedrockMeetingEngine } from "../../shared/adapters/aws/bedrock-meeting-engine.js";
 import { sentenceSpans } from "../../shared/adapters/aws/comprehend-text.js";
 import type { MeetingMessage } from "../../shared/domain/plugins/engines.js";
@@ -91,16 +92,16 @@ const comprehendUnits = (text: string) => Math.max(ENGINE_PRICES.comprehendMinUn
 async function bedrockRequests(transcript: MeetingMessage[]): Promise<{ summary: number; actionItems: number }> {
   const sent: ConverseCommandInput[] = [];
   const client = {
-    send: async (command: { input: ConverseCommandInput }) => {
-      sent.push(command.input);
-      const name = command.input.toolConfig?.tools?.[0]?.toolSpec?.name ?? "";
+    request: async (_method: string, _path: string, options: { body: ConverseCommandInput }) => {
+      sent.push(options.body);
+      const name = options.body.toolConfig?.tools?.[0]?.toolSpec?.name ?? "";
       const input = name === "record_summary" ? { summary: "", sentences: [] } : { items: [] };
       return {
         stopReason: "tool_use",
         output: { message: { role: "assistant", content: [{ toolUse: { name, input } }] } },
       };
     },
-  } as unknown as BedrockRuntimeClient;
+  } as unknown as AwsClient;
   const engine = new BedrockMeetingEngine({ modelId: ENGINE_ASSUMED.bedrockModelId, client });
   await engine.summarize(transcript);
   await engine.extract(transcript);

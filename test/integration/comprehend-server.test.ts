@@ -1,5 +1,5 @@
-import { ComprehendClient } from "@aws-sdk/client-comprehend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AwsClient, SERVICES } from "../../shared/adapters/aws/client/aws-client.js";
 import { ComprehendSentimentEngine } from "../../shared/adapters/aws/comprehend-sentiment.js";
 import { ComprehendProfanityEngine } from "../../shared/adapters/aws/comprehend-toxicity.js";
 import { WinkSentimentEngine } from "../../shared/domain/plugins/sentiment-wink.js";
@@ -17,10 +17,10 @@ import {
  * failure is one failed request (the SDK does not retry it by itself).
  */
 let server: ComprehendServer;
-let client: ComprehendClient;
+let client: AwsClient;
 beforeAll(async () => {
   server = await startComprehendServer();
-  client = new ComprehendClient({
+  client = new AwsClient(SERVICES.comprehend, {
     endpoint: server.url,
     region: "us-east-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
@@ -56,7 +56,7 @@ describe("the Comprehend stand-in", () => {
     );
   });
 
-  it("fails the next request once with a Comprehend error the SDK does not retry, then answers again", async () => {
+  it("fails the next request once with a Comprehend error the client does not retry, then answers again", async () => {
     server.failNext(1, { target: SENTIMENT_TARGET });
     const before = server.requests.length;
     const engine = new ComprehendSentimentEngine({ client });

@@ -1,10 +1,11 @@
-import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime";
+import type { ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime";
 import { describe, expect, it, vi } from "vitest";
+import { AwsClient, SERVICES } from "../../shared/adapters/aws/client/aws-client.js";
 import { BedrockMeetingEngine } from "../../shared/adapters/aws/bedrock-meeting-engine.js";
 import { EngineResponseError } from "../../shared/domain/plugins/engines.js";
 import { ALICE_COMMITMENT, MEETING, NEGATIVE, POSITIVE, REQUEST, SPEAKER_COMMITMENT } from "../fixtures/meeting.js";
 
-/** The Bedrock adapter: the exact Converse requests it makes (the client's `send` is mocked) and their parsing. */
+/** The Bedrock adapter: the exact Converse requests it makes (method, path and body; the client's `request` is mocked) and their parsing. */
 
 const MODEL = "eu.anthropic.claude-haiku-4-5-20251001-v1:0";
 const GUARD =
@@ -92,12 +93,22 @@ function toolAnswer(name: string, input: unknown, stopReason = "tool_use"): Conv
 }
 
 function mockedClient(answer: ConverseCommandOutput) {
-  const client = new BedrockRuntimeClient({
+  const client = new AwsClient(SERVICES.bedrockRuntime, {
     region: "eu-west-1",
     credentials: { accessKeyId: "x", secretAccessKey: "x" },
   });
-  const send = vi.spyOn(client, "send").mockResolvedValue(answer as never);
-  return { client, send, command: (i = 0) => send.mock.calls[i]![0] as ConverseCommand };
+  const send = vi.spyOn(client, "request").mockResolvedValue(answer as never);
+  /** A call as the SDK's ConverseCommand would hold it: the path's model id with the body. */
+  const command = (i = 0) => {
+    const [method, path, options] = send.mock.calls[i]!;
+    const match = /^\/model\/([^/]+)\/converse$/.exec(path);
+    return {
+      method,
+      path,
+      input: { ...(match && { modelId: decodeURIComponent(match[1]!) }), ...(options?.body as object) } as any,
+    };
+  };
+  return { client, send, command };
 }
 
 describe("Bedrock meeting engine: summary", () => {
@@ -106,7 +117,8 @@ describe("Bedrock meeting engine: summary", () => {
       toolAnswer("record_summary", { summary: "A short stand-up.", sentences: [] }),
     );
     await new BedrockMeetingEngine({ modelId: MODEL, client }).summarize([...MEETING].reverse());
-    expect(command()).toBeInstanceOf(ConverseCommand);
+    expect(command().method).toBe("POST");
+    expect(command().path).toBe(`/model/${encodeURIComponent(MODEL)}/converse`);
     expect(command().input).toEqual({
       modelId: MODEL,
       system: [

@@ -1,10 +1,4 @@
-import {
-  BedrockRuntimeClient,
-  ConverseCommand,
-  type ConverseCommandInput,
-  type ConverseCommandOutput,
-  type ToolInputSchema,
-} from "@aws-sdk/client-bedrock-runtime";
+import type { ConverseCommandInput, ConverseCommandOutput, ToolInputSchema } from "@aws-sdk/client-bedrock-runtime";
 import { z } from "zod";
 import {
   EngineResponseError,
@@ -16,11 +10,12 @@ import {
   type SummaryEngine,
   type SummaryResult,
 } from "../../domain/plugins/engines.js";
+import { AwsClient, SERVICES } from "./client/aws-client.js";
 
 export interface BedrockMeetingEngineOptions {
   /** A Bedrock model or inference-profile id (from CDK context), e.g. "anthropic.claude-…". */
   modelId: string;
-  client?: BedrockRuntimeClient;
+  client?: AwsClient;
   /**
    * How the answer is held to its JSON schema: a forced tool call (`tool`, supported by every Converse
    * model with tool use), or Bedrock's native structured output (`json_schema`: `outputConfig.textFormat`,
@@ -115,11 +110,11 @@ export function transcriptOf(messages: readonly MeetingMessage[]): string {
  */
 export class BedrockMeetingEngine implements SummaryEngine, ActionItemsEngine {
   readonly engine: string;
-  private readonly client: BedrockRuntimeClient;
+  private readonly client: AwsClient;
 
   constructor(private readonly options: BedrockMeetingEngineOptions) {
     this.engine = `amazon-bedrock:${options.modelId}`;
-    this.client = options.client ?? new BedrockRuntimeClient({});
+    this.client = options.client ?? new AwsClient(SERVICES.bedrockRuntime);
   }
 
   async summarize(messages: readonly MeetingMessage[]): Promise<SummaryResult> {
@@ -180,7 +175,13 @@ export class BedrockMeetingEngine implements SummaryEngine, ActionItemsEngine {
   }
 
   private async converse<S extends z.ZodType>(output: Output<S>, messages: readonly MeetingMessage[]) {
-    const response = await this.client.send(new ConverseCommand(this.request(output, messages)));
+    // Converse is REST-JSON: the model id (URI-encoded: an inference profile id holds ":") is the path.
+    const { modelId, ...body } = this.request(output, messages);
+    const response = await this.client.request<ConverseCommandOutput>(
+      "POST",
+      `/model/${encodeURIComponent(modelId!)}/converse`,
+      { body },
+    );
     if (response.stopReason === "max_tokens")
       throw new EngineResponseError(this.engine, "the answer was cut short by maxTokens");
     const parsed = output.schema.safeParse(this.answerOf(response, output.name));

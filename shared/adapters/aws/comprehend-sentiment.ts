@@ -1,4 +1,4 @@
-import { BatchDetectSentimentCommand, ComprehendClient, type LanguageCode } from "@aws-sdk/client-comprehend";
+import type { BatchDetectSentimentResponse, LanguageCode } from "@aws-sdk/client-comprehend";
 import {
   EngineResponseError,
   SENTIMENT_LABELS,
@@ -6,10 +6,11 @@ import {
   type SentimentLabel,
   type SentimentScore,
 } from "../../domain/plugins/engines.js";
+import { AwsClient, SERVICES } from "./client/aws-client.js";
 import { truncateUtf8 } from "./comprehend-text.js";
 
 export interface ComprehendSentimentOptions {
-  client?: ComprehendClient;
+  client?: AwsClient;
   /** @default "en" */
   languageCode?: LanguageCode;
 }
@@ -26,10 +27,10 @@ const DOCUMENT_BYTES = 5000;
  */
 export class ComprehendSentimentEngine implements SentimentEngine {
   readonly engine = "amazon-comprehend:BatchDetectSentiment";
-  private readonly client: ComprehendClient;
+  private readonly client: AwsClient;
 
   constructor(private readonly options: ComprehendSentimentOptions = {}) {
-    this.client = options.client ?? new ComprehendClient({});
+    this.client = options.client ?? new AwsClient(SERVICES.comprehend);
   }
 
   async score(texts: readonly string[]): Promise<SentimentScore[]> {
@@ -37,12 +38,10 @@ export class ComprehendSentimentEngine implements SentimentEngine {
     const sent = texts.flatMap((text, index) => (text.trim() ? [index] : []));
     for (let from = 0; from < sent.length; from += DOCUMENTS_PER_REQUEST) {
       const batch = sent.slice(from, from + DOCUMENTS_PER_REQUEST);
-      const response = await this.client.send(
-        new BatchDetectSentimentCommand({
-          TextList: batch.map((index) => truncateUtf8(texts[index]!, DOCUMENT_BYTES)),
-          LanguageCode: this.options.languageCode ?? "en",
-        }),
-      );
+      const response = await this.client.call<BatchDetectSentimentResponse>("BatchDetectSentiment", {
+        TextList: batch.map((index) => truncateUtf8(texts[index]!, DOCUMENT_BYTES)),
+        LanguageCode: this.options.languageCode ?? "en",
+      });
       const errors = response.ErrorList ?? [];
       if (errors.length > 0) {
         const detail = errors.map((e) => `#${batch[e.Index ?? -1] ?? "?"} ${e.ErrorCode}`).join(", ");

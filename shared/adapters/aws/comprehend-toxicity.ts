@@ -1,4 +1,5 @@
-import { ComprehendClient, DetectToxicContentCommand, type LanguageCode } from "@aws-sdk/client-comprehend";
+import type { DetectToxicContentResponse, LanguageCode } from "@aws-sdk/client-comprehend";
+import { AwsClient, SERVICES } from "./client/aws-client.js";
 import {
   EngineResponseError,
   type ProfanityEngine,
@@ -8,7 +9,7 @@ import {
 import { sentenceSpans } from "./comprehend-text.js";
 
 export interface ComprehendProfanityOptions {
-  client?: ComprehendClient;
+  client?: AwsClient;
   /** @default "en" */
   languageCode?: LanguageCode;
   /**
@@ -33,11 +34,11 @@ const SEGMENT_BYTES = 1000;
  */
 export class ComprehendProfanityEngine implements ProfanityEngine {
   readonly engine = "amazon-comprehend:DetectToxicContent";
-  private readonly client: ComprehendClient;
+  private readonly client: AwsClient;
   private readonly labels: ReadonlySet<string>;
 
   constructor(private readonly options: ComprehendProfanityOptions = {}) {
-    this.client = options.client ?? new ComprehendClient({});
+    this.client = options.client ?? new AwsClient(SERVICES.comprehend);
     this.labels = new Set(options.labels ?? ["PROFANITY"]);
   }
 
@@ -46,12 +47,10 @@ export class ComprehendProfanityEngine implements ProfanityEngine {
     const matches: ProfanityMatch[] = [];
     for (let from = 0; from < spans.length; from += SEGMENTS_PER_REQUEST) {
       const batch = spans.slice(from, from + SEGMENTS_PER_REQUEST);
-      const response = await this.client.send(
-        new DetectToxicContentCommand({
-          TextSegments: batch.map(({ start, end }) => ({ Text: text.slice(start, end) })),
-          LanguageCode: this.options.languageCode ?? "en",
-        }),
-      );
+      const response = await this.client.call<DetectToxicContentResponse>("DetectToxicContent", {
+        TextSegments: batch.map(({ start, end }) => ({ Text: text.slice(start, end) })),
+        LanguageCode: this.options.languageCode ?? "en",
+      });
       const results = response.ResultList ?? [];
       if (results.length !== batch.length)
         throw new EngineResponseError(this.engine, `${results.length} results for ${batch.length} segments`);
