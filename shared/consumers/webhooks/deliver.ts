@@ -1,5 +1,5 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { ClientRequest, IncomingMessage } from "node:http";
+import { http, https } from "../../kernel/node-builtins.js";
 import { performance } from "node:perf_hooks";
 import { guardedLookup, validateWebhookUrl, type UrlPolicy } from "./url-guard.js";
 
@@ -93,7 +93,7 @@ export function deliverWebhook({
 
     try {
       const target = new URL(url);
-      const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+      const send = target.protocol === "https:" ? https.request : http.request;
       req = send(target, {
         method: "POST",
         headers: { ...headers, "user-agent": WEBHOOK_USER_AGENT, "content-length": String(Buffer.byteLength(body)) },

@@ -1,5 +1,5 @@
-import http from "node:http";
-import https from "node:https";
+import type * as Http from "node:http";
+import { http, https } from "../../../kernel/node-builtins.js";
 import { fullJitter } from "../../../kernel/backoff.js";
 import { defaultCredentials, type CredentialSource } from "./credentials.js";
 import { signRequest, canonicalQuery, type AwsCredentials } from "./sigv4.js";
@@ -141,7 +141,7 @@ function serialize(input: unknown): string {
 
 interface RawResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  headers: Http.IncomingHttpHeaders;
   body: string;
 }
 
@@ -150,7 +150,7 @@ export class AwsClient {
   private readonly endpoint: URL;
   private readonly credentials: CredentialSource;
   private readonly maxAttempts: number;
-  private readonly agent: http.Agent;
+  private readonly agent: Http.Agent;
 
   constructor(
     readonly service: AwsService,
