@@ -10,6 +10,8 @@
  * the key holds only those scopes (read, write, admin, bot); without it, all of them.
  */
 import { parseArgs } from "node:util";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { sdkDynamoDbCalls } from "../shared/adapters/aws/dynamodb-sdk-calls.js";
 import { DynamoDbStore } from "../shared/adapters/aws/dynamodb-store.js";
 import { generateApiKey, storeApiKey } from "../shared/domain/auth/api-keys.js";
 import { parseScopes } from "../shared/domain/auth/scopes.js";
@@ -38,7 +40,10 @@ try {
   process.exit(2);
 }
 const secret = generateApiKey();
-const keyId = await storeApiKey(new DynamoDbStore({ tableName: values.table }), secret, {
+// The AWS SDK's client here (not the functions' lean one): an operator's shell has profiles, SSO and the
+// rest of the SDK's credential chain.
+const store = new DynamoDbStore({ tableName: values.table, client: sdkDynamoDbCalls(new DynamoDBClient({})) });
+const keyId = await storeApiKey(store, secret, {
   tenantId: values.tenant,
   projectScope: values.project ?? "*",
   description: values.description!,
