@@ -23,9 +23,13 @@ afterAll(async () => {
   await table.drop();
 });
 
-async function conflictingStore(conflicts: number): Promise<{ store: DynamoDbStore; refused: () => number }> {
+async function conflictingStore(
+  conflicts: number,
+  { lostAnswers = 0 }: { lostAnswers?: number } = {},
+): Promise<{ store: DynamoDbStore; refused: () => number; lost: () => number }> {
   const upstream = new URL(dynamodbEndpoint());
   let refused = 0;
+  let lost = 0;
   const proxy = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -44,6 +48,13 @@ async function conflictingStore(conflicts: number): Promise<{ store: DynamoDbSto
       const forward = http.request(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
         (answer) => {
+          if (req.headers["x-amz-target"] === "DynamoDB_20120810.TransactWriteItems" && lost < lostAnswers) {
+            // DynamoDB did the work; the answer never reaches the client (a connection reset on the way).
+            lost++;
+            answer.resume();
+            answer.on("end", () => res.destroy());
+            return;
+          }
           res.writeHead(answer.statusCode ?? 500, answer.headers);
           answer.pipe(res);
         },
@@ -59,8 +70,27 @@ async function conflictingStore(conflicts: number): Promise<{ store: DynamoDbSto
     region: "us-east-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
-  return { store: new DynamoDbStore({ tableName: table.name, client }), refused: () => refused };
+  return {
+    store: new DynamoDbStore({ tableName: table.name, client }),
+    refused: () => refused,
+    lost: () => lost,
+  };
 }
+
+describe("a transaction whose answer is lost after it committed", () => {
+  it("is retried with its idempotency token and succeeds, instead of failing on the conditions it met", async () => {
+    const { store, lost } = await conflictingStore(0, { lostAnswers: 1 });
+    const a = { PK: "LOST#a", SK: "#" };
+    const b = { PK: "LOST#b", SK: "#" };
+    await store.transact([
+      { op: "put", item: { ...a, n: 1 }, condition: { kind: "notExists" } },
+      { op: "put", item: { ...b, n: 1 }, condition: { kind: "notExists" } },
+    ]);
+    expect(lost()).toBe(1);
+    expect(await table.store.get(a)).toMatchObject({ n: 1 });
+    expect(await table.store.get(b)).toMatchObject({ n: 1 });
+  });
+});
 
 describe("a single put meeting a transaction in flight", () => {
   it("is retried until the transaction is done, and then applies its own condition", async () => {

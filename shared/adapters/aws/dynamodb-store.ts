@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type {
   CancellationReason,
   GetItemCommandOutput,
@@ -197,7 +198,10 @@ export class DynamoDbStore implements Store {
         await this.putRetryingConflicts(items[0]!.Put);
         return;
       }
-      await this.client.call("TransactWriteItems", { TransactItems: items });
+      // The idempotency token the AWS SDK fills in by itself: a retry of this call after a lost answer (the
+      // client retries a reset connection) is answered as the first attempt was, instead of failing on the
+      // conditions the first attempt already satisfied.
+      await this.client.call("TransactWriteItems", { TransactItems: items, ClientRequestToken: randomUUID() });
     } catch (error) {
       if (isNamed(error, "ConditionalCheckFailedException")) throw new TransactionCancelledError([0], false);
       if (isNamed(error, "TransactionCanceledException")) {
