@@ -139,6 +139,15 @@ function serialize(input: unknown): string {
   });
 }
 
+/** A request before signing: the path relative to the endpoint, lower-case header names. */
+interface OutgoingRequest {
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+}
+
 interface RawResponse {
   status: number;
   headers: Http.IncomingHttpHeaders;
@@ -203,13 +212,7 @@ export class AwsClient {
     });
   }
 
-  private async send<T>(request: {
-    method: string;
-    path: string;
-    query?: Record<string, string>;
-    headers: Record<string, string>;
-    body: string;
-  }): Promise<T> {
+  private async send<T>(request: OutgoingRequest): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await this.once(request);
@@ -225,13 +228,7 @@ export class AwsClient {
     }
   }
 
-  private async once(request: {
-    method: string;
-    path: string;
-    query?: Record<string, string>;
-    headers: Record<string, string>;
-    body: string;
-  }): Promise<RawResponse> {
+  private async once(request: OutgoingRequest): Promise<RawResponse> {
     const basePath = this.endpoint.pathname.replace(/\/$/, "");
     const path = `${basePath}${request.path}`;
     const headers: Record<string, string> = {
