@@ -286,6 +286,23 @@ describe("AwsClient over HTTP", () => {
   });
 });
 
+describe("AwsClient configuration", () => {
+  it("refuses to guess a region for a regional endpoint, and builds the regional endpoint from the one given", () => {
+    const saved = { region: process.env.AWS_REGION, fallback: process.env.AWS_DEFAULT_REGION };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    try {
+      expect(() => new AwsClient(SERVICES.sesv2, { credentials: CREDENTIALS })).toThrow(/no AWS region/);
+      expect(new AwsClient(SERVICES.sesv2, { region: "eu-central-1", credentials: CREDENTIALS }).region).toBe(
+        "eu-central-1",
+      );
+    } finally {
+      if (saved.region !== undefined) process.env.AWS_REGION = saved.region;
+      if (saved.fallback !== undefined) process.env.AWS_DEFAULT_REGION = saved.fallback;
+    }
+  });
+});
+
 describe("container credentials (the live host's task role)", () => {
   it("are fetched with the authorization token, cached, and fetched again shortly before they expire", async () => {
     let expiration = new Date(Date.now() + 60 * 60_000).toISOString();

@@ -165,11 +165,15 @@ export class AwsClient {
     readonly service: AwsService,
     options: AwsClientOptions = {},
   ) {
-    this.region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+    const configured =
+      options.endpoint ?? process.env[`AWS_ENDPOINT_URL_${service.endpointId}`] ?? process.env.AWS_ENDPOINT_URL;
+    const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    // A regional endpoint needs the region; guessing one would send the calls to the wrong place. A configured
+    // endpoint (an emulator) only signs with it.
+    if (!region && !configured) throw new Error("no AWS region: set AWS_REGION (Lambda and ECS set it)");
+    this.region = region ?? "us-east-1";
     const endpoint =
-      options.endpoint ??
-      process.env[`AWS_ENDPOINT_URL_${service.endpointId}`] ??
-      process.env.AWS_ENDPOINT_URL ??
+      configured ??
       `https://${service.endpointPrefix}.${this.region}.amazonaws.com${this.region.startsWith("cn-") ? ".cn" : ""}`;
     this.endpoint = new URL(endpoint);
     const fixed = options.credentials;
