@@ -15,8 +15,8 @@ const COMMANDS = {
 } as const;
 
 /**
- * The store's calls answered by an AWS SDK DynamoDBClient — for code that wants the SDK's middleware (tests
- * that inject failures, the capacity bench's metered client). The functions use the lean client instead.
+ * The store's calls answered by an AWS SDK DynamoDBClient — for code that wants the SDK's middleware or its
+ * credential chain (the benches' metered clients, scripts/create-api-key.ts). The functions use the lean client instead.
  */
 export function sdkDynamoDbCalls(client: DynamoDBClient): DynamoDbCalls {
   return {

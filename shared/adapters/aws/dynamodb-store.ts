@@ -22,22 +22,17 @@ import {
 } from "../../store/store.js";
 import { TABLE } from "../../store/table.js";
 import { ENV, requiredEnv } from "../../kernel/config.js";
-import { AwsClient, SERVICES } from "./client/aws-client.js";
+import { AwsClient, isAwsError, SERVICES } from "./client/aws-client.js";
 
 /**
  * The four DynamoDB operations the store makes, as JSON in and out (the wire shapes the AWS SDK's commands
  * also take). The default is the lean AwsClient (./client/aws-client.ts: the functions' cold start does not
- * load the AWS SDK); ./dynamodb-sdk-calls.ts answers them with an SDK DynamoDBClient instead (tests that use
- * SDK middleware, the capacity bench's metered client).
+ * load the AWS SDK); ./dynamodb-sdk-calls.ts answers them with an SDK DynamoDBClient instead (the benches'
+ * metered clients, and the operator script, which needs the SDK's whole credential chain).
  */
 export type DynamoDbOperation = "GetItem" | "PutItem" | "Query" | "TransactWriteItems";
 export interface DynamoDbCalls {
   call<T = Record<string, unknown>>(operation: DynamoDbOperation, input: object): Promise<T>;
-}
-
-/** A DynamoDB error by its code (the lean client's and the SDK's errors are both named by it). */
-function isNamed(error: unknown, name: string): error is Error & Record<string, unknown> {
-  return error instanceof Error && error.name === name;
 }
 
 const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
@@ -203,8 +198,8 @@ export class DynamoDbStore implements Store {
       // conditions the first attempt already satisfied.
       await this.client.call("TransactWriteItems", { TransactItems: items, ClientRequestToken: randomUUID() });
     } catch (error) {
-      if (isNamed(error, "ConditionalCheckFailedException")) throw new TransactionCancelledError([0], false);
-      if (isNamed(error, "TransactionCanceledException")) {
+      if (isAwsError(error, "ConditionalCheckFailedException")) throw new TransactionCancelledError([0], false);
+      if (isAwsError(error, "TransactionCanceledException")) {
         const reasons = (error.CancellationReasons as CancellationReason[] | undefined) ?? [];
         const failed = reasons.flatMap((r, i) => (r.Code === "ConditionalCheckFailed" ? [i] : []));
         const contention = reasons.some((r) => r.Code !== undefined && CONTENTION_CODES.has(r.Code));
@@ -226,7 +221,7 @@ export class DynamoDbStore implements Store {
         await this.client.call("PutItem", put);
         return;
       } catch (error) {
-        if (!isNamed(error, "TransactionConflictException")) throw error;
+        if (!isAwsError(error, "TransactionConflictException")) throw error;
         if (attempt >= PUT_CONFLICT_ATTEMPTS) throw new TransactionCancelledError([], true);
         await fullJitter(attempt, 20);
       }

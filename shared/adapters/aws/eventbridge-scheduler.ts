@@ -2,9 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { CreateScheduleInput } from "@aws-sdk/client-scheduler";
 import { atExpression, type DesiredSchedule, type SchedulerPort } from "../../domain/scheduling/schedules.js";
 import { ENV, requiredEnv } from "../../kernel/config.js";
-import { AwsClient, SERVICES } from "./client/aws-client.js";
-
-const isNamed = (error: unknown, name: string) => error instanceof Error && error.name === name;
+import { AwsClient, isAwsError, SERVICES } from "./client/aws-client.js";
 
 export interface EventBridgeSchedulerOptions {
   groupName: string;
@@ -49,13 +47,13 @@ export class EventBridgeScheduler implements SchedulerPort {
         await this.client.request("POST", path, { body: { ...input, ClientToken: randomUUID() } });
         return;
       } catch (error) {
-        if (!isNamed(error, "ConflictException")) throw error;
+        if (!isAwsError(error, "ConflictException")) throw error;
       }
       try {
         await this.client.request("PUT", path, { body: { ...input, ClientToken: randomUUID() } });
         return;
       } catch (error) {
-        if (!isNamed(error, "ResourceNotFoundException") || attempt >= 3) throw error;
+        if (!isAwsError(error, "ResourceNotFoundException") || attempt >= 3) throw error;
       }
     }
   }
@@ -66,7 +64,7 @@ export class EventBridgeScheduler implements SchedulerPort {
         query: { groupName: this.options.groupName, clientToken: randomUUID() },
       });
     } catch (error) {
-      if (!isNamed(error, "ResourceNotFoundException")) throw error;
+      if (!isAwsError(error, "ResourceNotFoundException")) throw error;
     }
   }
 }

@@ -113,6 +113,14 @@ function isThrottling(name: string, status: number): boolean {
   return THROTTLING.has(name) || status === 429;
 }
 
+/**
+ * An AWS error by its code: this client's errors and the AWS SDK's are both named by it
+ * (`ConditionalCheckFailedException`), so a caller handed either checks the same way.
+ */
+export function isAwsError(error: unknown, code: string): error is Error & Record<string, unknown> {
+  return error instanceof Error && error.name === code;
+}
+
 /** Retried as the SDK's standard mode retries: throttling, 5xx, connections that failed. */
 export function isRetryable(error: unknown): { throttling: boolean } | undefined {
   if (error instanceof AwsServiceError) {

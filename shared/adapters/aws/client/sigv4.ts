@@ -79,11 +79,10 @@ export function signRequest(
   const day = stamp.slice(0, 8);
   request.headers["x-amz-date"] = stamp;
   if (credentials.sessionToken) request.headers["x-amz-security-token"] = credentials.sessionToken;
-  const names = Object.keys(request.headers)
-    .map((n) => n.toLowerCase())
+  const lower = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const names = Object.keys(lower)
     .filter((n) => !UNSIGNABLE.has(n))
     .sort();
-  const lower = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
   const canonicalHeaders = names.map((n) => `${n}:${String(lower[n]).trim().replace(/\s+/g, " ")}\n`).join("");
   const signedHeaders = names.join(";");
   const canonicalPath = request.path
