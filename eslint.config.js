@@ -2,6 +2,11 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 /** The layers of shared/, lowest first (see README, "Architecture"). */
+const ZOD_VIA_KERNEL = {
+  group: ["zod", "zod/*"],
+  message:
+    'import zod as `import * as z from "…/shared/kernel/zod.js"` (zod/mini: classic zod puts every schema kind in every bundle)',
+};
 const SHARED_LAYERS = ["kernel", "store", "domain", "events", "consumers", "app", "adapters"];
 
 export default tseslint.config(
@@ -23,6 +28,7 @@ export default tseslint.config(
               group: ["**/local/**"],
               message: "functions/ and shared/ must not know about the local runtime",
             },
+            ZOD_VIA_KERNEL,
           ],
         },
       ],
@@ -53,6 +59,7 @@ export default tseslint.config(
               message:
                 "shared/ knows nothing of the local runtime, the Lambda entries, the stack or the SDK: inject it",
             },
+            ZOD_VIA_KERNEL,
           ],
         },
       ],

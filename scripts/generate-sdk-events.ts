@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
-import { z } from "zod";
+import * as z from "../shared/kernel/zod.js";
 import { EVENT_CATALOG, EVENT_TYPES, handlerNameFor } from "../shared/events/catalog.js";
 
 /**

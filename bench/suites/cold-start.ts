@@ -11,7 +11,7 @@ import { progress, type Report } from "../lib/report.js";
 /**
  * Cold start: every Lambda entry bundled with the stack's own options (LAMBDA_BUNDLING, which
  * infra/constructs/node-function.ts gives NodejsFunction: ESM, minified, node24, the createRequire banner,
- * the AWS SDK external, zod without locales), then imported in fresh Node processes with the environment
+ * the AWS SDK external, zod as zod/mini), then imported in fresh Node processes with the environment
  * it is deployed with. The bundles are written inside the repository, so the external AWS SDK resolves to
  * node_modules, unbundled as the runtime's copy is.
  */
@@ -158,7 +158,6 @@ export async function coldStartSuite(report: Report, options: ColdStartOptions):
         banner: { js: LAMBDA_BUNDLING.banner },
         external: [...LAMBDA_BUNDLING.external],
         alias: {
-          ...LAMBDA_BUNDLING.alias,
           ...localEngineAliases(settingsOf(entry)),
           ...(entry === "user-function" && { "cortex-user-functions": "./user-functions/index.ts" }),
         },
@@ -236,7 +235,7 @@ export async function coldStartSuite(report: Report, options: ColdStartOptions):
     ],
     rows,
     notes: [
-      "Bundled with the stack's LAMBDA_BUNDLING (infra/constructs/bundling.ts: esbuild ESM, minify, node24, AWS SDK external, zod without locales); the external SDK loads from node_modules as from the runtime; " +
+      "Bundled with the stack's LAMBDA_BUNDLING (infra/constructs/bundling.ts: esbuild ESM, minify, node24, AWS SDK external, zod as zod/mini); the external SDK loads from node_modules as from the runtime; " +
         "composition from esbuild's metafile (AWS SDK = @aws-sdk, @smithy, @aws-crypto and their helpers); " +
         "`import` timed inside the process with NODE_OPTIONS=--enable-source-maps as deployed (wall, and CPU = user + system time of the same import); process = spawn to exit.",
       "Not in these figures: http-api and user-function import the S3 client (debug audio) on the first request that needs it, ~30 ms of CPU then (shared/adapters/aws/s3-debug-audio.ts).",

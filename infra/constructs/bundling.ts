@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
  * - ESM, minified, for Node 24, with an external source map (no sources inside).
  * - The AWS SDK v3 is not bundled: the nodejs24.x runtime ships it, and a bundle that carries its own
  *   clients is 250–500 KB larger and loads slower (docs in README, "Cold start").
- * - `zod` resolves to ./zod-without-locales.js: zod's API without its 40 locales (see that file).
+ * - zod is bundled as `zod/mini` (shared/kernel/zod.ts), so a bundle keeps only the schema kinds it uses and
+ *   English alone of zod's 40 locales.
  */
 export const LAMBDA_BUNDLING = {
   format: "esm",
@@ -25,7 +26,6 @@ export const LAMBDA_BUNDLING = {
   sourcesContent: false,
   /** Provided by the Lambda runtime. */
   external: ["@aws-sdk/*"],
-  alias: { zod: fileURLToPath(new URL("./zod-without-locales.js", import.meta.url)) },
 } as const;
 
 const NOT_BUNDLED = fileURLToPath(new URL("./not-bundled.js", import.meta.url));

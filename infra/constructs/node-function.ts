@@ -116,7 +116,6 @@ export function createNodeFunction<E extends FunctionEntry>(
       logLevel: LogLevel.WARNING,
       esbuildArgs: Object.fromEntries(
         Object.entries({
-          ...LAMBDA_BUNDLING.alias,
           ...localEngineAliases(ownSettings(props.entry, props.environment)),
           ...props.aliases,
         }).map(([from, to]) => [`--alias:${from}`, to]),

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../kernel/zod.js";
 import { GATHERING_EVENTS } from "../domain/gatherings/events.js";
 import { SESSION_EVENTS } from "../domain/sessions/events.js";
 import { PLUGIN_EVENTS } from "../domain/plugins/events.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "./zod.js";
 
 /** Every event on every channel (EventBridge detail, SSE data, webhook body, function argument). */
 export const ActorSchema = z.object({
@@ -8,14 +8,17 @@ export const ActorSchema = z.object({
 export type Actor = z.infer<typeof ActorSchema>;
 
 export const EventEnvelopeSchema = z.object({
-  id: z.string().describe("Unique event id (evt_…); stable across redeliveries — dedupe on it"),
-  type: z.string().describe("Event name from the catalog, e.g. gathering.created"),
-  version: z.number().int().positive().describe("The aggregate version this event produced (gapless)"),
+  id: z.withDescription(z.string(), "Unique event id (evt_…); stable across redeliveries — dedupe on it"),
+  type: z.withDescription(z.string(), "Event name from the catalog, e.g. gathering.created"),
+  version: z.withDescription(
+    z.number().check(z.int(), z.positive()),
+    "The aggregate version this event produced (gapless)",
+  ),
   projectId: z.string(),
   tenantId: z.string(),
-  resource: z.string().describe("The aggregate, as type:id, e.g. gathering:gth_…"),
+  resource: z.withDescription(z.string(), "The aggregate, as type:id, e.g. gathering:gth_…"),
   occurredAt: z.iso.datetime(),
-  actor: ActorSchema.optional(),
+  actor: z.optional(ActorSchema),
   data: z.record(z.string(), z.unknown()),
 });
 export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;

@@ -1,6 +1,6 @@
 import { UniqueConstraintError, VersionConflictError } from "../kernel/errors.js";
 import type { Actor, EventEnvelope } from "../kernel/envelope.js";
-import type { z } from "zod";
+import type * as z from "../kernel/zod.js";
 import { newId } from "../kernel/ids.js";
 import { aggregateRootKey, eventSk, type AggregateType, type ItemKey } from "./keys.js";
 import { TransactionCancelledError, type Condition, type Item, type Store, type WriteOp } from "./store.js";
@@ -17,7 +17,7 @@ import { EVENT_ITEM_KIND } from "./table.js";
 export interface EventDefinition {
   aggregate: AggregateType;
   description: string;
-  data: z.ZodType;
+  data: z.ZodMiniType;
   /** The event's `resource` when it is not the aggregate (`message:{id}` for a message's annotation). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition types its own data
   resource?: (data: any) => string;

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { FUNCTIONS } from "../../shared/kernel/config.js";
 import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
@@ -733,5 +735,26 @@ describe("outputs", () => {
 describe("cdk-nag AwsSolutions", () => {
   it("leaves no unacknowledged error or warning (every acknowledgment is per finding, with a reason)", () => {
     expect(unacknowledgedFindings(app)).toEqual([]);
+  });
+});
+
+describe("Lambda bundles", () => {
+  /** The issue bar for every function (README, "Cold start"); the bench measures load time beside it. */
+  const BUDGET_BYTES = 300 * 1024;
+  const bundleOf = (fn: IConstruct): string => {
+    const key = resources[logicalId(fn)]!.Properties.Code.S3Key as string;
+    return readFileSync(join(app.synth().directory, `asset.${key.replace(/\.zip$/, "")}`, "index.mjs"), "utf8");
+  };
+
+  it("keeps every function's bundle within 300 KB, zod's English messages and no other locale", () => {
+    const functions = functionsOf(stack);
+    expect(new Set(functions.map(([entry]) => entry)).size).toBe(Object.keys(FUNCTIONS).length);
+    for (const [entry, fn] of functions) {
+      const code = bundleOf(fn);
+      expect(Buffer.byteLength(code), entry).toBeLessThanOrEqual(BUDGET_BYTES);
+      // zod's German and French messages: present only if a bundle carries zod's locales again.
+      expect(code, entry).not.toMatch(/Ungültige Eingabe|Entrée invalide/);
+    }
+    expect(bundleOf(stack.api.handler)).toContain("Invalid input: expected");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from "vitest";
-import type { z } from "zod";
+import type * as z from "../../shared/kernel/zod.js";
 import type { EventEnvelopeSchema } from "../../shared/kernel/envelope.js";
 import type {
   AddMemberBodySchema,
@@ -55,8 +55,8 @@ import type * as SdkBot from "../../sdk/src/bot.js";
  * type assertions — checked by `tsc` — keep them equal to the backend's schemas: a field added, renamed
  * or retyped on either side fails the typecheck.
  */
-type Out<S extends z.ZodType> = z.output<S>;
-type In<S extends z.ZodType> = z.input<S>;
+type Out<S extends z.ZodMiniType> = z.output<S>;
+type In<S extends z.ZodMiniType> = z.input<S>;
 
 describe("the SDK's types match the API's schemas", () => {
   it("responses", () => {

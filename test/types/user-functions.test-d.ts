@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from "vitest";
-import type { z } from "zod";
+import type * as z from "../../shared/kernel/zod.js";
 import type { EventData, EventType } from "../../shared/events/catalog.js";
 import type {
   EventDataMap,

@@ -1,5 +1,5 @@
 import type { ConverseCommandInput, ConverseCommandOutput, ToolInputSchema } from "@aws-sdk/client-bedrock-runtime";
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import {
   EngineResponseError,
   inMeetingOrder,
@@ -28,33 +28,34 @@ export interface BedrockMeetingEngineOptions {
 
 /** What the model returns for a summary (the port adds the engine). */
 const SummaryOutputSchema = z.object({
-  summary: z.string().describe("The meeting's summary: a few sentences in plain prose"),
-  sentences: z
-    .array(
+  summary: z.withDescription(z.string(), "The meeting's summary: a few sentences in plain prose"),
+  sentences: z.withDescription(
+    z.array(
       z.object({
-        messageId: z.string().describe("The id of the transcript line this sentence draws on most"),
-        text: z.string().describe("One sentence of the summary"),
+        messageId: z.withDescription(z.string(), "The id of the transcript line this sentence draws on most"),
+        text: z.withDescription(z.string(), "One sentence of the summary"),
       }),
-    )
-    .describe("The summary's sentences, each with the transcript line it draws on"),
+    ),
+    "The summary's sentences, each with the transcript line it draws on",
+  ),
 });
 
 const ActionItemsOutputSchema = z.object({
   items: z.array(
     z.object({
-      owner: z.string().optional().describe("Who will do it, by name as said; the speaker's name for 'I'"),
-      task: z.string().describe("What is to be done, starting with the verb"),
-      due: z
-        .string()
-        .optional()
-        .describe("The due date as YYYY-MM-DD when it resolves against the line's timestamp, else as said"),
-      duePhrase: z.string().optional().describe("The due date exactly as said, e.g. 'Friday'"),
-      messageId: z.string().describe("The id of the transcript line the item comes from"),
+      owner: z.withDescription(z.optional(z.string()), "Who will do it, by name as said; the speaker's name for 'I'"),
+      task: z.withDescription(z.string(), "What is to be done, starting with the verb"),
+      due: z.withDescription(
+        z.optional(z.string()),
+        "The due date as YYYY-MM-DD when it resolves against the line's timestamp, else as said",
+      ),
+      duePhrase: z.withDescription(z.optional(z.string()), "The due date exactly as said, e.g. 'Friday'"),
+      messageId: z.withDescription(z.string(), "The id of the transcript line the item comes from"),
     }),
   ),
 });
 
-interface Output<S extends z.ZodType> {
+interface Output<S extends z.ZodMiniType> {
   name: string;
   description: string;
   schema: S;
@@ -89,7 +90,7 @@ const GUARD =
 type JsonDocument = ToolInputSchema.JsonMember["json"];
 
 /** JSON Schema (draft-07) of an output, as Bedrock takes it: no `$schema` keyword. */
-function jsonSchemaOf(schema: z.ZodType): JsonDocument {
+function jsonSchemaOf(schema: z.ZodMiniType): JsonDocument {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: "draft-7" });
   return rest as JsonDocument;
 }
@@ -145,7 +146,7 @@ export class BedrockMeetingEngine implements SummaryEngine, ActionItemsEngine {
     return { items, engine: this.engine };
   }
 
-  private request(output: Output<z.ZodType>, messages: readonly MeetingMessage[]): ConverseCommandInput {
+  private request(output: Output<z.ZodMiniType>, messages: readonly MeetingMessage[]): ConverseCommandInput {
     const schema = jsonSchemaOf(output.schema);
     const base: ConverseCommandInput = {
       modelId: this.options.modelId,
@@ -174,7 +175,7 @@ export class BedrockMeetingEngine implements SummaryEngine, ActionItemsEngine {
     };
   }
 
-  private async converse<S extends z.ZodType>(output: Output<S>, messages: readonly MeetingMessage[]) {
+  private async converse<S extends z.ZodMiniType>(output: Output<S>, messages: readonly MeetingMessage[]) {
     // Converse is REST-JSON: the model id (URI-encoded: an inference profile id holds ":") is the path.
     const { modelId, ...body } = this.request(output, messages);
     const response = await this.client.request<ConverseCommandOutput>(

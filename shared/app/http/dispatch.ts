@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../../kernel/zod.js";
 import { systemClock, type Clock } from "../../kernel/clock.js";
 import {
   ForbiddenError,
@@ -32,14 +32,14 @@ import { parsePathParams, parseWith } from "./validation.js";
  * An operation only calls the domain and shapes the answer.
  */
 
-type QueryOf<R> = R extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined;
+type QueryOf<R> = R extends { query: infer Q extends z.ZodMiniType } ? z.output<Q> : undefined;
 
 /** What an operation receives: path, query and body parsed by its route's schemas, and its scope. */
 export type Input<R> = R extends { path: infer Path extends string }
   ? {
       params: { [Name in PathParamsOf<Path>]: string };
       query: QueryOf<R>;
-      body: R extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
+      body: R extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
       /**
        * Every route under /v1/projects/{projectId} acts in one project; a key for another project is a 404.
        * A tenant-level route (`tenant: true`) acts in the whole tenant (projectId `*`).

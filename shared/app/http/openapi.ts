@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import { EVENT_CATALOG, EVENT_TYPES, handlerNameFor } from "../../events/catalog.js";
 import { EventEnvelopeSchema } from "../../kernel/envelope.js";
 import { GATEWAY_RESPONSES, PROBLEM_CONTENT_TYPE } from "./gateway-responses.js";
@@ -21,12 +21,12 @@ export const eventComponentId = (type: string) => handlerNameFor(type).slice(2) 
 const EVENT_SCHEMAS = Object.fromEntries(
   EVENT_TYPES.map((type) => [
     type,
-    EventEnvelopeSchema.extend({ type: z.literal(type), data: EVENT_CATALOG[type].data }).meta({
+    z.withMeta(z.extend(EventEnvelopeSchema, { type: z.literal(type), data: EVENT_CATALOG[type].data }), {
       id: eventComponentId(type),
       description: EVENT_CATALOG[type].description,
     }),
   ]),
-) as Record<string, z.ZodType>;
+) as Record<string, z.ZodMiniType>;
 
 /** Tag descriptions; a route whose first path segment is not listed here gets a tag named after it. */
 const TAGS: Record<string, { name: string; description: string }> = {
@@ -64,7 +64,7 @@ function tagOf(route: RouteDefinition): string {
   return TAGS[first]?.name ?? first.charAt(0).toUpperCase() + first.slice(1);
 }
 
-function schemaRef(schema: z.ZodType): Record<string, unknown> {
+function schemaRef(schema: z.ZodMiniType): Record<string, unknown> {
   const id = z.globalRegistry.get(schema)?.id;
   if (id) return { $ref: COMPONENT_REF(id) };
   return z.toJSONSchema(schema, { unrepresentable: "any" }) as Record<string, unknown>;
@@ -121,8 +121,8 @@ function operation(route: RouteDefinition): Record<string, unknown> {
     ? Object.entries(route.query.shape).map(([name, schema]) => ({
         name,
         in: "query",
-        required: !(schema as z.ZodType).safeParse(undefined).success,
-        schema: z.toJSONSchema(schema as z.ZodType, { unrepresentable: "any", io: "input" }),
+        required: !(schema as z.ZodMiniType).safeParse(undefined).success,
+        schema: z.toJSONSchema(schema as z.ZodMiniType, { unrepresentable: "any", io: "input" }),
       }))
     : [];
   const lastEventId =

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import { EventEnvelopeSchema } from "../../kernel/envelope.js";
 import {
   ApiKeySchema,
@@ -90,7 +90,7 @@ export interface RouteDefinition {
    * recorded after it and replayed to retries). Other routes ignore both headers.
    */
   mutation?: "aggregate" | "once";
-  body?: z.ZodType;
+  body?: z.ZodMiniType;
   /** The body may be omitted (e.g. start with no options). */
   optionalBody?: boolean;
   /** A larger body limit than the API's default 256 KiB (e.g. a message with its debug audio). */
@@ -116,131 +116,134 @@ export interface RouteDefinition {
    * request's scope is the tenant (projectId `*`). A project key gets 403.
    */
   tenant?: boolean;
-  query?: z.ZodObject;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  query?: z.ZodMiniObject;
+  responses: Record<number, { description: string; schema?: z.ZodMiniType }>;
 }
 
-export const ProblemSchema = z
-  .object({
+export const ProblemSchema = z.withMeta(
+  z.object({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
+    status: z.number().check(z.int()),
     code: z.string(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    requestId: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: "Problem" });
+    detail: z.optional(z.string()),
+    instance: z.optional(z.string()),
+    requestId: z.optional(z.string()),
+    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+  }),
+  { id: "Problem" },
+);
 
 /**
  * Path parameters, declared once by name: every route's parameters are validated against these before
  * any work (`parsePathParams`), and the OpenAPI document shows the same rules.
  */
-export const ProjectIdSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
-    "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-  )
-  .describe("Your project's id, e.g. `demo`: 1–64 letters, digits, `.`, `_`, `-`, starting with a letter or digit");
+export const ProjectIdSchema = z.withDescription(
+  z
+    .string()
+    .check(
+      z.regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+        "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+      ),
+    ),
+  "Your project's id, e.g. `demo`: 1–64 letters, digits, `.`, `_`, `-`, starting with a letter or digit",
+);
 
 /** Ids this API issues (`gth_…`, `inv_…`, …). A well-formed id that does not exist is a 404. */
 const ResourceIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an id this API returned (1–64 letters, digits, '_' or '-')");
+  .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an id this API returned (1–64 letters, digits, '_' or '-')"));
 
 export const PATH_PARAMS = {
   projectId: ProjectIdSchema,
-  gatheringId: ResourceIdSchema.describe("Gathering id (gth_…)"),
+  gatheringId: z.withDescription(ResourceIdSchema, "Gathering id (gth_…)"),
   participantId: ParticipantIdSchema,
-  invitationId: ResourceIdSchema.describe("Invitation id (inv_…)"),
-  sessionId: ResourceIdSchema.describe("Session id (sess_…)"),
-  messageId: ResourceIdSchema.describe("Message id (the bot's id for the utterance, or msg_…)"),
-  webhookId: ResourceIdSchema.describe("Webhook endpoint id (whk_…)"),
-  eventId: ResourceIdSchema.describe("Event id (evt_…)"),
-  keyId: ResourceIdSchema.describe("API key id (key_…)"),
-  pluginId: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be a plugin id (e.g. profanity, summary)")
-    .describe("Plugin id: profanity, sentiment, summary or action_items"),
-  actionId: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be an action id a plugin declares (e.g. generate-minutes)")
-    .describe("An action the plugin declares (GET …/actions lists them)"),
-  token: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,1024}$/, "must be the token of an emailed link")
-    .describe("The signed token of an emailed accept/decline link"),
-} as const satisfies Record<string, z.ZodType<string>>;
+  invitationId: z.withDescription(ResourceIdSchema, "Invitation id (inv_…)"),
+  sessionId: z.withDescription(ResourceIdSchema, "Session id (sess_…)"),
+  messageId: z.withDescription(ResourceIdSchema, "Message id (the bot's id for the utterance, or msg_…)"),
+  webhookId: z.withDescription(ResourceIdSchema, "Webhook endpoint id (whk_…)"),
+  eventId: z.withDescription(ResourceIdSchema, "Event id (evt_…)"),
+  keyId: z.withDescription(ResourceIdSchema, "API key id (key_…)"),
+  pluginId: z.withDescription(
+    z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be a plugin id (e.g. profanity, summary)")),
+    "Plugin id: profanity, sentiment, summary or action_items",
+  ),
+  actionId: z.withDescription(
+    z
+      .string()
+      .check(z.regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be an action id a plugin declares (e.g. generate-minutes)")),
+    "An action the plugin declares (GET …/actions lists them)",
+  ),
+  token: z.withDescription(
+    z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,1024}$/, "must be the token of an emailed link")),
+    "The signed token of an emailed accept/decline link",
+  ),
+} as const satisfies Record<string, z.ZodMiniType<string>>;
 export type PathParamName = keyof typeof PATH_PARAMS;
 
 const page = {
-  limit: z.coerce.number().int().min(1).max(100).optional(),
-  cursor: z.string().max(2048).optional(),
+  limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100))),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
 };
 
 export const PageQuerySchema = z.object(page);
 
-export const CreateParticipantTokenBodySchema = z
-  .strictObject({
+export const CreateParticipantTokenBodySchema = z.withMeta(
+  z.strictObject({
     participantId: ParticipantIdSchema,
-    gatherings: z
-      .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a gathering id (gth_…)"))
-      .min(1)
-      .max(20)
-      .optional()
-      .describe("Only these gatherings (at most 20); absent: any gathering the participant is a member of"),
-    ttlSeconds: z
-      .number()
-      .int()
-      .min(60)
-      .max(86400)
-      .default(3600)
-      .describe("Lifetime in seconds, 60–86400 (default 3600); a token cannot be revoked, keep it short"),
-  })
-  .meta({ id: "CreateParticipantTokenRequest" });
-export const ParticipantTokenSchema = z
-  .object({
-    token: z.string().describe("Send as `Authorization: Bearer <token>`"),
+    gatherings: z.withDescription(
+      z.optional(
+        z
+          .array(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a gathering id (gth_…)")))
+          .check(z.minLength(1), z.maxLength(20)),
+      ),
+      "Only these gatherings (at most 20); absent: any gathering the participant is a member of",
+    ),
+    ttlSeconds: z.withDescription(
+      z._default(z.number().check(z.int(), z.minimum(60), z.maximum(86400)), 3600),
+      "Lifetime in seconds, 60–86400 (default 3600); a token cannot be revoked, keep it short",
+    ),
+  }),
+  { id: "CreateParticipantTokenRequest" },
+);
+export const ParticipantTokenSchema = z.withMeta(
+  z.object({
+    token: z.withDescription(z.string(), "Send as `Authorization: Bearer <token>`"),
     expiresAt: z.string(),
     participantId: z.string(),
-    gatherings: z.array(z.string()).optional(),
-  })
-  .meta({ id: "ParticipantToken" });
+    gatherings: z.optional(z.array(z.string())),
+  }),
+  { id: "ParticipantToken" },
+);
 export const ListGatheringsQuerySchema = z.object({
   ...page,
-  type: z.enum(GATHERING_TYPES).optional(),
-  status: z.enum(GATHERING_STATUSES).optional(),
-  listed: z.stringbool().optional(),
+  type: z.optional(z.enum(GATHERING_TYPES)),
+  status: z.optional(z.enum(GATHERING_STATUSES)),
+  listed: z.optional(z.stringbool()),
 });
 export const EventStreamQuerySchema = z.object({
-  after: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .describe(
-      "Stream events after this version (Last-Event-ID wins over it; neither: from now). A version beyond the " +
-        "current one, or older than the replay window, is answered with `event: reset` (reload the snapshot).",
-    ),
-  types: z
-    .string()
-    .max(2000)
-    .optional()
-    .describe("Comma-separated event types; a trailing .* matches a family, e.g. gathering.member.*"),
+  after: z.withDescription(
+    z.optional(z.coerce.number().check(z.int(), z.minimum(0))),
+    "Stream events after this version (Last-Event-ID wins over it; neither: from now). A version beyond the " +
+      "current one, or older than the replay window, is answered with `event: reset` (reload the snapshot).",
+  ),
+  types: z.withDescription(
+    z.optional(z.string().check(z.maxLength(2000))),
+    "Comma-separated event types; a trailing .* matches a family, e.g. gathering.member.*",
+  ),
 });
-export const ListMembersQuerySchema = z.object({ ...page, status: z.enum(MEMBER_STATUSES).optional() });
+export const ListMembersQuerySchema = z.object({ ...page, status: z.optional(z.enum(MEMBER_STATUSES)) });
 
-const pageOf = (id: string, item: z.ZodType) =>
-  z.object({ items: z.array(item), nextCursor: z.string().optional() }).meta({ id });
+const pageOf = (id: string, item: z.ZodMiniType) =>
+  z.withMeta(z.object({ items: z.array(item), nextCursor: z.optional(z.string()) }), { id });
 
 export const ActivityPageSchema = pageOf("ActivityPage", EventEnvelopeSchema);
 export const InvitationPageSchema = pageOf("InvitationPage", InvitationSchema);
 export const WebhookPageSchema = pageOf("WebhookPage", WebhookEndpointSchema);
 export const ApiKeyPageSchema = pageOf("ApiKeyPage", ApiKeySchema);
 export const DeliveryAttemptPageSchema = pageOf("DeliveryAttemptPage", DeliveryAttemptSchema);
-export const ListInvitationsQuerySchema = z.object({ ...page, status: z.enum(INVITATION_STATUSES).optional() });
+export const ListInvitationsQuerySchema = z.object({ ...page, status: z.optional(z.enum(INVITATION_STATUSES)) });
 export const GatheringPageSchema = pageOf("GatheringPage", GatheringSchema);
 export const MemberPageSchema = pageOf("MemberPage", MemberSchema);
 export const SessionPageSchema = pageOf("SessionPage", SessionSchema);
@@ -248,29 +251,29 @@ export const MessagePageSchema = pageOf("MessagePage", MessageSchema);
 export const AttendeePageSchema = pageOf("AttendeePage", AttendeeSchema);
 export const ListSessionsQuerySchema = z.object({
   ...page,
-  status: z.enum(SESSION_STATUSES).optional(),
-  externalRoomId: z.string().min(1).max(256).optional(),
-  gatheringId: z.string().min(1).max(64).optional(),
+  status: z.optional(z.enum(SESSION_STATUSES)),
+  externalRoomId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  gatheringId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 /** A transcript is read whole by the SDK: larger pages than other listings. */
 export const ListMessagesQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000))),
   cursor: page.cursor,
 });
 export const MessageAnnotationPageSchema = pageOf("MessageAnnotationPage", MessageAnnotationSchema);
-export const SessionAnnotationListSchema = z
-  .object({ items: z.array(SessionAnnotationSchema) })
-  .meta({ id: "SessionAnnotationList" });
+export const SessionAnnotationListSchema = z.withMeta(z.object({ items: z.array(SessionAnnotationSchema) }), {
+  id: "SessionAnnotationList",
+});
 export const ListMessageAnnotationsQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000))),
   cursor: page.cursor,
-  messageId: PATH_PARAMS.messageId.optional().describe("Only this message's annotations"),
+  messageId: z.withDescription(z.optional(PATH_PARAMS.messageId), "Only this message's annotations"),
 });
 export const ListSessionAnnotationsQuerySchema = z.object({
-  type: z.enum(ANNOTATION_TYPES).optional().describe("Only annotations of this type"),
+  type: z.withDescription(z.optional(z.enum(ANNOTATION_TYPES)), "Only annotations of this type"),
 });
 export const DebugAudioQuerySchema = z.object({
-  redirect: z.stringbool().optional().describe("false: answer 200 with the URL as JSON instead of a 302"),
+  redirect: z.withDescription(z.optional(z.stringbool()), "false: answer 200 with the URL as JSON instead of a 302"),
 });
 /** A message with a 3 MiB WAV in base64, and its text. */
 const MESSAGE_MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -1067,7 +1070,7 @@ export const ROUTES = [
     path: "/v1/keys",
     summary: "List the tenant's API keys, of every project and tenant-wide (never their secrets)",
     handler: "api",
-    query: PageQuerySchema.extend(ListTenantKeysQuerySchema.shape),
+    query: z.extend(PageQuerySchema, ListTenantKeysQuerySchema.shape),
     responses: {
       200: { description: "A page of keys", schema: ApiKeyPageSchema },
       400: badRequest,

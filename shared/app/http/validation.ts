@@ -1,9 +1,9 @@
-import type { z } from "zod";
+import type * as z from "../../kernel/zod.js";
 import { ValidationError, type FieldIssue } from "../../kernel/errors.js";
 import { PATH_PARAMS, routeOf, type PathParamName } from "./routes.js";
 
 /** Parses with a zod schema; failures become a 400 naming every offending field path. */
-export function parseWith<S extends z.ZodType>(
+export function parseWith<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   where: "body" | "query" | "header" | "path",
@@ -35,7 +35,7 @@ export function parsePathParams(operationId: string, params: Record<string, stri
   const issues: FieldIssue[] = [];
   const parsed: Record<string, string> = {};
   for (const [, name] of route.path.matchAll(/\{(\w+)\}/g)) {
-    const schema: z.ZodType<string> | undefined = PATH_PARAMS[name as PathParamName];
+    const schema: z.ZodMiniType<string> | undefined = PATH_PARAMS[name as PathParamName];
     if (!schema) throw new Error(`${route.path}: path parameter {${name}} has no schema in PATH_PARAMS`);
     const result = schema.safeParse(params[name!]);
     if (result.success) parsed[name!] = result.data;

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from "../../kernel/errors.js";
 import { listActivityEvent } from "../activity.js";
 import { EventEnvelopeSchema, type EventEnvelope } from "../../kernel/envelope.js";
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import { EVENT_TYPES } from "../../events/catalog.js";
 import type { Scope } from "../../kernel/tenancy.js";
 import { isId, newId } from "../../kernel/ids.js";
@@ -40,10 +40,10 @@ export const DeliveryMessageSchema = z.object({
   projectId: z.string(),
   webhookId: z.string(),
   event: EventEnvelopeSchema,
-  attempt: z.number().int().positive(),
+  attempt: z.number().check(z.int(), z.positive()),
   replay: z.boolean(),
   /** Epoch ms before which the attempt must not run (retries longer than the queue's 15-minute delay). */
-  notBefore: z.number().optional(),
+  notBefore: z.optional(z.number()),
 });
 export type DeliveryMessage = z.infer<typeof DeliveryMessageSchema>;
 

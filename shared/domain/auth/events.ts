@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import type { EventDefinition } from "../../store/commit.js";
 import { ApiKeySchema } from "./model.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import type { EventDefinition } from "../../store/commit.js";
 import { SESSION_EVENTS, type SessionEventType } from "../sessions/events.js";
 import { InvitationSchema } from "./invitation-model.js";
@@ -12,7 +12,7 @@ import { GatheringSchema, MemberSchema } from "./model.js";
 const gathering = z.object({ gathering: GatheringSchema });
 const gatheringChange = z.object({
   gathering: GatheringSchema,
-  changes: z.array(z.string()).describe("The fields that changed"),
+  changes: z.withDescription(z.array(z.string()), "The fields that changed"),
 });
 const memberChange = z.object({ gathering: GatheringSchema, member: MemberSchema });
 const invitationChange = z.object({ gathering: GatheringSchema, invitation: InvitationSchema });
@@ -27,7 +27,7 @@ export const GATHERING_EVENTS = {
   "gathering.started": {
     aggregate: "gathering",
     description: "The gathering started (by the host, by its ready-check or at startsAt).",
-    data: z.object({ gathering: GatheringSchema, sessionId: z.string().optional() }),
+    data: z.object({ gathering: GatheringSchema, sessionId: z.optional(z.string()) }),
   },
   "gathering.ended": { aggregate: "gathering", description: "The gathering ended.", data: gathering },
   "gathering.cancelled": { aggregate: "gathering", description: "The gathering was cancelled.", data: gathering },
@@ -58,8 +58,8 @@ export const GATHERING_EVENTS = {
     description: "Ownership moved: transferred, or inherited by the longest-present member when the owner left.",
     data: z.object({
       gathering: GatheringSchema,
-      previousOwnerId: z.string().nullable(),
-      ownerId: z.string().nullable(),
+      previousOwnerId: z.nullable(z.string()),
+      ownerId: z.nullable(z.string()),
       reason: z.enum(["first_member", "transferred", "owner_left", "owner_removed"]),
     }),
   },

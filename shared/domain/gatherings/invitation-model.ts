@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import { ParticipantIdSchema } from "./model.js";
 
 /**
@@ -8,57 +8,64 @@ import { ParticipantIdSchema } from "./model.js";
 export const INVITATION_STATUSES = ["pending", "sent", "failed", "accepted", "declined"] as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
 
-export const InvitationSchema = z
-  .object({
-    id: z.string().describe("Invitation id (inv_…)"),
+export const InvitationSchema = z.withMeta(
+  z.object({
+    id: z.withDescription(z.string(), "Invitation id (inv_…)"),
     gatheringId: z.string(),
-    participantId: z.string().optional(),
-    email: z.string().optional(),
-    displayName: z.string().optional(),
+    participantId: z.optional(z.string()),
+    email: z.optional(z.string()),
+    displayName: z.optional(z.string()),
     status: z.enum(INVITATION_STATUSES),
-    message: z.string().optional().describe("The inviter's personal message"),
+    message: z.withDescription(z.optional(z.string()), "The inviter's personal message"),
     /** Why the last delivery failed (an SES error name or "no_email_address"); never the address. */
-    deliveryError: z.string().optional(),
-    summaryEmail: z
-      .object({
-        sessionId: z.string(),
-        status: z.enum(["sent", "failed"]),
-        error: z.string().optional().describe("Why it failed (an SES error name); never the address"),
-        at: z.iso.datetime(),
-      })
-      .optional()
-      .describe("The summary email of the gathering's latest ended session, once it was sent or failed"),
+    deliveryError: z.optional(z.string()),
+    summaryEmail: z.withDescription(
+      z.optional(
+        z.object({
+          sessionId: z.string(),
+          status: z.enum(["sent", "failed"]),
+          error: z.withDescription(z.optional(z.string()), "Why it failed (an SES error name); never the address"),
+          at: z.iso.datetime(),
+        }),
+      ),
+      "The summary email of the gathering's latest ended session, once it was sent or failed",
+    ),
     /** The calendar SEQUENCE last sent to this invitee. */
-    calendarSequence: z.number().int().min(0).optional(),
-    version: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe("The gathering version of this invitation's last change; live views skip older events"),
-    sentAt: z.iso.datetime().optional(),
-    respondedAt: z.iso.datetime().optional(),
+    calendarSequence: z.optional(z.number().check(z.int(), z.minimum(0))),
+    version: z.withDescription(
+      z.optional(z.number().check(z.int(), z.positive())),
+      "The gathering version of this invitation's last change; live views skip older events",
+    ),
+    sentAt: z.optional(z.iso.datetime()),
+    respondedAt: z.optional(z.iso.datetime()),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: "Invitation" });
+  }),
+  { id: "Invitation" },
+);
 export type Invitation = z.infer<typeof InvitationSchema>;
 
 export const MAX_RECIPIENTS = 100;
 
-export const SendInvitationsBodySchema = z
-  .strictObject({
-    participantIds: z.array(ParticipantIdSchema).max(MAX_RECIPIENTS).optional(),
-    emails: z.array(z.email().max(254)).max(MAX_RECIPIENTS).optional(),
-    message: z.string().trim().min(1).max(2000).optional(),
-  })
-  .refine((b) => (b.participantIds?.length ?? 0) + (b.emails?.length ?? 0) > 0, {
-    message: "name at least one recipient in participantIds or emails",
-  })
-  .refine((b) => (b.participantIds?.length ?? 0) + (b.emails?.length ?? 0) <= MAX_RECIPIENTS, {
-    message: `at most ${MAX_RECIPIENTS} recipients per request`,
-  })
-  .meta({ id: "SendInvitationsRequest" });
+export const SendInvitationsBodySchema = z.withMeta(
+  z
+    .strictObject({
+      participantIds: z.optional(z.array(ParticipantIdSchema).check(z.maxLength(MAX_RECIPIENTS))),
+      emails: z.optional(z.array(z.email().check(z.maxLength(254))).check(z.maxLength(MAX_RECIPIENTS))),
+      message: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(2000))),
+    })
+    .check(
+      z.refine((b) => (b.participantIds?.length ?? 0) + (b.emails?.length ?? 0) > 0, {
+        message: "name at least one recipient in participantIds or emails",
+      }),
+      z.refine((b) => (b.participantIds?.length ?? 0) + (b.emails?.length ?? 0) <= MAX_RECIPIENTS, {
+        message: `at most ${MAX_RECIPIENTS} recipients per request`,
+      }),
+    ),
+  { id: "SendInvitationsRequest" },
+);
 export type SendInvitationsBody = z.infer<typeof SendInvitationsBodySchema>;
 
-export const InvitationListSchema = z.object({ invitations: z.array(InvitationSchema) }).meta({ id: "InvitationList" });
+export const InvitationListSchema = z.withMeta(z.object({ invitations: z.array(InvitationSchema) }), {
+  id: "InvitationList",
+});

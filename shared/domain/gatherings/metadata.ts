@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 
 /**
  * A gathering's `metadata`: the caller's own JSON object, stored as it is (a DynamoDB map inside the
@@ -61,17 +61,19 @@ function numberIssue(n: number): string | undefined {
   return undefined;
 }
 
-export const MetadataSchema = z
-  .record(z.string(), z.unknown())
-  .superRefine((value, ctx) => {
-    for (const issue of metadataIssues(value))
-      ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
-  })
-  .meta({
+export const MetadataSchema = z.withMeta(
+  z.record(z.string(), z.unknown()).check(
+    z.superRefine((value, ctx) => {
+      for (const issue of metadataIssues(value))
+        ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    }),
+  ),
+  {
     description:
       `Your own JSON object, stored as it is. At most ${METADATA_MAX_BYTES} bytes of JSON and ` +
       `${METADATA_MAX_DEPTH} levels of nesting; no empty keys; numbers must be integers within ±(2^53−1) ` +
       "or other numbers no smaller than 1e-130 in magnitude — send bigger integers (e.g. snowflake ids) as strings.",
     "x-maxBytes": METADATA_MAX_BYTES,
     "x-maxDepth": METADATA_MAX_DEPTH,
-  });
+  },
+);

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import { escapeHtml } from "./email-content.js";
 
 /**
@@ -16,7 +16,7 @@ const PayloadSchema = z.object({
   g: z.string(),
   i: z.string(),
   a: z.enum(["accept", "decline"]),
-  exp: z.number().int(),
+  exp: z.number().check(z.int()),
 });
 export type RsvpClaim = {
   tenantId: string;

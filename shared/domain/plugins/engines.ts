@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 
 /**
  * The annotation engines: the ports the built-in plugins call to annotate a meeting (issue 13), each
@@ -10,8 +10,8 @@ import { z } from "zod";
 
 /** A matched span of the checked text: `text.slice(start, end)` is what matched (`end` is exclusive). */
 export const ProfanityMatchSchema = z.object({
-  start: z.number().int().min(0),
-  end: z.number().int().min(0),
+  start: z.number().check(z.int(), z.minimum(0)),
+  end: z.number().check(z.int(), z.minimum(0)),
   /** What the span matched: the listed word (local) or the toxicity label (Comprehend). */
   term: z.string(),
 });
@@ -37,7 +37,7 @@ export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
 export const SentimentScoreSchema = z.object({
   label: z.enum(SENTIMENT_LABELS),
   /** −1 (negative) … 1 (positive); 0 is neutral, or positive and negative in balance. */
-  score: z.number().min(-1).max(1),
+  score: z.number().check(z.minimum(-1), z.maximum(1)),
   engine: z.string(),
 });
 export type SentimentScore = z.infer<typeof SentimentScoreSchema>;
@@ -78,12 +78,12 @@ export interface SummaryEngine {
 
 export const ActionItemSchema = z.object({
   /** Who takes it on, when the meeting says so ("I" is the speaker). */
-  owner: z.string().optional(),
+  owner: z.optional(z.string()),
   task: z.string(),
   /** An ISO date (YYYY-MM-DD) when the phrase resolves against the message's time, else the phrase. */
-  due: z.string().optional(),
+  due: z.optional(z.string()),
   /** The due date as said ("Friday", "end of next week"). */
-  duePhrase: z.string().optional(),
+  duePhrase: z.optional(z.string()),
   messageId: z.string(),
 });
 export type ActionItem = z.infer<typeof ActionItemSchema>;

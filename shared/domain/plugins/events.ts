@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import type { EventDefinition } from "../../store/commit.js";
 import { SessionSchema } from "../sessions/model.js";
 import { ActionRequestSchema, MessageAnnotationSchema, SessionAnnotationSchema } from "./model.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 
 /**
  * Plugins and their annotations (seed 003's second half). A plugin is a consumer of session events that
@@ -17,53 +17,64 @@ export type PluginId = (typeof PLUGIN_IDS)[number];
 export const TRIGGER_KINDS = ["message.created", "session.ended", "action"] as const;
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
-export const AnnotationTriggerSchema = z
-  .object({
+export const AnnotationTriggerSchema = z.withMeta(
+  z.object({
     kind: z.enum(TRIGGER_KINDS),
-    actionId: z.string().optional().describe("For an action: which one"),
-    requestId: z.string().optional().describe("For an action: the request that ran it (req_…)"),
-  })
-  .meta({ id: "AnnotationTrigger" });
+    actionId: z.withDescription(z.optional(z.string()), "For an action: which one"),
+    requestId: z.withDescription(z.optional(z.string()), "For an action: the request that ran it (req_…)"),
+  }),
+  { id: "AnnotationTrigger" },
+);
 export type AnnotationTrigger = z.infer<typeof AnnotationTriggerSchema>;
 
 const annotationFields = {
-  id: z.string().describe("Annotation id (ann_…)"),
+  id: z.withDescription(z.string(), "Annotation id (ann_…)"),
   tenantId: z.string(),
   projectId: z.string(),
-  sessionId: z.string().describe("The session the annotated message or session belongs to"),
+  sessionId: z.withDescription(z.string(), "The session the annotated message or session belongs to"),
   pluginId: z.enum(PLUGIN_IDS),
-  pluginInstanceId: z.string().optional().describe("The project's instance of the plugin that wrote it"),
+  pluginInstanceId: z.withDescription(z.optional(z.string()), "The project's instance of the plugin that wrote it"),
   type: z.enum(ANNOTATION_TYPES),
-  data: z
-    .record(z.string(), z.unknown())
-    .describe("What the plugin found; always names the `engine` that made it (a word list, NLP, or a model)"),
+  data: z.withDescription(
+    z.record(z.string(), z.unknown()),
+    "What the plugin found; always names the `engine` that made it (a word list, NLP, or a model)",
+  ),
   trigger: AnnotationTriggerSchema,
   createdAt: z.iso.datetime(),
-  version: z.number().int().positive().optional().describe("The session event that published it (once published)"),
+  version: z.withDescription(
+    z.optional(z.number().check(z.int(), z.positive())),
+    "The session event that published it (once published)",
+  ),
 };
 
-export const MessageAnnotationSchema = z
-  .object({ ...annotationFields, messageId: z.string().describe("The message this annotation is attached to") })
-  .meta({ id: "MessageAnnotation" });
+export const MessageAnnotationSchema = z.withMeta(
+  z.object({
+    ...annotationFields,
+    messageId: z.withDescription(z.string(), "The message this annotation is attached to"),
+  }),
+  { id: "MessageAnnotation" },
+);
 export type MessageAnnotation = z.infer<typeof MessageAnnotationSchema>;
 
-export const SessionAnnotationSchema = z
-  .object({
+export const SessionAnnotationSchema = z.withMeta(
+  z.object({
     ...annotationFields,
-    current: z
-      .boolean()
-      .describe("The newest annotation of its type: a regenerated summary supersedes, and keeps, the previous one"),
-  })
-  .meta({ id: "SessionAnnotation" });
+    current: z.withDescription(
+      z.boolean(),
+      "The newest annotation of its type: a regenerated summary supersedes, and keeps, the previous one",
+    ),
+  }),
+  { id: "SessionAnnotation" },
+);
 export type SessionAnnotation = z.infer<typeof SessionAnnotationSchema>;
 
-export const PluginActionSchema = z
-  .object({ id: z.string(), name: z.string(), description: z.string() })
-  .meta({ id: "PluginAction" });
+export const PluginActionSchema = z.withMeta(z.object({ id: z.string(), name: z.string(), description: z.string() }), {
+  id: "PluginAction",
+});
 export type PluginAction = z.infer<typeof PluginActionSchema>;
 
 /** A plugin as the catalog declares it (code), with its per-project configuration schema and defaults. */
-export interface PluginDefinition<C extends z.ZodType = z.ZodType> {
+export interface PluginDefinition<C extends z.ZodMiniType = z.ZodMiniType> {
   id: PluginId;
   name: string;
   description: string;
@@ -76,10 +87,16 @@ export interface PluginDefinition<C extends z.ZodType = z.ZodType> {
 
 const ProfanityConfigSchema = z.strictObject({});
 const SentimentConfigSchema = z.strictObject({
-  sessionRollup: z.boolean().describe("At the end, one session-level sentiment annotation of the whole meeting"),
+  sessionRollup: z.withDescription(
+    z.boolean(),
+    "At the end, one session-level sentiment annotation of the whole meeting",
+  ),
 });
 const SummaryConfigSchema = z.strictObject({
-  maxSentences: z.number().int().min(1).max(10).describe("Sentences in the summary (the local engine picks these)"),
+  maxSentences: z.withDescription(
+    z.number().check(z.int(), z.minimum(1), z.maximum(10)),
+    "Sentences in the summary (the local engine picks these)",
+  ),
 });
 const ActionItemsConfigSchema = z.strictObject({});
 
@@ -145,36 +162,45 @@ export const PLUGINS = {
 export type PluginConfig<P extends PluginId> = z.infer<(typeof PLUGINS)[P]["config"]>;
 
 /** A project's instance of a plugin, with the catalog's description of it. */
-export const PluginInstanceSchema = z
-  .object({
-    id: z.enum(PLUGIN_IDS).describe("The plugin id"),
-    pluginInstanceId: z.string().describe("This project's instance of it"),
+export const PluginInstanceSchema = z.withMeta(
+  z.object({
+    id: z.withDescription(z.enum(PLUGIN_IDS), "The plugin id"),
+    pluginInstanceId: z.withDescription(z.string(), "This project's instance of it"),
     name: z.string(),
     description: z.string(),
-    writes: z.array(z.enum(ANNOTATION_TYPES)).describe("The annotation types it writes"),
-    listensTo: z.array(z.enum(TRIGGER_KINDS)).describe("What sets it off"),
+    writes: z.withDescription(z.array(z.enum(ANNOTATION_TYPES)), "The annotation types it writes"),
+    listensTo: z.withDescription(z.array(z.enum(TRIGGER_KINDS)), "What sets it off"),
     actions: z.array(PluginActionSchema),
     enabled: z.boolean(),
-    config: z.record(z.string(), z.unknown()).describe("Its configuration (defaults filled in)"),
-    updatedAt: z.iso.datetime().optional().describe("When this project last changed it (absent: the defaults)"),
-  })
-  .meta({ id: "PluginInstance" });
+    config: z.withDescription(z.record(z.string(), z.unknown()), "Its configuration (defaults filled in)"),
+    updatedAt: z.withDescription(
+      z.optional(z.iso.datetime()),
+      "When this project last changed it (absent: the defaults)",
+    ),
+  }),
+  { id: "PluginInstance" },
+);
 export type PluginInstance = z.infer<typeof PluginInstanceSchema>;
 
-export const PluginListSchema = z.object({ items: z.array(PluginInstanceSchema) }).meta({ id: "PluginList" });
+export const PluginListSchema = z.withMeta(z.object({ items: z.array(PluginInstanceSchema) }), { id: "PluginList" });
 
-export const UpdatePluginBodySchema = z
-  .strictObject({
-    enabled: z.boolean().optional(),
-    config: z.record(z.string(), z.unknown()).optional().describe("Replaces the configuration (checked per plugin)"),
-  })
-  .refine((b) => Object.keys(b).length > 0, { message: "name enabled or config" })
-  .meta({ id: "UpdatePluginBody" });
+export const UpdatePluginBodySchema = z.withMeta(
+  z
+    .strictObject({
+      enabled: z.optional(z.boolean()),
+      config: z.withDescription(
+        z.optional(z.record(z.string(), z.unknown())),
+        "Replaces the configuration (checked per plugin)",
+      ),
+    })
+    .check(z.refine((b) => Object.keys(b).length > 0, { message: "name enabled or config" })),
+  { id: "UpdatePluginBody" },
+);
 export type UpdatePluginBody = z.infer<typeof UpdatePluginBodySchema>;
 
 /** `getActions()`: the enabled plugins of the session's project, with their actions. */
-export const SessionActionsSchema = z
-  .object({
+export const SessionActionsSchema = z.withMeta(
+  z.object({
     sessionId: z.string(),
     plugins: z.array(
       z.object({
@@ -185,20 +211,22 @@ export const SessionActionsSchema = z
         actions: z.array(PluginActionSchema),
       }),
     ),
-  })
-  .meta({ id: "SessionActions" });
+  }),
+  { id: "SessionActions" },
+);
 export type SessionActions = z.infer<typeof SessionActionsSchema>;
 
 /** What `POST …/actions/{pluginId}/{actionId}` and `…/summary/regenerate` answer (202). */
-export const ActionAcceptedSchema = z
-  .object({
+export const ActionAcceptedSchema = z.withMeta(
+  z.object({
     message: z.string(),
     sessionId: z.string(),
     pluginId: z.enum(PLUGIN_IDS),
     actionId: z.string(),
-    requestId: z.string().describe("The annotation it produces names this in `trigger.requestId`"),
-  })
-  .meta({ id: "ActionAccepted" });
+    requestId: z.withDescription(z.string(), "The annotation it produces names this in `trigger.requestId`"),
+  }),
+  { id: "ActionAccepted" },
+);
 export type ActionAccepted = z.infer<typeof ActionAcceptedSchema>;
 
 /** The action a session event asks for (`session.action.requested`). */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import { SENTIMENT_LABELS, type SentimentLabel, type SentimentScore } from "./engines.js";
 
 /**
@@ -8,13 +8,13 @@ import { SENTIMENT_LABELS, type SentimentLabel, type SentimentScore } from "./en
 export const SessionSentimentSchema = z.object({
   label: z.enum(SENTIMENT_LABELS),
   /** The mean of the message scores (each message weighs the same). */
-  score: z.number().min(-1).max(1),
-  messages: z.number().int().min(0),
+  score: z.number().check(z.minimum(-1), z.maximum(1)),
+  messages: z.number().check(z.int(), z.minimum(0)),
   counts: z.object({
-    positive: z.number().int(),
-    negative: z.number().int(),
-    neutral: z.number().int(),
-    mixed: z.number().int(),
+    positive: z.number().check(z.int()),
+    negative: z.number().check(z.int()),
+    neutral: z.number().check(z.int()),
+    mixed: z.number().check(z.int()),
   }),
   /** The engines of the message scores, comma-separated when the project switched engines mid-session. */
   engine: z.string(),

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../kernel/zod.js";
 import type { EventDefinition } from "../../store/commit.js";
 import { AttendeeSchema, BOT_STATES, MessageSchema, SessionSchema } from "./model.js";
 
@@ -14,20 +14,21 @@ const session = z.object({ session: SessionSchema });
  * What the bot fleet receives on the bot command queue (the SQS message body is the event envelope; this
  * is its `data.command`). Everything a bot needs to join or leave, and to report back.
  */
-export const BotCommandSchema = z
-  .object({
+export const BotCommandSchema = z.withMeta(
+  z.object({
     kind: z.enum(["join", "leave"]),
-    commandId: z.string().describe("Name it in every report that answers this command"),
+    commandId: z.withDescription(z.string(), "Name it in every report that answers this command"),
     sessionId: z.string(),
     tenantId: z.string(),
     projectId: z.string(),
     externalRoomId: z.string(),
     gateway: z.string(),
-    reportTo: z.string().describe("The bot API of this session: POST {reportTo}/bot, /attendance, /messages"),
+    reportTo: z.withDescription(z.string(), "The bot API of this session: POST {reportTo}/bot, /attendance, /messages"),
     issuedAt: z.iso.datetime(),
-    ackDeadline: z.iso.datetime().describe("Report on this command before then, or the bot is marked failed"),
-  })
-  .meta({ id: "BotCommand" });
+    ackDeadline: z.withDescription(z.iso.datetime(), "Report on this command before then, or the bot is marked failed"),
+  }),
+  { id: "BotCommand" },
+);
 export type BotCommand = z.infer<typeof BotCommandSchema>;
 
 const command = z.object({ session: SessionSchema, command: BotCommandSchema });
@@ -37,7 +38,10 @@ export const SESSION_EVENTS = {
   "session.updated": {
     aggregate: "session",
     description: "Session settings changed (title, idleTimeout).",
-    data: z.object({ session: SessionSchema, changes: z.array(z.string()).describe("The fields that changed") }),
+    data: z.object({
+      session: SessionSchema,
+      changes: z.withDescription(z.array(z.string()), "The fields that changed"),
+    }),
   },
   "session.ended": {
     aggregate: "session",
