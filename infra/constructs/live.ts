@@ -203,8 +203,8 @@ export class Live extends NestedStack {
     server.addMountPoints({ sourceVolume: volume, containerPath: "/app", readOnly: true });
     server.addContainerDependencies({ container: fetch, condition: ecs.ContainerDependencyCondition.SUCCESS });
 
-    // Least privilege: read the table (catch-up and gap-filling reads), own queues under the prefix, the
-    // topic's subscriptions.
+    // Least privilege: read the table (catch-up and gap-filling reads), own queues under the prefix (its own,
+    // and the orphans of killed tasks it sweeps), the topic's subscriptions.
     props.data.grantRead(taskRole);
     const queueArn = Stack.of(this).formatArn({ service: "sqs", resource: `${this.queuePrefix}-*` });
     taskRole.addToPrincipalPolicy(
@@ -216,11 +216,17 @@ export class Live extends NestedStack {
           "sqs:GetQueueAttributes",
           "sqs:SetQueueAttributes",
           "sqs:TagQueue",
+          "sqs:ListQueueTags",
           "sqs:ReceiveMessage",
           "sqs:DeleteMessage",
         ],
         resources: [queueArn],
       }),
+    );
+    // The sweep of orphaned queues (QueueFeed.sweep) lists the queues under the prefix. ListQueues is the one
+    // SQS action without resource-level permissions; it reveals queue URLs only, no attribute or message.
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: "ListQueues", actions: ["sqs:ListQueues"], resources: ["*"] }),
     );
     taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: "Subscribe", actions: ["sns:Subscribe"], resources: [this.topic.topicArn] }),
@@ -237,6 +243,13 @@ export class Live extends NestedStack {
       queueArn,
       "The task creates its own queue at start and deletes it at stop; the names are not known at deploy, only their " +
         "prefix (the stack's name), which scopes the grant to this stack's live queues.",
+    );
+    acknowledgeWildcardResource(
+      taskRole,
+      "*",
+      "sqs:ListQueues has no resource-level permissions (SQS's one such action): the sweep of orphaned live queues " +
+        "lists the queues under this stack's prefix; the call returns queue URLs only, and every action on a queue " +
+        "is granted on the prefix alone.",
     );
     acknowledgeWildcardResource(
       taskRole,

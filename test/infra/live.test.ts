@@ -102,10 +102,14 @@ describe("the live host (liveHost: fargate)", () => {
       [s.Action].flat().some((a: string) => /^dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite)/.test(a)),
     );
     expect(writes).toEqual([]);
-    // '*' only for ECR's token (the execution role's default), never for SQS, SNS, S3 or DynamoDB.
+    expect(own.Action).toEqual(expect.arrayContaining(["sqs:DeleteQueue", "sqs:ListQueueTags", "sqs:TagQueue"]));
+    // '*' only for ECR's token (the execution role's default) and for listing queues (the sweep of orphans:
+    // SQS's one action without resource-level permissions), never to act on a queue, a topic, S3 or DynamoDB.
     for (const s of statements.filter((s) => s.Resource === "*")) {
-      for (const action of [s.Action].flat()) expect(action).toMatch(/^(ecr:GetAuthorizationToken|logs:)/);
+      for (const action of [s.Action].flat())
+        expect(action).toMatch(/^(ecr:GetAuthorizationToken|logs:|sqs:ListQueues$)/);
     }
+    expect(statements.find((s) => s.Sid === "ListQueues")).toMatchObject({ Action: "sqs:ListQueues", Resource: "*" });
   });
 
   it("serves the SSE routes over the VPC link, streamed, with the authorizer's context forwarded", () => {

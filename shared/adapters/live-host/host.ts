@@ -5,8 +5,11 @@ import {
   DeleteMessageBatchCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
+  ListQueuesCommand,
+  ListQueueTagsCommand,
   ReceiveMessageCommand,
   SetQueueAttributesCommand,
+  TagQueueCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { SubscribeCommand, UnsubscribeCommand, type SNSClient } from "@aws-sdk/client-sns";
@@ -134,27 +137,80 @@ export interface QueueFeedOptions {
   sqs: SQSClient;
   sns: SNSClient;
   topicArn: string;
+  /** The prefix every task's queue is named with (queueNameFor); the sweep looks at these queues only. */
+  queuePrefix: string;
   queueName: string;
   onEnvelope: (envelope: EventEnvelope) => void;
   logger: Logger;
+  /** How often the task marks its queue alive (default 5 minutes). */
+  heartbeatMs?: number;
+  /** After how long without a mark another task's queue is an orphan (default 15 minutes: three marks missed). */
+  staleAfterMs?: number;
+  /** How often the task sweeps orphans, besides once at start (default 15 minutes). */
+  sweepEveryMs?: number;
+  /** The long poll's wait (default 20 s, SQS's longest). */
+  receiveWaitSeconds?: number;
+  now?: () => number;
+}
+
+/** The tags on a task's queue: what it is, when its task last said it was alive, and its subscription. */
+export const FEED_TAGS = { role: "cortex:role", aliveAt: "cortex:alive-at", subscription: "cortex:subscription" };
+const FEED_ROLE = "live-feed";
+const MINUTE = 60_000;
+
+/** SQS's answer for a queue that does not exist (JSON protocol name, or the query-compatible code). */
+function queueGone(error: unknown): boolean {
+  const { name, Code } = (error ?? {}) as { name?: string; Code?: string };
+  return [name, Code].some((n) => n === "QueueDoesNotExist" || n === "AWS.SimpleQueueService.NonExistentQueue");
+}
+
+/** SNS's answer for a subscription that no longer exists. */
+function subscriptionGone(error: unknown): boolean {
+  const { name } = (error ?? {}) as { name?: string };
+  return name === "NotFoundException" || name === "NotFound";
 }
 
 /**
  * This task's share of the committed events: its own queue, subscribed (raw delivery) to the topic the
  * bus feeds, created at start and deleted at stop. One long poll at a time (20 s, 10 messages): an idle
  * task makes 3 requests a minute, whatever its number of watchers.
+ *
+ * A task stopped without SIGTERM (killed, out of memory, its host lost) cannot remove its queue, so every
+ * task marks its own queue alive (a tag, every `heartbeatMs`) and sweeps the others' (at start, then every
+ * `sweepEveryMs`): a queue under the prefix whose mark is older than `staleAfterMs` is unsubscribed and
+ * deleted. A queue without a mark is left alone (nothing says whether its task is alive). If its own queue
+ * is deleted under it, the task creates it again.
  */
 export class QueueFeed {
   #queueUrl?: string;
   #subscriptionArn?: string;
   #stopped = false;
   readonly #abort = new AbortController();
+  readonly #timers: NodeJS.Timeout[] = [];
   /** The receive loop, awaited by stop() so no receive outlives the queue. */
   #loop?: Promise<void>;
 
   constructor(private readonly options: QueueFeedOptions) {}
 
+  get #now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   async start(): Promise<void> {
+    const { heartbeatMs = 5 * MINUTE, sweepEveryMs = 15 * MINUTE, logger } = this.options;
+    const queueUrl = await this.#setUp();
+    this.#loop = this.#receive(queueUrl);
+    const sweep = () =>
+      this.sweep().catch((error: unknown) => logger.warn("live feed: sweep of orphaned queues failed", { error }));
+    void sweep(); // in the background: serving does not wait for other tasks' queues
+    this.#timers.push(
+      setInterval(() => void this.#markAlive(), heartbeatMs).unref(),
+      setInterval(() => void sweep(), sweepEveryMs).unref(),
+    );
+  }
+
+  /** Creates the queue (marked alive), lets the topic send to it and subscribes it. */
+  async #setUp(): Promise<string> {
     const { sqs, sns, topicArn, queueName } = this.options;
     const created = await sqs.send(
       new CreateQueueCommand({
@@ -165,7 +221,7 @@ export class QueueFeed {
           ReceiveMessageWaitTimeSeconds: "20",
           SqsManagedSseEnabled: "true",
         },
-        tags: { "cortex:role": "live-feed" },
+        tags: { [FEED_TAGS.role]: FEED_ROLE, [FEED_TAGS.aliveAt]: new Date(this.#now).toISOString() },
       }),
     );
     const queueUrl = created.QueueUrl!;
@@ -203,15 +259,83 @@ export class QueueFeed {
       }),
     );
     this.#subscriptionArn = subscribed.SubscriptionArn;
-    this.#loop = this.#receive(queueUrl);
+    // So a task that sweeps this queue as an orphan can remove the subscription too.
+    if (subscribed.SubscriptionArn) {
+      await sqs.send(
+        new TagQueueCommand({ QueueUrl: queueUrl, Tags: { [FEED_TAGS.subscription]: subscribed.SubscriptionArn } }),
+      );
+    }
+    return queueUrl;
+  }
+
+  async #markAlive(): Promise<void> {
+    if (this.#stopped || !this.#queueUrl) return;
+    try {
+      await this.options.sqs.send(
+        new TagQueueCommand({
+          QueueUrl: this.#queueUrl,
+          Tags: { [FEED_TAGS.aliveAt]: new Date(this.#now).toISOString() },
+        }),
+      );
+    } catch (error) {
+      // Three misses in a row make the queue an orphan to the others; the receive loop recreates it then.
+      this.options.logger.warn("live feed: marking the queue alive failed", { error });
+    }
+  }
+
+  /** Removes the queues (and their subscriptions) of tasks that stopped marking theirs; returns how many. */
+  async sweep(): Promise<number> {
+    const { sqs, queuePrefix, logger } = this.options;
+    let removed = 0;
+    let NextToken: string | undefined;
+    do {
+      const page = await sqs.send(
+        new ListQueuesCommand({ QueueNamePrefix: `${queuePrefix}-`, MaxResults: 1000, NextToken }),
+      );
+      for (const queueUrl of page.QueueUrls ?? []) {
+        if (queueUrl !== this.#queueUrl && (await this.#removeIfOrphaned(queueUrl))) removed++;
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    if (removed > 0) logger.info("live feed: removed orphaned queues", { removed });
+    return removed;
+  }
+
+  async #removeIfOrphaned(queueUrl: string): Promise<boolean> {
+    const { sqs, sns, staleAfterMs = 15 * MINUTE } = this.options;
+    let tags: Record<string, string>;
+    try {
+      tags = (await sqs.send(new ListQueueTagsCommand({ QueueUrl: queueUrl }))).Tags ?? {};
+    } catch (error) {
+      if (queueGone(error)) return false; // another task swept it first
+      throw error;
+    }
+    const aliveAt = Date.parse(tags[FEED_TAGS.aliveAt] ?? "");
+    if (tags[FEED_TAGS.role] !== FEED_ROLE || !Number.isFinite(aliveAt) || this.#now - aliveAt < staleAfterMs) {
+      return false;
+    }
+    const subscriptionArn = tags[FEED_TAGS.subscription];
+    if (subscriptionArn) {
+      await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscriptionArn })).catch((error: unknown) => {
+        if (!subscriptionGone(error)) throw error;
+      });
+    }
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch((error: unknown) => {
+      if (!queueGone(error)) throw error;
+    });
+    return true;
   }
 
   async #receive(queueUrl: string): Promise<void> {
-    const { sqs, onEnvelope, logger } = this.options;
+    const { sqs, onEnvelope, logger, receiveWaitSeconds = 20 } = this.options;
     while (!this.#stopped) {
       try {
         const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 }),
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: receiveWaitSeconds,
+          }),
           { abortSignal: this.#abort.signal },
         );
         for (const message of Messages) {
@@ -230,15 +354,23 @@ export class QueueFeed {
       } catch (error) {
         if (this.#stopped) return;
         // The hub's safety poll covers what is missed meanwhile.
-        logger.error("live feed: receive failed", { error });
+        if (queueGone(error)) {
+          logger.warn("live feed: the queue was deleted; creating it again");
+          queueUrl = await this.#setUp().catch((setUpError: unknown) => {
+            // SQS refuses a deleted queue's name for 60 s (QueueDeletedRecently): try again shortly.
+            logger.warn("live feed: creating the queue again failed", { error: setUpError });
+            return queueUrl;
+          });
+        } else logger.error("live feed: receive failed", { error });
         await new Promise((r) => setTimeout(r, 1_000));
       }
     }
   }
 
-  /** Unsubscribes and deletes the queue (a task stopped without it leaves a queue that expires its messages). */
+  /** Unsubscribes and deletes the queue (a task stopped without it leaves an orphan the others sweep). */
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const timer of this.#timers) clearInterval(timer);
     this.#abort.abort();
     await this.#loop;
     const { sqs, sns, logger } = this.options;

@@ -55,11 +55,13 @@ server.requestTimeout = 0;
 server.headersTimeout = 10_000;
 server.keepAliveTimeout = 65_000;
 
+const queuePrefix = requiredEnv(LIVE_ENV.queuePrefix);
 const feed = new QueueFeed({
   sqs: new SQSClient({}),
   sns: new SNSClient({}),
   topicArn: requiredEnv(LIVE_ENV.topicArn),
-  queueName: queueNameFor(requiredEnv(LIVE_ENV.queuePrefix), await taskId()),
+  queuePrefix,
+  queueName: queueNameFor(queuePrefix, await taskId()),
   onEnvelope: (envelope) => hub.notify(envelope),
   logger,
 });
