@@ -1,11 +1,17 @@
-import type { ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandOutput } from "@aws-sdk/client-bedrock-runtime";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { describe, expect, it, vi } from "vitest";
 import { AwsClient, SERVICES } from "../../shared/adapters/aws/client/aws-client.js";
 import { BedrockMeetingEngine } from "../../shared/adapters/aws/bedrock-meeting-engine.js";
 import { EngineResponseError } from "../../shared/domain/plugins/engines.js";
 import { ALICE_COMMITMENT, MEETING, NEGATIVE, POSITIVE, REQUEST, SPEAKER_COMMITMENT } from "../fixtures/meeting.js";
 
-/** The Bedrock adapter: the exact Converse requests it makes (method, path and body; the client's `request` is mocked) and their parsing. */
+/**
+ * The Bedrock adapter: the exact Converse requests it makes (method, path and body; the client's `request` is
+ * mocked) and their parsing; and, once, the request on the wire beside the AWS SDK's for the same input.
+ */
 
 const MODEL = "eu.anthropic.claude-haiku-4-5-20251001-v1:0";
 const GUARD =
@@ -316,6 +322,66 @@ describe("Bedrock meeting engine: action items", () => {
       await expect(new BedrockMeetingEngine({ modelId: MODEL, client }).extract(MEETING)).rejects.toBeInstanceOf(
         EngineResponseError,
       );
+    }
+  });
+});
+
+describe("Bedrock meeting engine: on the wire", () => {
+  /** A stand-in Bedrock on 127.0.0.1 that records each request and answers with a forced tool call. */
+  async function bedrockStandIn(answer: ConverseCommandOutput) {
+    const requests: Array<{ method?: string; path?: string; headers: IncomingHttpHeaders; body: unknown }> = [];
+    const { $metadata: _, ...body } = answer;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        requests.push({
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
+        });
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { endpoint, requests, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it("sends the request the AWS SDK's ConverseCommand sends for the same input: path, body and signing scope", async () => {
+    const answer = toolAnswer("record_summary", { summary: "A short stand-up.", sentences: [] });
+    const bedrock = await bedrockStandIn(answer);
+    const config = { region: "eu-west-1", credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" } };
+    try {
+      const client = new AwsClient(SERVICES.bedrockRuntime, { ...config, endpoint: bedrock.endpoint });
+      const summary = await new BedrockMeetingEngine({ modelId: MODEL, client }).summarize(MEETING);
+      expect(summary.summary).toBe("A short stand-up.");
+
+      // The same input through the SDK, to the same stand-in: the oracle for the wire form.
+      // Over HTTP/1.1 as ours (the SDK's default handler for this client is HTTP/2, for its bidirectional streams).
+      const sdk = new BedrockRuntimeClient({
+        ...config,
+        endpoint: bedrock.endpoint,
+        maxAttempts: 1,
+        requestHandler: new NodeHttpHandler(),
+      });
+      await sdk.send(new ConverseCommand({ modelId: MODEL, ...(bedrock.requests[0]!.body as object) } as never));
+      sdk.destroy();
+
+      const [ours, theirs] = bedrock.requests;
+      expect(ours!.body).not.toHaveProperty("modelId");
+      expect(ours!.method).toBe(theirs!.method);
+      expect(ours!.path).toBe(theirs!.path);
+      expect(ours!.path).toBe("/model/eu.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse");
+      expect(ours!.body).toEqual(theirs!.body);
+      expect(ours!.headers["content-type"]).toBe(theirs!.headers["content-type"]);
+      const scope = (headers: IncomingHttpHeaders) =>
+        /Credential=[^/]+\/\d{8}\/([^,]+),/.exec(String(headers.authorization))?.[1];
+      expect(scope(ours!.headers)).toBe("eu-west-1/bedrock/aws4_request");
+      expect(scope(ours!.headers)).toBe(scope(theirs!.headers));
+    } finally {
+      await bedrock.close();
     }
   });
 });
