@@ -1,4 +1,6 @@
 import type * as z from "../kernel/zod.js";
+import type { EventEnvelope } from "../kernel/envelope.js";
+import type { EventDefinition } from "../store/commit.js";
 import { GATHERING_EVENTS } from "../domain/gatherings/events.js";
 import { SESSION_EVENTS } from "../domain/sessions/events.js";
 import { PLUGIN_EVENTS } from "../domain/plugins/events.js";
@@ -18,6 +20,16 @@ export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
 
 export function isEventType(value: string): value is EventType {
   return Object.hasOwn(EVENT_CATALOG, value);
+}
+
+/**
+ * The aggregate whose log holds an event, as `type:id`: its `resource`, except for an event about a part of
+ * an aggregate (`message.annotation.created` has `message:{id}` and is in its session's log).
+ */
+export function logResourceOf(event: Pick<EventEnvelope, "type" | "resource" | "data">): string {
+  const definition: EventDefinition | undefined = isEventType(event.type) ? EVENT_CATALOG[event.type] : undefined;
+  const id = definition?.aggregateId?.(event.data);
+  return definition && id ? `${definition.aggregate}:${id}` : event.resource;
 }
 
 /** `gathering.member.ready` ↔ `onGatheringMemberReady`: the user-function export name of an event. */

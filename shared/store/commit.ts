@@ -21,6 +21,12 @@ export interface EventDefinition {
   /** The event's `resource` when it is not the aggregate (`message:{id}` for a message's annotation). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition types its own data
   resource?: (data: any) => string;
+  /**
+   * With `resource`: the id of the aggregate whose log holds the event, from its data (a message's
+   * annotation is in its session's log), so live delivery finds the event's stream without a read.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition types its own data
+  aggregateId?: (data: any) => string;
 }
 
 export interface EventDraft<T extends string = string> {

@@ -1,4 +1,5 @@
 import { EventEnvelopeSchema, type EventEnvelope } from "../../kernel/envelope.js";
+import { logResourceOf } from "../../events/catalog.js";
 import { aggregatePk, eventRangeAfter, type AggregateType } from "../../store/keys.js";
 import type { Store } from "../../store/store.js";
 import { formatControl, formatEvent } from "./event-stream.js";
@@ -115,8 +116,9 @@ export function aggregateKey(a: Pick<LiveAggregate, "tenantId" | "projectId" | "
   return `${a.tenantId}/${a.projectId}/${a.type}:${a.id}`;
 }
 
+/** The feed of the aggregate whose log holds the event (a message's annotation: its session's). */
 function keyOfEvent(event: EventEnvelope): string {
-  return `${event.tenantId}/${event.projectId}/${event.resource}`;
+  return `${event.tenantId}/${event.projectId}/${logResourceOf(event)}`;
 }
 
 export class LiveHub {

@@ -15,6 +15,7 @@ export const PLUGIN_EVENTS = {
     description: "A plugin annotated a message (profanity, sentiment). Resource: message:{messageId}.",
     data: z.object({ annotation: MessageAnnotationSchema }),
     resource: (data: { annotation: { messageId: string } }) => `message:${data.annotation.messageId}`,
+    aggregateId: (data: { annotation: { sessionId: string } }) => data.annotation.sessionId,
   },
   "session.annotation.created": {
     aggregate: "session",
