@@ -49,6 +49,10 @@ export async function watchersSuite(report: Report, options: WatchersOptions): P
   const rt: RunningRuntime = await startRuntime(["--in-memory"], {
     CORTEX_LOCAL_COUNT_DYNAMODB: "true",
     SSE_MAX_STREAMS_PER_KEY: String(Math.max(...options.steps) * 2),
+    // The watchers open as fast as the runtime accepts them, all with one key: the key's rate limit
+    // (500/s, burst 1,000 by default) is not what this suite measures, and it made a full run fail by timing.
+    CORTEX_RATE_LIMIT_PER_SECOND: String(Math.max(...options.steps) * 10),
+    CORTEX_RATE_LIMIT_BURST: String(Math.max(...options.steps) * 2),
     // The safety read (one query per watched gathering per SSE_SAFETY_POLL_SECONDS, 20 s by default) is
     // time-based, not per event: moved out of the measured windows so the per-event figure is just that.
     SSE_SAFETY_POLL_SECONDS: "600",
@@ -120,7 +124,13 @@ export async function watchersSuite(report: Report, options: WatchersOptions): P
             },
           },
           (res) => {
-            if (res.statusCode !== 200) return reject(new Error(`watch answered ${res.statusCode}`));
+            if (res.statusCode !== 200) {
+              let problem = "";
+              res.setEncoding("utf8");
+              res.on("data", (chunk: string) => (problem += chunk));
+              res.on("end", () => reject(new Error(`watch answered ${res.statusCode}: ${problem.slice(0, 300)}`)));
+              return;
+            }
             w.opened = true;
             res.setEncoding("utf8");
             res.on(
