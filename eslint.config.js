@@ -1,12 +1,14 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-/** The layers of shared/, lowest first (see README, "Architecture"). */
+/** Every zod import goes through shared/kernel/zod.ts (the one module allowed to import zod itself). */
 const ZOD_VIA_KERNEL = {
   group: ["zod", "zod/*"],
   message:
     'import zod as `import * as z from "…/shared/kernel/zod.js"` (zod/mini: classic zod puts every schema kind in every bundle)',
 };
+
+/** The layers of shared/, lowest first (see README, "Architecture"). */
 const SHARED_LAYERS = ["kernel", "store", "domain", "events", "consumers", "app", "adapters"];
 
 export default tseslint.config(
