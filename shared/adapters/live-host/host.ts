@@ -13,6 +13,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { SubscribeCommand, UnsubscribeCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { isAwsError } from "../aws/client/aws-client.js";
 import { PROBLEM_CONTENT_TYPE } from "../../app/http/gateway-responses.js";
 import { toProblem } from "../../app/http/problem.js";
 import type { ApiRequest } from "../../app/http/request.js";
@@ -160,15 +161,15 @@ const MINUTE = 60_000;
 
 /** SQS's answer for a queue that does not exist (JSON protocol name, or the query-compatible code). */
 function queueGone(error: unknown): boolean {
-  const { name, Code } = (error ?? {}) as { name?: string; Code?: string };
-  return [name, Code].some((n) => n === "QueueDoesNotExist" || n === "AWS.SimpleQueueService.NonExistentQueue");
+  return (
+    isAwsError(error, "QueueDoesNotExist") ||
+    isAwsError(error, "AWS.SimpleQueueService.NonExistentQueue") ||
+    (error as { Code?: unknown } | undefined)?.Code === "AWS.SimpleQueueService.NonExistentQueue"
+  );
 }
 
 /** SNS's answer for a subscription that no longer exists. */
-function subscriptionGone(error: unknown): boolean {
-  const { name } = (error ?? {}) as { name?: string };
-  return name === "NotFoundException" || name === "NotFound";
-}
+const subscriptionGone = (error: unknown) => isAwsError(error, "NotFoundException") || isAwsError(error, "NotFound");
 
 /**
  * This task's share of the committed events: its own queue, subscribed (raw delivery) to the topic the
