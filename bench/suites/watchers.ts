@@ -46,13 +46,14 @@ function rssBytes(pid: number): number {
 }
 
 export async function watchersSuite(report: Report, options: WatchersOptions): Promise<void> {
+  const most = Math.max(...options.steps);
   const rt: RunningRuntime = await startRuntime(["--in-memory"], {
     CORTEX_LOCAL_COUNT_DYNAMODB: "true",
-    SSE_MAX_STREAMS_PER_KEY: String(Math.max(...options.steps) * 2),
+    SSE_MAX_STREAMS_PER_KEY: String(most * 2),
     // The watchers open as fast as the runtime accepts them, all with one key: the key's rate limit
     // (500/s, burst 1,000 by default) is not what this suite measures, and it made a full run fail by timing.
-    CORTEX_RATE_LIMIT_PER_SECOND: String(Math.max(...options.steps) * 10),
-    CORTEX_RATE_LIMIT_BURST: String(Math.max(...options.steps) * 2),
+    CORTEX_RATE_LIMIT_PER_SECOND: String(most * 10),
+    CORTEX_RATE_LIMIT_BURST: String(most * 2),
     // The safety read (one query per watched gathering per SSE_SAFETY_POLL_SECONDS, 20 s by default) is
     // time-based, not per event: moved out of the measured windows so the per-event figure is just that.
     SSE_SAFETY_POLL_SECONDS: "600",
@@ -188,7 +189,7 @@ export async function watchersSuite(report: Report, options: WatchersOptions): P
       const lagging = watchers.filter((w) => (w.versions.at(-1) ?? w.after) < versions[w.gathering]!).length;
       report.check(lagging === 0, `watchers: ${lagging} of ${watchers.length} watchers did not get every change`);
       const latency = summarize(watchers.flatMap((w) => w.latencies));
-      if (step === Math.max(...options.steps)) latencyAtMax = latency;
+      if (step === most) latencyAtMax = latency;
       const perEvent = stepReads / delivered;
       rows.push([
         watchers.length,
@@ -214,10 +215,9 @@ export async function watchersSuite(report: Report, options: WatchersOptions): P
 
     const gapless = watchers.every((w) => w.versions.every((v, i) => v === w.after + 1 + i));
     report.check(gapless, "watchers: a watcher saw a gap or a duplicate");
-    const max = Math.max(...options.steps);
-    const memoryPerConnection = (rssBytes(pid) - rssBefore) / max;
+    const memoryPerConnection = (rssBytes(pid) - rssBefore) / most;
     report.table({
-      title: `Live delivery: ${max.toLocaleString("en")} SSE watchers on one local runtime (in-memory fan-out)`,
+      title: `Live delivery: ${most.toLocaleString("en")} SSE watchers on one local runtime (in-memory fan-out)`,
       columns: [
         "watchers",
         "on the hot gathering",
@@ -241,7 +241,7 @@ export async function watchersSuite(report: Report, options: WatchersOptions): P
     });
     if (latencyAtMax) {
       report.goal(
-        `commit → client with ${max.toLocaleString("en")} watchers`,
+        `commit → client with ${most.toLocaleString("en")} watchers`,
         `p50 ≤ ${P50_GOAL} ms, p99 ≤ ${P99_GOAL} ms`,
         `p50 ${fmt(latencyAtMax.p50)} ms, p99 ${fmt(latencyAtMax.p99)} ms`,
         latencyAtMax.p50 <= P50_GOAL && latencyAtMax.p99 <= P99_GOAL,
